@@ -1,0 +1,134 @@
+"""The `ragkit` command: index files, ask questions with cited answers, show an index."""
+
+from __future__ import annotations
+
+import functools
+import os
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from ragkit.errors import RagkitError
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, help="Cited answers from your documents.")
+console = Console()
+err = Console(stderr=True)
+F = TypeVar("F", bound=Callable[..., Any])
+
+IndexOpt = Annotated[str, typer.Option("--index", "-i", help="Index name under indexes/ (or $RAGKIT_INDEXES).")]
+
+
+def _one_line_errors(func: F) -> F:
+    """Turn ragkit errors into one line on stderr and exit code 2."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except (RagkitError, ValueError) as exc:
+            err.print(f"[red]error:[/red] {exc}", highlight=False, soft_wrap=True)
+            raise typer.Exit(2) from None
+
+    return wrapper  # type: ignore[return-value]
+
+
+def _kb(name: str, model: str | None = None, **options: Any) -> Any:
+    from ragkit.kb import KnowledgeBase
+    from ragkit.models import ChatLlamaCpp
+
+    llm = ChatLlamaCpp(model=model, **options) if model is not None or options else None
+    return KnowledgeBase(name, llm=llm)
+
+
+@app.command()
+@_one_line_errors
+def index(
+    paths: Annotated[list[Path], typer.Argument(help="Files or directories to index.")],
+    index: IndexOpt = "default",
+    chunk_tokens: Annotated[int, typer.Option(help="Chunk size in embedding-model tokens.")] = 200,
+    factory: Annotated[str, typer.Option(help="FAISS factory string, or 'auto' by corpus size.")] = "auto",
+) -> None:
+    """Index files (.txt, .md, .pdf, .html); unchanged files are skipped, changed ones updated."""
+    for path in paths:
+        if not path.exists() and not path.is_symlink():
+            raise RagkitError(f"path does not exist: {path}")
+    kb = _kb(index)
+    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                  console=err, transient=False) as bar:
+        tasks: dict[str, Any] = {}
+
+        def progress(stage: str, done: int, total: int) -> None:
+            if stage not in tasks:
+                tasks[stage] = bar.add_task({"read": "reading files", "embed": "embedding chunks"}[stage], total=total)
+            bar.update(tasks[stage], completed=done, total=total)
+
+        report = kb.index(paths, progress, chunk_tokens=chunk_tokens, factory=factory)
+    console.print(
+        f"indexed {report.indexed_files} of {report.files} files into '{index}' "
+        f"({report.unchanged_files} unchanged, {report.removed_files} removed): "
+        f"{report.new_chunks} new chunks, {report.embedded_chunks} embedded, {report.chunks} in index, "
+        f"{report.seconds:.1f} s",
+        highlight=False,
+    )
+    for source, reason in report.skipped:
+        err.print(f"[yellow]skipped[/yellow] {source}: {reason}", highlight=False)
+
+
+@app.command()
+@_one_line_errors
+def ask(
+    question: Annotated[str, typer.Argument(help="The question.")],
+    index: IndexOpt = "default",
+    model: Annotated[str | None, typer.Option(help="Preset (qwen2.5-1.5b, gemma3-270m) or a .gguf path.")] = None,
+    k: Annotated[int, typer.Option(help="Passages to retrieve.")] = 4,
+    max_tokens: Annotated[int, typer.Option(help="Most tokens to generate.")] = 256,
+    temperature: Annotated[float, typer.Option(help="Sampling temperature (0 = greedy).")] = 0.0,
+) -> None:
+    """Answer a question from an index, streaming the answer, then list its sources."""
+    from ragkit.chains import Answer
+
+    kb = _kb(index, model, max_tokens=max_tokens, temperature=temperature)
+    kb.k = k
+    answer = None
+    for item in kb.stream(question):
+        if isinstance(item, Answer):
+            answer = item
+        else:
+            console.print(item, end="", highlight=False, markup=False)
+            sys.stdout.flush()
+    console.print()
+    assert answer is not None
+    console.print(f"\nmodel: {answer.model}  ({answer.timings.get('total_s', 0):.1f} s)", style="dim", highlight=False)
+    if answer.citations:
+        console.print("sources:", style="bold")
+        for citation in answer.citations:
+            note = " (attributed: the model gave no [n])" if citation.inferred else ""
+            console.print(f"  {citation.label()}{note}", highlight=False, markup=False)
+
+
+@app.command()
+@_one_line_errors
+def info(index: IndexOpt = "default") -> None:
+    """Show an index's embedder, FAISS type, size and sources."""
+    facts = _kb(index).info()
+    for key, value in facts.items():
+        if key == "sources":
+            console.print(f"sources ({len(value)}):", highlight=False)
+            for source in value:
+                console.print(f"  {source}", highlight=False, markup=False)
+        else:
+            console.print(f"{key}: {value}", highlight=False)
+
+
+def main() -> None:
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    app()
+
+
+if __name__ == "__main__":
+    main()

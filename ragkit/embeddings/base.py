@@ -1,0 +1,37 @@
+"""The embedding interface ragkit needs beyond LangChain's: an identity, a dimension, numpy batches, token counts."""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Callable
+
+import numpy as np
+from langchain_core.embeddings import Embeddings
+
+
+class VectorEmbeddings(Embeddings, ABC):
+    """LangChain Embeddings that also embed to float32 arrays and say who they are (for manifests and caches)."""
+
+    @property
+    @abstractmethod
+    def model_id(self) -> str:
+        """Identity of the model; indexes built with another model_id refuse to load."""
+
+    @property
+    @abstractmethod
+    def dimension(self) -> int:
+        """Length of each vector."""
+
+    @abstractmethod
+    def embed_array(self, texts: list[str], progress: Callable[[int], None] | None = None) -> np.ndarray:
+        """Embed texts to an (n, dimension) float32 array of unit vectors; progress gets counts of texts done."""
+
+    @abstractmethod
+    def count_tokens(self, text: str) -> int:
+        """Length of a text in the model's tokens, used to size chunks."""
+
+    def embed_documents(self, texts: list[str]) -> list[list[float]]:
+        return self.embed_array(list(texts)).tolist()
+
+    def embed_query(self, text: str) -> list[float]:
+        return self.embed_array([text])[0].tolist()

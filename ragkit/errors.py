@@ -1,0 +1,31 @@
+"""Errors raised by ragkit: one small tree so callers and CLIs can catch them in one place."""
+
+from __future__ import annotations
+
+
+class RagkitError(Exception):
+    """Base class of every error ragkit raises on purpose; the message says what to do."""
+
+
+class InvalidInputError(RagkitError):
+    """A path, name or argument given by the user is not usable."""
+
+
+class IndexNotFoundError(RagkitError):
+    """No saved index exists under the given name or path."""
+
+
+class IndexFormatError(RagkitError):
+    """A saved index is damaged, of an unknown format, or does not match the embedder."""
+
+
+class ModelError(RagkitError):
+    """A model could not be found, verified or loaded."""
+
+
+class PromptError(RagkitError):
+    """A prompt file is missing or invalid."""
+
+
+class SkipFile(RagkitError):
+    """A file cannot be ingested; the message is the reason shown in the index summary."""

@@ -1,0 +1,64 @@
+"""Split pages into chunks sized in tokens of the embedding model, keeping source, page and character span."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from langchain_text_splitters import RecursiveCharacterTextSplitter
+
+from ragkit.hashing import content_hash
+from ragkit.ingest.loaders import Page
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """A piece of a source file with everything needed to cite it and to cache its embedding."""
+
+    text: str
+    source: str
+    page: int
+    start: int
+    end: int
+    hash: str = field(init=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "hash", content_hash(self.text))
+
+    @property
+    def id(self) -> str:
+        """Stable id: the same text at the same place of the same source keeps its id across runs."""
+        key = f"{self.source}\x00{self.page}\x00{self.start}\x00{self.hash}"
+        return hashlib.sha256(key.encode("utf-8")).hexdigest()[:32]
+
+    @property
+    def metadata(self) -> dict[str, object]:
+        """Metadata stored with the chunk and returned with search hits."""
+        return {"source": self.source, "page": self.page, "start": self.start, "end": self.end, "hash": self.hash}
+
+
+class Splitter:
+    """Recursive splitter (paragraphs, lines, sentences, words) whose sizes count the embedder's tokens."""
+
+    def __init__(self, length_function: Callable[[str], int], chunk_tokens: int = 200, overlap_tokens: int = 32):
+        if not 0 <= overlap_tokens < chunk_tokens:
+            raise ValueError("overlap_tokens must be at least 0 and smaller than chunk_tokens")
+        self._splitter = RecursiveCharacterTextSplitter(
+            chunk_size=chunk_tokens,
+            chunk_overlap=overlap_tokens,
+            length_function=length_function,
+            separators=["\n\n", "\n", ". ", "? ", "! ", "; ", ", ", " ", ""],
+            keep_separator="end",
+            add_start_index=True,
+            strip_whitespace=True,
+        )
+
+    def split(self, pages: list[Page], source: str) -> list[Chunk]:
+        """Chunks of every page, in order, with character spans into that page's text."""
+        chunks: list[Chunk] = []
+        for page in pages:
+            for doc in self._splitter.create_documents([page.text]):
+                start = int(doc.metadata["start_index"])
+                chunks.append(Chunk(doc.page_content, source, page.page, start, start + len(doc.page_content)))
+        return chunks

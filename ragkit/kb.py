@@ -1,0 +1,96 @@
+"""KnowledgeBase: the one-object API used by the CLI, the Streamlit app and user code."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import Any
+
+from langchain_core.language_models import BaseChatModel
+
+from ragkit.chains.rag import Answer, RagChain
+from ragkit.config import index_path
+from ragkit.embeddings import SentenceTransformerEmbeddings, VectorEmbeddings
+from ragkit.errors import IndexNotFoundError
+from ragkit.indexing import Indexer, IndexReport, Progress
+from ragkit.models import ChatLlamaCpp
+from ragkit.retrieval import DenseRetriever
+from ragkit.store import FaissVectorStore
+from ragkit.store.persist import read_manifest
+
+DEFAULT_K = 4
+DEFAULT_SCORE_THRESHOLD = 0.25
+
+
+class KnowledgeBase:
+    """A named index under indexes/ (or any directory) plus the models that answer from it; models load late."""
+
+    def __init__(self, name: str | None = None, *, path: str | Path | None = None,
+                 embedder: VectorEmbeddings | None = None, llm: BaseChatModel | None = None,
+                 k: int = DEFAULT_K, score_threshold: float | None = DEFAULT_SCORE_THRESHOLD):
+        if (name is None) == (path is None):
+            raise ValueError("give exactly one of name and path")
+        self.directory = Path(path) if path is not None else index_path(name)  # type: ignore[arg-type]
+        self.name = name or self.directory.name
+        self.embedder = embedder or SentenceTransformerEmbeddings()
+        self._llm = llm
+        self.k = k
+        self.score_threshold = score_threshold
+        self._store: FaissVectorStore | None = None
+
+    @property
+    def exists(self) -> bool:
+        return (self.directory / "manifest.json").is_file()
+
+    @property
+    def llm(self) -> BaseChatModel:
+        if self._llm is None:
+            self._llm = ChatLlamaCpp()
+        return self._llm
+
+    @property
+    def store(self) -> FaissVectorStore:
+        """The loaded store; raises IndexNotFoundError if the index was never built."""
+        if self._store is None:
+            if not self.exists:
+                raise IndexNotFoundError(f"unknown index {self.name!r}: build it with `ragkit index PATH --index {self.name}`")
+            self._store = FaissVectorStore.load(self.directory, self.embedder)
+        return self._store
+
+    def index(self, paths: Iterable[str | Path], progress: Progress | None = None, **options: Any) -> IndexReport:
+        """Add or update files and directories; the saved index is replaced atomically at the end."""
+        report = Indexer(self.directory, self.embedder, **options).run(paths, progress)
+        self._store = None
+        return report
+
+    def retriever(self, **overrides: Any) -> DenseRetriever:
+        params = {"k": self.k, "score_threshold": self.score_threshold, **overrides}
+        return DenseRetriever(store=self.store, **params)
+
+    def chain(self) -> RagChain:
+        return RagChain(self.retriever(), self.llm)
+
+    def ask(self, question: str) -> Answer:
+        """Answer with citations."""
+        return self.chain().invoke(question)
+
+    def stream(self, question: str) -> Iterator[str | Answer]:
+        """Answer text as it is generated, then the Answer."""
+        return self.chain().stream(question)
+
+    def info(self) -> dict[str, Any]:
+        """Manifest facts and the indexed sources."""
+        manifest = read_manifest(self.directory) if self.exists else None
+        if manifest is None:
+            raise IndexNotFoundError(f"unknown index {self.name!r}: build it with `ragkit index PATH --index {self.name}`")
+        return {
+            "name": self.name,
+            "path": str(self.directory),
+            "embedder": manifest.embedder,
+            "dimension": manifest.dimension,
+            "metric": manifest.metric,
+            "factory": manifest.factory,
+            "chunks": manifest.count,
+            "generation": manifest.generation,
+            "sources": sorted(self.store.docstore.sources()),
+        }

@@ -1,0 +1,5 @@
+"""Retrievers (LangChain BaseRetriever) over ragkit stores."""
+
+from ragkit.retrieval.dense import DenseRetriever
+
+__all__ = ["DenseRetriever"]

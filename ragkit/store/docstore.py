@@ -1,0 +1,149 @@
+"""SQLite document store: chunk text, metadata (JSON), source and the int64 row id used in FAISS.
+
+The working copy lives in memory; `save_to` writes a consistent file with SQLite's backup API.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS docs (
+    row INTEGER PRIMARY KEY, id TEXT UNIQUE NOT NULL, text TEXT NOT NULL, metadata TEXT NOT NULL, source TEXT
+);
+CREATE INDEX IF NOT EXISTS docs_source ON docs (source);
+CREATE TABLE IF NOT EXISTS sources (source TEXT PRIMARY KEY, file_hash TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS tombstones (row INTEGER PRIMARY KEY);
+"""
+
+
+@dataclass(frozen=True)
+class StoredDoc:
+    """One stored chunk."""
+
+    row: int
+    id: str
+    text: str
+    metadata: dict[str, Any]
+
+
+class DocStore:
+    """Chunks by id and by FAISS row, with metadata filters evaluated in SQL (before the vector search)."""
+
+    def __init__(self, db: sqlite3.Connection):
+        self._db = db
+        self._lock = threading.RLock()
+        self._db.executescript(_SCHEMA)
+
+    @classmethod
+    def in_memory(cls) -> DocStore:
+        return cls(sqlite3.connect(":memory:", check_same_thread=False))
+
+    @classmethod
+    def load(cls, path: Path) -> DocStore:
+        """Copy a saved docstore into memory."""
+        store = cls.in_memory()
+        source = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        try:
+            source.backup(store._db)
+        finally:
+            source.close()
+        return store
+
+    def save_to(self, path: Path) -> None:
+        """Write a consistent copy to path."""
+        with self._lock:
+            target = sqlite3.connect(path)
+            try:
+                self._db.backup(target)
+            finally:
+                target.close()
+
+    def __len__(self) -> int:
+        return self._db.execute("SELECT COUNT(*) FROM docs").fetchone()[0]
+
+    def next_rows(self, n: int) -> list[int]:
+        """n fresh row ids, never reused (tombstoned rows may still sit in the vector index)."""
+        top = self._db.execute(
+            "SELECT MAX(m) FROM (SELECT MAX(row) AS m FROM docs UNION ALL SELECT MAX(row) FROM tombstones)"
+        ).fetchone()[0]
+        start = (top or 0) + 1
+        return list(range(start, start + n))
+
+    def add(self, rows: list[int], ids: list[str], texts: list[str], metadatas: list[dict[str, Any]]) -> None:
+        with self._lock:
+            self._db.executemany(
+                "INSERT INTO docs VALUES (?, ?, ?, ?, ?)",
+                [
+                    (row, i, t, json.dumps(m, sort_keys=True, default=str), m.get("source"))
+                    for row, i, t, m in zip(rows, ids, texts, metadatas)
+                ],
+            )
+
+    def remove_rows(self, rows: list[int]) -> None:
+        with self._lock:
+            self._db.executemany("DELETE FROM docs WHERE row = ?", [(r,) for r in rows])
+
+    def rows_for_ids(self, ids: Iterable[str]) -> dict[str, int]:
+        return self._query_map("SELECT id, row FROM docs WHERE id IN ({})", list(ids))
+
+    def rows_for_source(self, source: str) -> list[int]:
+        return [r for (r,) in self._db.execute("SELECT row FROM docs WHERE source = ?", (source,))]
+
+    def by_rows(self, rows: Iterable[int]) -> dict[int, StoredDoc]:
+        rows = list(rows)
+        found: dict[int, StoredDoc] = {}
+        for begin in range(0, len(rows), 500):
+            part = rows[begin : begin + 500]
+            query = f"SELECT row, id, text, metadata FROM docs WHERE row IN ({','.join('?' * len(part))})"
+            for row, i, text, meta in self._db.execute(query, part):
+                found[row] = StoredDoc(row, i, text, json.loads(meta))
+        return found
+
+    def by_ids(self, ids: Iterable[str]) -> list[StoredDoc]:
+        rows = self.rows_for_ids(ids)
+        docs = self.by_rows(rows.values())
+        return [docs[rows[i]] for i in ids if i in rows]
+
+    def filter_rows(self, where: dict[str, Any]) -> list[int]:
+        """Rows whose metadata matches every key (a value, or a list of accepted values)."""
+        clauses, params = [], []
+        for key, value in where.items():
+            path = "$." + json.dumps(key)
+            values = value if isinstance(value, (list, tuple, set)) else [value]
+            clauses.append(f"json_extract(metadata, ?) IN ({','.join('?' * len(values))})")
+            params.extend([path, *values])
+        sql = "SELECT row FROM docs" + (" WHERE " + " AND ".join(clauses) if clauses else "")
+        return [r for (r,) in self._db.execute(sql, params)]
+
+    def sources(self) -> dict[str, str]:
+        """Indexed source files and the hash of their content when indexed."""
+        return dict(self._db.execute("SELECT source, file_hash FROM sources"))
+
+    def set_source(self, source: str, file_hash: str | None) -> None:
+        with self._lock:
+            if file_hash is None:
+                self._db.execute("DELETE FROM sources WHERE source = ?", (source,))
+            else:
+                self._db.execute("INSERT OR REPLACE INTO sources VALUES (?, ?)", (source, file_hash))
+
+    def tombstones(self) -> set[int]:
+        return {r for (r,) in self._db.execute("SELECT row FROM tombstones")}
+
+    def set_tombstones(self, rows: set[int]) -> None:
+        with self._lock:
+            self._db.execute("DELETE FROM tombstones")
+            self._db.executemany("INSERT INTO tombstones VALUES (?)", [(r,) for r in sorted(rows)])
+
+    def _query_map(self, template: str, keys: list[str]) -> dict[str, int]:
+        found: dict[str, int] = {}
+        for begin in range(0, len(keys), 500):
+            part = keys[begin : begin + 500]
+            found.update(self._db.execute(template.format(",".join("?" * len(part))), part))
+        return found

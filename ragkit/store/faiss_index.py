@@ -1,0 +1,169 @@
+"""A small FAISS wrapper holding only int64 ids and unit vectors: build from a factory string, add, remove, search.
+
+Deletion is correct on every index type: types that support remove_ids remove in place (IVF keeps its own ids,
+Flat is wrapped in an IDMap2); types that cannot (HNSW) keep tombstones that searches exclude through an
+IDSelector until the next rebuild.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import faiss
+import numpy as np
+
+_SEARCH_SLACK = 4
+_EXACT_FALLBACK = 100_000
+
+
+def gpu_count() -> int:
+    """Number of CUDA devices faiss can use (0 with faiss-cpu)."""
+    return faiss.get_num_gpus() if hasattr(faiss, "get_num_gpus") else 0
+
+
+def auto_factory(n_vectors: int) -> str:
+    """A FAISS factory string suited to a corpus size: exact below 50k, IVF-Flat to 1M, IVF-PQ above."""
+    if n_vectors < 50_000:
+        return "Flat"
+    if n_vectors < 1_000_000:
+        return f"IVF{int(4 * np.sqrt(n_vectors)) // 64 * 64},Flat"
+    return "IVF16384,PQ48"
+
+
+class FaissIndex:
+    """Inner-product FAISS index over unit vectors with external int64 ids."""
+
+    def __init__(self, index: faiss.Index, factory: str, tombstones: set[int] | None = None):
+        self.index = index
+        self.factory = factory
+        self.tombstones: set[int] = set(tombstones or ())
+        self._gpu: faiss.Index | None = None
+
+    @classmethod
+    def create(cls, dimension: int, factory: str = "Flat") -> FaissIndex:
+        """An empty index; IVF and PQ types must be trained before the first add."""
+        base = faiss.index_factory(dimension, factory, faiss.METRIC_INNER_PRODUCT)
+        if faiss.try_extract_index_ivf(base) is None:
+            base = faiss.IndexIDMap2(base)
+        return cls(base, factory)
+
+    @property
+    def dimension(self) -> int:
+        return int(self.index.d)
+
+    @property
+    def is_trained(self) -> bool:
+        return bool(self.index.is_trained)
+
+    def __len__(self) -> int:
+        return int(self.index.ntotal) - len(self.tombstones)
+
+    def train(self, vectors: np.ndarray) -> None:
+        """Train IVF/PQ quantizers on a sample of vectors."""
+        if not self.index.is_trained:
+            self.index.train(np.ascontiguousarray(vectors, dtype=np.float32))
+
+    def add(self, ids: np.ndarray, vectors: np.ndarray) -> None:
+        """Add vectors under the given ids (ids must not be present)."""
+        if len(ids) == 0:
+            return
+        if not self.index.is_trained:
+            self.train(vectors)
+        self.index.add_with_ids(np.ascontiguousarray(vectors, dtype=np.float32), np.asarray(ids, dtype=np.int64))
+        self._gpu = None
+
+    def remove(self, ids: list[int]) -> None:
+        """Remove ids, in place where the index type allows it, else as tombstones."""
+        if not ids:
+            return
+        try:
+            self.index.remove_ids(faiss.IDSelectorBatch(np.asarray(ids, dtype=np.int64)))
+        except RuntimeError:
+            self.tombstones.update(int(i) for i in ids)
+        self._gpu = None
+
+    def set_search_params(self, nprobe: int | None = None, ef_search: int | None = None) -> None:
+        """Speed/recall knobs of approximate indexes; ignored where they do not apply."""
+        ivf = faiss.try_extract_index_ivf(self.index)
+        if nprobe and ivf is not None:
+            ivf.nprobe = nprobe
+        if ef_search:
+            hnsw = _find_hnsw(self.index)
+            if hnsw is not None:
+                hnsw.hnsw.efSearch = ef_search
+
+    def search(self, queries: np.ndarray, k: int, allowed: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """Top-k (scores, ids) per query; `allowed` restricts the search to those ids (filtering inside the search)."""
+        queries = np.ascontiguousarray(queries, dtype=np.float32)
+        if self.index.ntotal == 0 or k <= 0:
+            return np.zeros((len(queries), 0), np.float32), np.zeros((len(queries), 0), np.int64)
+        selector = self._selector(allowed)
+        if selector is None:
+            scores, ids = self._searcher().search(queries, k)
+        else:
+            params = _params_for(self.index, selector, exhaustive=allowed is not None)
+            scores, ids = self.index.search(queries, k, params=params)
+            if allowed is not None and len(allowed) <= _EXACT_FALLBACK and (ids < 0).sum(axis=1).max() > max(0, k - len(allowed)):
+                scores, ids = self._exact(queries, k, np.asarray(allowed, dtype=np.int64))
+        return scores, ids
+
+    def _exact(self, queries: np.ndarray, k: int, allowed: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Brute-force search over the allowed ids, for graph indexes whose filtered search found too few."""
+        allowed = np.setdiff1d(allowed, np.fromiter(self.tombstones, np.int64, len(self.tombstones)))
+        vectors = self.reconstruct(allowed.tolist())
+        flat = faiss.IndexFlatIP(self.dimension)
+        flat.add(vectors.astype(np.float32))
+        scores, rows = flat.search(queries, min(k, len(allowed)))
+        ids = np.where(rows >= 0, allowed[np.clip(rows, 0, None)], -1)
+        return scores, ids
+
+    def _selector(self, allowed: np.ndarray | None) -> faiss.IDSelector | None:
+        if allowed is not None:
+            allowed = np.asarray(allowed, dtype=np.int64)
+            if self.tombstones:
+                allowed = np.setdiff1d(allowed, np.fromiter(self.tombstones, np.int64))
+            return faiss.IDSelectorBatch(allowed)
+        if self.tombstones:
+            return faiss.IDSelectorNot(faiss.IDSelectorBatch(np.fromiter(self.tombstones, np.int64)))
+        return None
+
+    def _searcher(self) -> faiss.Index:
+        """The index to run unfiltered searches on: a GPU copy when CUDA is present and the type supports it."""
+        if gpu_count() == 0:
+            return self.index
+        if self._gpu is None:
+            try:
+                self._gpu = faiss.index_cpu_to_gpu(faiss.StandardGpuResources(), 0, self.index)
+            except RuntimeError:  # type without GPU support (e.g. HNSW): stay on the CPU
+                self._gpu = self.index
+        return self._gpu
+
+    def reconstruct(self, ids: list[int]) -> np.ndarray:
+        """Stored vectors of ids (exact for Flat and HNSW, approximate for PQ)."""
+        if hasattr(self.index, "make_direct_map") and not isinstance(self.index, faiss.IndexIDMap2):
+            self.index.make_direct_map()
+        return np.vstack([self.index.reconstruct(int(i)) for i in ids]) if ids else np.zeros((0, self.dimension))
+
+    def save(self, path: Path) -> None:
+        """Write the CPU index with FAISS's own format (never pickle)."""
+        faiss.write_index(self.index, str(path))
+
+    @classmethod
+    def load(cls, path: Path, factory: str, tombstones: set[int]) -> FaissIndex:
+        return cls(faiss.read_index(str(path)), factory, tombstones)
+
+
+def _find_hnsw(index: faiss.Index) -> faiss.IndexHNSW | None:
+    inner = faiss.downcast_index(index.index) if isinstance(index, faiss.IndexIDMap) else index
+    return inner if isinstance(inner, faiss.IndexHNSW) else None
+
+
+def _params_for(index: faiss.Index, selector: faiss.IDSelector, exhaustive: bool) -> faiss.SearchParameters:
+    """Search parameters carrying the selector; filtered IVF searches probe every list so k hits come back."""
+    ivf = faiss.try_extract_index_ivf(index)
+    if ivf is not None:
+        return faiss.SearchParametersIVF(sel=selector, nprobe=ivf.nlist if exhaustive else ivf.nprobe)
+    hnsw = _find_hnsw(index)
+    if hnsw is not None:
+        return faiss.SearchParametersHNSW(sel=selector, efSearch=max(hnsw.hnsw.efSearch, 16 * _SEARCH_SLACK))
+    return faiss.SearchParameters(sel=selector)

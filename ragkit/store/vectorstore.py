@@ -1,0 +1,216 @@
+"""ragkit's FAISS vector store behind LangChain's VectorStore interface, saved without pickle."""
+
+from __future__ import annotations
+
+import threading
+import uuid
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from langchain_core.documents import Document
+from langchain_core.embeddings import Embeddings
+from langchain_core.vectorstores import VectorStore
+from langchain_core.vectorstores.utils import maximal_marginal_relevance
+
+from ragkit.embeddings.base import VectorEmbeddings
+from ragkit.errors import IndexFormatError
+from ragkit.store import persist
+from ragkit.store.docstore import DocStore, StoredDoc
+from ragkit.store.faiss_index import FaissIndex
+
+
+class FaissVectorStore(VectorStore):
+    """Cosine-similarity FAISS store: upsert and delete by id or source on every index type, filters inside search."""
+
+    def __init__(self, embedding: Embeddings, factory: str = "Flat", *, index: FaissIndex | None = None,
+                 docs: DocStore | None = None):
+        self._embedding = embedding
+        self._factory = factory
+        self._index = index
+        self._docs = docs or DocStore.in_memory()
+        self._lock = threading.RLock()
+
+    @property
+    def embeddings(self) -> Embeddings:
+        return self._embedding
+
+    @property
+    def docstore(self) -> DocStore:
+        return self._docs
+
+    @property
+    def factory(self) -> str:
+        return self._index.factory if self._index else self._factory
+
+    def __len__(self) -> int:
+        return len(self._docs)
+
+    # ----- writing -------------------------------------------------------------------------------------------
+
+    def add_texts(self, texts: Iterable[str], metadatas: list[dict] | None = None, *,
+                  ids: list[str | None] | None = None, **kwargs: Any) -> list[str]:
+        """Embed and upsert texts; an existing id is replaced."""
+        texts = list(texts)
+        return self.add_vectors(self._embed(texts, query=False), texts, metadatas, ids)
+
+    def add_vectors(self, vectors: np.ndarray, texts: list[str], metadatas: list[dict] | None = None,
+                    ids: list[str | None] | None = None) -> list[str]:
+        """Upsert precomputed vectors (the indexer's path, which embeds through the cache)."""
+        metadatas = [dict(m) for m in metadatas] if metadatas else [{} for _ in texts]
+        ids = [i or uuid.uuid4().hex for i in (ids or [None] * len(texts))]
+        if not len(ids) == len(texts) == len(metadatas) == len(vectors):
+            raise ValueError("texts, metadatas, ids and vectors must have the same length")
+        if len(set(ids)) != len(ids):
+            raise ValueError("ids must be unique within one call")
+        vectors = _normalized(np.asarray(vectors, dtype=np.float32))
+        with self._lock:
+            self._delete_rows(list(self._docs.rows_for_ids(ids).values()))
+            if self._index is None:
+                self._index = FaissIndex.create(vectors.shape[1], self._factory)
+            elif vectors.shape[1] != self._index.dimension:
+                raise ValueError(f"vectors have dimension {vectors.shape[1]}, the index {self._index.dimension}")
+            rows = self._docs.next_rows(len(ids))
+            self._index.add(np.asarray(rows, dtype=np.int64), vectors)
+            self._docs.add(rows, ids, texts, metadatas)
+        return ids
+
+    def delete(self, ids: list[str] | None = None, **kwargs: Any) -> bool | None:
+        """Delete documents by id; unknown ids are ignored."""
+        if ids is None:
+            return False
+        with self._lock:
+            self._delete_rows(list(self._docs.rows_for_ids(ids).values()))
+        return True
+
+    def delete_by_source(self, source: str) -> int:
+        """Delete every chunk of a source file; returns how many."""
+        with self._lock:
+            rows = self._docs.rows_for_source(source)
+            self._delete_rows(rows)
+            self._docs.set_source(source, None)
+        return len(rows)
+
+    def _delete_rows(self, rows: list[int]) -> None:
+        if rows and self._index is not None:
+            self._index.remove(rows)
+            self._docs.remove_rows(rows)
+            self._docs.set_tombstones(self._index.tombstones)
+
+    # ----- reading -------------------------------------------------------------------------------------------
+
+    def get_by_ids(self, ids: list[str], /) -> list[Document]:
+        return [_document(d) for d in self._docs.by_ids(list(ids))]
+
+    def similarity_search(self, query: str, k: int = 4, filter: dict | None = None, **kwargs: Any) -> list[Document]:
+        return [doc for doc, _ in self.similarity_search_with_score(query, k, filter=filter)]
+
+    def similarity_search_with_score(self, query: str, k: int = 4, filter: dict | None = None,
+                                     **kwargs: Any) -> list[tuple[Document, float]]:
+        """Top-k documents with cosine similarity; `filter` ({key: value or [values]}) applies inside the search."""
+        return self.similarity_search_with_score_by_vector(self._embed([query], query=True)[0], k, filter=filter)
+
+    def similarity_search_by_vector(self, embedding: list[float], k: int = 4, filter: dict | None = None,
+                                    **kwargs: Any) -> list[Document]:
+        return [doc for doc, _ in self.similarity_search_with_score_by_vector(embedding, k, filter=filter)]
+
+    def similarity_search_with_score_by_vector(self, embedding: list[float] | np.ndarray, k: int = 4,
+                                               filter: dict | None = None) -> list[tuple[Document, float]]:
+        hits = self._search(np.asarray(embedding, dtype=np.float32), k, filter)
+        return [(_document(doc), score) for doc, score, _ in hits]
+
+    def _search(self, vector: np.ndarray, k: int, filter: dict | None) -> list[tuple[StoredDoc, float, int]]:
+        if self._index is None:
+            return []
+        with self._lock:
+            allowed = np.asarray(self._docs.filter_rows(filter), dtype=np.int64) if filter else None
+            if allowed is not None and len(allowed) == 0:
+                return []
+            scores, rows = self._index.search(_normalized(vector.reshape(1, -1)), k, allowed)
+            found = self._docs.by_rows(int(r) for r in rows[0] if r >= 0)
+        return [(found[int(r)], float(s), int(r)) for s, r in zip(scores[0], rows[0]) if int(r) in found]
+
+    def _select_relevance_score_fn(self):  # noqa: ANN202 - LangChain's signature
+        return lambda score: max(0.0, min(1.0, score))
+
+    def max_marginal_relevance_search(self, query: str, k: int = 4, fetch_k: int = 20, lambda_mult: float = 0.5,
+                                      filter: dict | None = None, **kwargs: Any) -> list[Document]:
+        vector = self._embed([query], query=True)[0]
+        return self.max_marginal_relevance_search_by_vector(vector, k, fetch_k, lambda_mult, filter=filter)
+
+    def max_marginal_relevance_search_by_vector(self, embedding: list[float] | np.ndarray, k: int = 4,
+                                                fetch_k: int = 20, lambda_mult: float = 0.5,
+                                                filter: dict | None = None, **kwargs: Any) -> list[Document]:
+        hits = self._search(np.asarray(embedding, dtype=np.float32), fetch_k, filter)
+        if not hits:
+            return []
+        with self._lock:
+            candidates = self._index.reconstruct([row for _, _, row in hits])  # type: ignore[union-attr]
+        chosen = maximal_marginal_relevance(np.asarray(embedding), candidates, lambda_mult=lambda_mult, k=k)
+        return [_document(hits[i][0]) for i in chosen]
+
+    @classmethod
+    def from_texts(cls, texts: list[str], embedding: Embeddings, metadatas: list[dict] | None = None, *,
+                   ids: list[str] | None = None, factory: str = "Flat", **kwargs: Any) -> FaissVectorStore:
+        store = cls(embedding, factory)
+        store.add_texts(texts, metadatas, ids=ids)
+        return store
+
+    # ----- persistence ---------------------------------------------------------------------------------------
+
+    def save(self, directory: str | Path) -> None:
+        """Atomically save to a directory (FAISS file + SQLite + manifest written last)."""
+        with self._lock:
+            index = self._index or FaissIndex.create(self._dimension(), self._factory)
+            manifest = persist.Manifest(embedder=_embedder_id(self._embedding), dimension=index.dimension,
+                                        factory=index.factory, count=len(self._docs))
+            persist.write_generation(Path(directory), manifest, {
+                persist.INDEX_FILE: index.save,
+                persist.DOCSTORE_FILE: self._docs.save_to,
+            })
+
+    @classmethod
+    def load(cls, directory: str | Path, embedding: Embeddings) -> FaissVectorStore:
+        """Load a saved store; refuses an index built with another embedding model or dimension."""
+        directory = Path(directory)
+        manifest = persist.read_manifest(directory)
+        expected = _embedder_id(embedding)
+        if manifest.embedder != expected:
+            raise IndexFormatError(
+                f"index {directory.name} was built with embedder {manifest.embedder!r}, not {expected!r}: "
+                "load it with the same embedding model or rebuild it"
+            )
+        files = persist.generation_files(directory, manifest)
+        docs = DocStore.load(files[persist.DOCSTORE_FILE])
+        index = FaissIndex.load(files[persist.INDEX_FILE], manifest.factory, docs.tombstones())
+        if index.dimension != manifest.dimension:
+            raise IndexFormatError(f"index {directory.name}: FAISS dimension {index.dimension} != manifest's")
+        return cls(embedding, manifest.factory, index=index, docs=docs)
+
+    def _dimension(self) -> int:
+        if isinstance(self._embedding, VectorEmbeddings):
+            return self._embedding.dimension
+        return len(self._embedding.embed_query("dimension probe"))
+
+    def _embed(self, texts: list[str], query: bool) -> np.ndarray:
+        if isinstance(self._embedding, VectorEmbeddings):
+            return self._embedding.embed_array(texts)
+        if query:
+            return np.asarray([self._embedding.embed_query(t) for t in texts], dtype=np.float32)
+        return np.asarray(self._embedding.embed_documents(texts), dtype=np.float32)
+
+
+def _embedder_id(embedding: Embeddings) -> str:
+    if isinstance(embedding, VectorEmbeddings):
+        return embedding.model_id
+    return f"{type(embedding).__module__}.{type(embedding).__qualname__}"
+
+
+def _normalized(vectors: np.ndarray) -> np.ndarray:
+    norms = np.linalg.norm(vectors, axis=-1, keepdims=True)
+    return (vectors / np.where(norms == 0, 1.0, norms)).astype(np.float32)
+
+
+def _document(doc: StoredDoc) -> Document:
+    return Document(page_content=doc.text, metadata=doc.metadata, id=doc.id)
