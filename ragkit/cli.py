@@ -125,6 +125,16 @@ def info(index: IndexOpt = "default") -> None:
             console.print(f"{key}: {value}", highlight=False)
 
 
+def _register_subcommands() -> None:
+    """Sub-command groups live beside the code they drive; each module exposes one typer app."""
+    from ragkit.eval.cli import eval_app
+
+    app.add_typer(eval_app, name="eval")
+
+
+_register_subcommands()
+
+
 def main() -> None:
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     app()

@@ -1,0 +1,1 @@
+"""Deterministic evaluation of retrieval and question answering (no LLM judge)."""
