@@ -2,39 +2,20 @@
 
 from __future__ import annotations
 
-import functools
 import os
 import sys
-from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any
 
 import typer
-from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+from ragkit.cli_support import console, err, one_line_errors
 from ragkit.errors import RagkitError
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="Cited answers from your documents.")
-console = Console()
-err = Console(stderr=True)
-F = TypeVar("F", bound=Callable[..., Any])
 
 IndexOpt = Annotated[str, typer.Option("--index", "-i", help="Index name under indexes/ (or $RAGKIT_INDEXES).")]
-
-
-def _one_line_errors(func: F) -> F:
-    """Turn ragkit errors into one line on stderr and exit code 2."""
-
-    @functools.wraps(func)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return func(*args, **kwargs)
-        except (RagkitError, ValueError) as exc:
-            err.print(f"[red]error:[/red] {exc}", highlight=False, soft_wrap=True)
-            raise typer.Exit(2) from None
-
-    return wrapper  # type: ignore[return-value]
 
 
 def _kb(name: str, model: str | None = None, **options: Any) -> Any:
@@ -46,7 +27,7 @@ def _kb(name: str, model: str | None = None, **options: Any) -> Any:
 
 
 @app.command()
-@_one_line_errors
+@one_line_errors
 def index(
     paths: Annotated[list[Path], typer.Argument(help="Files or directories to index.")],
     index: IndexOpt = "default",
@@ -80,7 +61,7 @@ def index(
 
 
 @app.command()
-@_one_line_errors
+@one_line_errors
 def ask(
     question: Annotated[str, typer.Argument(help="The question.")],
     index: IndexOpt = "default",
@@ -112,7 +93,7 @@ def ask(
 
 
 @app.command()
-@_one_line_errors
+@one_line_errors
 def info(index: IndexOpt = "default") -> None:
     """Show an index's embedder, FAISS type, size and sources."""
     facts = _kb(index).info()
@@ -128,8 +109,10 @@ def info(index: IndexOpt = "default") -> None:
 def _register_subcommands() -> None:
     """Sub-command groups live beside the code they drive; each module exposes one typer app."""
     from ragkit.eval.cli import eval_app
+    from ragkit.prompts.cli import prompts_app
 
     app.add_typer(eval_app, name="eval")
+    app.add_typer(prompts_app, name="prompts")
 
 
 _register_subcommands()
