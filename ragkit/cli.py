@@ -18,12 +18,10 @@ app = typer.Typer(add_completion=False, no_args_is_help=True, help="Cited answer
 IndexOpt = Annotated[str, typer.Option("--index", "-i", help="Index name under indexes/ (or $RAGKIT_INDEXES).")]
 
 
-def _kb(name: str, model: str | None = None, **options: Any) -> Any:
+def _kb(name: str, embedder: str | None = None, llm: Any = None) -> Any:
     from ragkit.kb import KnowledgeBase
-    from ragkit.models import ChatLlamaCpp
 
-    llm = ChatLlamaCpp(model=model, **options) if model is not None or options else None
-    return KnowledgeBase(name, llm=llm)
+    return KnowledgeBase(name, embedder=embedder, llm=llm)
 
 
 @app.command()
@@ -31,14 +29,17 @@ def _kb(name: str, model: str | None = None, **options: Any) -> Any:
 def index(
     paths: Annotated[list[Path], typer.Argument(help="Files or directories to index.")],
     index: IndexOpt = "default",
-    chunk_tokens: Annotated[int, typer.Option(help="Chunk size in embedding-model tokens.")] = 200,
+    chunk_tokens: Annotated[int, typer.Option(help="Chunk size in embedding-model tokens.")] = 100,
     factory: Annotated[str, typer.Option(help="FAISS factory string, or 'auto' by corpus size.")] = "auto",
+    embedder: Annotated[str | None, typer.Option(
+        help="Embedding model: a sentence-transformers directory, 'hashing' (model-free), or the packaged default; "
+             "an existing index keeps the one it was built with.")] = None,
 ) -> None:
     """Index files (.txt, .md, .pdf, .html); unchanged files are skipped, changed ones updated."""
     for path in paths:
         if not path.exists() and not path.is_symlink():
             raise RagkitError(f"path does not exist: {path}")
-    kb = _kb(index)
+    kb = _kb(index, embedder)
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                   console=err, transient=False) as bar:
         tasks: dict[str, Any] = {}
@@ -55,9 +56,10 @@ def index(
         f"{report.new_chunks} new chunks, {report.embedded_chunks} embedded, {report.chunks} in index, "
         f"{report.seconds:.1f} s",
         highlight=False,
+        soft_wrap=True,
     )
     for source, reason in report.skipped:
-        err.print(f"[yellow]skipped[/yellow] {source}: {reason}", highlight=False)
+        err.print(f"[yellow]skipped[/yellow] {source}: {reason}", highlight=False, soft_wrap=True)
 
 
 @app.command()
@@ -72,8 +74,9 @@ def ask(
 ) -> None:
     """Answer a question from an index, streaming the answer, then list its sources."""
     from ragkit.chains import Answer
+    from ragkit.models import ChatLlamaCpp
 
-    kb = _kb(index, model, max_tokens=max_tokens, temperature=temperature)
+    kb = _kb(index, llm=ChatLlamaCpp(model=model, max_tokens=max_tokens, temperature=temperature))
     kb.k = k
     answer = None
     for item in kb.stream(question):
@@ -109,10 +112,12 @@ def info(index: IndexOpt = "default") -> None:
 def _register_subcommands() -> None:
     """Sub-command groups live beside the code they drive; each module exposes one typer app."""
     from ragkit.eval.cli import eval_app
+    from ragkit.finetune.cli import finetune_command
     from ragkit.prompts.cli import prompts_app
 
     app.add_typer(eval_app, name="eval")
     app.add_typer(prompts_app, name="prompts")
+    app.command("finetune")(finetune_command)
 
 
 _register_subcommands()

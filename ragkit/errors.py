@@ -27,5 +27,14 @@ class PromptError(RagkitError):
     """A prompt file is missing or invalid."""
 
 
+class PromptFileError(PromptError):
+    """A prompt file breaks the format; `problems` holds every 'file:line: message', the first is the message."""
+
+    def __init__(self, problems: list[str]):
+        more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+        super().__init__(problems[0] + more)
+        self.problems = problems
+
+
 class SkipFile(RagkitError):
     """A file cannot be ingested; the message is the reason shown in the index summary."""

@@ -59,8 +59,8 @@ def open_store(directory: Path, embedder: VectorEmbeddings, factory: str = "Flat
 class Indexer:
     """Builds and updates one index directory."""
 
-    def __init__(self, directory: Path, embedder: VectorEmbeddings, chunk_tokens: int = 200,
-                 overlap_tokens: int = 32, factory: str = "auto", batch_chunks: int = 2048):
+    def __init__(self, directory: Path, embedder: VectorEmbeddings, chunk_tokens: int = 100,
+                 overlap_tokens: int = 16, factory: str = "auto", batch_chunks: int = 2048):
         self.directory = Path(directory)
         self.embedder = embedder
         self.splitter = Splitter(embedder.count_tokens, chunk_tokens, overlap_tokens)

@@ -7,32 +7,34 @@ from pathlib import Path
 from typing import Any
 
 from langchain_core.language_models import BaseChatModel
+from langchain_core.retrievers import BaseRetriever
 
 from ragkit.chains.rag import Answer, RagChain
 from ragkit.config import index_path
-from ragkit.embeddings import SentenceTransformerEmbeddings, VectorEmbeddings
+from ragkit.embeddings import VectorEmbeddings, from_spec
 from ragkit.errors import IndexNotFoundError
 from ragkit.indexing import Indexer, IndexReport, Progress
 from ragkit.models import ChatLlamaCpp
 from ragkit.retrieval import DenseRetriever
 from ragkit.store import FaissVectorStore
-from ragkit.store.persist import read_manifest
+from ragkit.store.persist import Manifest, read_manifest
 
 DEFAULT_K = 4
 DEFAULT_SCORE_THRESHOLD = 0.25
+"""Cosine similarity below which a passage is not relevant (all-MiniLM-L6-v2 scale); no passage left, no model call."""
 
 
 class KnowledgeBase:
     """A named index under indexes/ (or any directory) plus the models that answer from it; models load late."""
 
     def __init__(self, name: str | None = None, *, path: str | Path | None = None,
-                 embedder: VectorEmbeddings | None = None, llm: BaseChatModel | None = None,
+                 embedder: VectorEmbeddings | str | None = None, llm: BaseChatModel | None = None,
                  k: int = DEFAULT_K, score_threshold: float | None = DEFAULT_SCORE_THRESHOLD):
         if (name is None) == (path is None):
             raise ValueError("give exactly one of name and path")
         self.directory = Path(path) if path is not None else index_path(name)  # type: ignore[arg-type]
         self.name = name or self.directory.name
-        self.embedder = embedder or SentenceTransformerEmbeddings()
+        self._embedder = embedder
         self._llm = llm
         self.k = k
         self.score_threshold = score_threshold
@@ -42,8 +44,25 @@ class KnowledgeBase:
     def exists(self) -> bool:
         return (self.directory / "manifest.json").is_file()
 
+    def manifest(self) -> Manifest:
+        """The saved index's manifest; IndexNotFoundError if it was never built."""
+        if not self.exists:
+            raise IndexNotFoundError(f"unknown index {self.name!r}: build it with `ragkit index PATH --index {self.name}`")
+        return read_manifest(self.directory)
+
+    @property
+    def embedder(self) -> VectorEmbeddings:
+        """The embedder given, else the one recorded in the saved index, else the packaged default."""
+        if not isinstance(self._embedder, VectorEmbeddings):
+            spec = self._embedder
+            if spec is None and self.exists:
+                spec = self.manifest().embedder_spec or None
+            self._embedder = from_spec(spec)
+        return self._embedder
+
     @property
     def llm(self) -> BaseChatModel:
+        """The answering model: the one given, else the default llama.cpp preset (loaded on first use)."""
         if self._llm is None:
             self._llm = ChatLlamaCpp()
         return self._llm
@@ -52,8 +71,7 @@ class KnowledgeBase:
     def store(self) -> FaissVectorStore:
         """The loaded store; raises IndexNotFoundError if the index was never built."""
         if self._store is None:
-            if not self.exists:
-                raise IndexNotFoundError(f"unknown index {self.name!r}: build it with `ragkit index PATH --index {self.name}`")
+            self.manifest()
             self._store = FaissVectorStore.load(self.directory, self.embedder)
         return self._store
 
@@ -63,7 +81,8 @@ class KnowledgeBase:
         self._store = None
         return report
 
-    def retriever(self, **overrides: Any) -> DenseRetriever:
+    def retriever(self, **overrides: Any) -> BaseRetriever:
+        """The retriever answers come from, with this knowledge base's k and relevance threshold."""
         params = {"k": self.k, "score_threshold": self.score_threshold, **overrides}
         return DenseRetriever(store=self.store, **params)
 
@@ -80,9 +99,7 @@ class KnowledgeBase:
 
     def info(self) -> dict[str, Any]:
         """Manifest facts and the indexed sources."""
-        manifest = read_manifest(self.directory) if self.exists else None
-        if manifest is None:
-            raise IndexNotFoundError(f"unknown index {self.name!r}: build it with `ragkit index PATH --index {self.name}`")
+        manifest = self.manifest()
         return {
             "name": self.name,
             "path": str(self.directory),

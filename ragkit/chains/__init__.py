@@ -1,5 +1,27 @@
 """Chains built from ragkit's retrievers, prompts and models."""
 
 from ragkit.chains.rag import Answer, Citation, RagChain
+from ragkit.chains.reasoning import (
+    FewShotCoT,
+    LeastToMost,
+    ReasoningResult,
+    SelectionInference,
+    SelfConsistency,
+    TreeOfThoughtChain,
+    TreeOfThoughtSearch,
+    ZeroShotCoT,
+)
 
-__all__ = ["Answer", "Citation", "RagChain"]
+__all__ = [
+    "Answer",
+    "Citation",
+    "FewShotCoT",
+    "LeastToMost",
+    "RagChain",
+    "ReasoningResult",
+    "SelectionInference",
+    "SelfConsistency",
+    "TreeOfThoughtChain",
+    "TreeOfThoughtSearch",
+    "ZeroShotCoT",
+]

@@ -84,8 +84,7 @@ class RagChain:
         if not question:
             raise ValueError("the question is empty")
         started = time.perf_counter()
-        docs = self.retriever.invoke(question)
-        passages = [_citation(n, doc) for n, doc in enumerate(docs, start=1)]
+        passages = self.retrieve(question)
         retrieved = time.perf_counter()
         timings = {"retrieve_s": retrieved - started}
         if not passages:
@@ -107,6 +106,10 @@ class RagChain:
                        total_s=finished - started)
         model = getattr(self.llm, "model_name", None) or type(self.llm).__name__
         yield Answer(question, text, cite(text, passages), passages, model, self._prompt_meta(), timings)
+
+    def retrieve(self, question: str) -> list[Citation]:
+        """The numbered passages a question would be answered from."""
+        return [_citation(n, doc) for n, doc in enumerate(self.retriever.invoke(question), start=1)]
 
     def _prompt_meta(self) -> dict[str, Any]:
         return dict(self.prompt.metadata or {})

@@ -4,6 +4,7 @@ from ragkit.embeddings.base import VectorEmbeddings
 from ragkit.embeddings.cache import EmbeddingCache
 from ragkit.embeddings.hashing import HashingEmbeddings
 from ragkit.embeddings.sentence import SentenceTransformerEmbeddings, default_model_path
+from ragkit.embeddings.spec import from_spec
 
 __all__ = [
     "EmbeddingCache",
@@ -11,4 +12,5 @@ __all__ = [
     "SentenceTransformerEmbeddings",
     "VectorEmbeddings",
     "default_model_path",
+    "from_spec",
 ]

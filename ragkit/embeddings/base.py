@@ -19,6 +19,11 @@ class VectorEmbeddings(Embeddings, ABC):
 
     @property
     @abstractmethod
+    def spec(self) -> str:
+        """How to build this embedder again (see ragkit.embeddings.from_spec); recorded in index manifests."""
+
+    @property
+    @abstractmethod
     def dimension(self) -> int:
         """Length of each vector."""
 

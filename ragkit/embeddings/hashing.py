@@ -24,6 +24,10 @@ class HashingEmbeddings(VectorEmbeddings):
         return f"ragkit-hashing-{self._dimension}"
 
     @property
+    def spec(self) -> str:
+        return f"hashing:{self._dimension}"
+
+    @property
     def dimension(self) -> int:
         return self._dimension
 

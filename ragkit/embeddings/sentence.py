@@ -36,7 +36,9 @@ def _load(path: str, device: str, quantize: bool) -> Any:
     """Load a model once per process and configuration; Streamlit reruns and chains share it."""
     import torch
     from sentence_transformers import SentenceTransformer
+    from transformers.utils import logging as hf_logging
 
+    hf_logging.disable_progress_bar()  # a per-load "Loading weights" bar would clutter every CLI run
     try:
         model = SentenceTransformer(path, device=device, local_files_only=True)
     except (OSError, ValueError) as exc:
@@ -74,6 +76,10 @@ class SentenceTransformerEmbeddings(VectorEmbeddings):
         digest = file_sha256(weights) if weights else "unknown"
         suffix = "-int8" if self.quantize else ""
         return f"sentence-transformers/{name}{suffix}@{digest[:12]}"
+
+    @property
+    def spec(self) -> str:
+        return DEFAULT_MODEL if self.model_path == default_model_path() else self.model_path
 
     @functools.cached_property
     def dimension(self) -> int:

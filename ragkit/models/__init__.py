@@ -1,6 +1,18 @@
-"""Generation backends as LangChain chat models, and the packaged model presets."""
+"""Generation backends as LangChain chat models (llama.cpp, transformers + PEFT), and the packaged model presets."""
 
+from ragkit.models.factory import BACKENDS, chat_model, preset_prompt
 from ragkit.models.llamacpp import ChatLlamaCpp
 from ragkit.models.presets import DEFAULT_PRESET, FAST_PRESET, PRESETS, resolve_model
+from ragkit.models.transformers import ChatTransformers
 
-__all__ = ["DEFAULT_PRESET", "FAST_PRESET", "PRESETS", "ChatLlamaCpp", "resolve_model"]
+__all__ = [
+    "BACKENDS",
+    "DEFAULT_PRESET",
+    "FAST_PRESET",
+    "PRESETS",
+    "ChatLlamaCpp",
+    "ChatTransformers",
+    "chat_model",
+    "preset_prompt",
+    "resolve_model",
+]

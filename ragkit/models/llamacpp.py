@@ -1,43 +1,83 @@
 """llama.cpp (llama-cpp-python) as a LangChain chat model, with the chat template taken from the GGUF.
 
-One `Llama` per (file, n_ctx, threads) is shared by every ChatLlamaCpp in the process, behind a lock: llama.cpp
-contexts are not thread-safe, and sharing keeps the KV cache warm for prompts with a common prefix.
+One `Llama` per (file, adapter, n_ctx, threads, GPU layers) is shared by every ChatLlamaCpp in the process, behind a
+lock: llama.cpp contexts are not thread-safe, and sharing keeps the KV cache warm, because `Llama.generate` reuses
+the longest token prefix it already evaluated (so fixed preambles, few-shot examples and system prompts are cheap).
 """
 
 from __future__ import annotations
 
 import functools
+import json
+import os
 import threading
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 from langchain_core.callbacks import CallbackManagerForLLMRun
-from langchain_core.language_models import BaseChatModel
+from langchain_core.language_models import LanguageModelInput
 from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage
+from langchain_core.output_parsers import JsonOutputParser, PydanticOutputParser
 from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
-from pydantic import ConfigDict, Field, PrivateAttr
+from langchain_core.runnables import Runnable
+from langchain_core.utils.function_calling import convert_to_json_schema
+from pydantic import BaseModel, PrivateAttr
 
 from ragkit.errors import ModelError
+from ragkit.models.base import LocalChatModel, plain_prompt, to_dicts
 from ragkit.models.presets import ResolvedModel, resolve_model
 
-_ROLES = {"human": "user", "ai": "assistant", "system": "system", "tool": "tool"}
+ADAPTER_GGUF = "adapter.gguf"
 
 
 @functools.lru_cache(maxsize=4)
-def _shared_llama(path: str, n_ctx: int, n_threads: int | None, n_gpu_layers: int) -> tuple[Any, threading.Lock]:
-    """Load a GGUF once per process and configuration, with the lock that serializes its use."""
+def _shared_llama(path: str, lora: str | None, n_ctx: int, n_threads: int | None,
+                  n_gpu_layers: int) -> tuple[Any, threading.Lock]:
+    """Load a GGUF (plus LoRA) once per process and configuration, with the lock that serializes its use."""
     try:
         from llama_cpp import Llama
     except ImportError as exc:
         raise ModelError("install llama-cpp-python to use GGUF models") from exc
+    _avoid_amx_buffers()
     try:
-        llama = Llama(model_path=path, n_ctx=n_ctx, n_threads=n_threads, n_gpu_layers=n_gpu_layers, verbose=False)
+        # swa_full keeps the whole sliding-window cache, so prefix reuse also works for SWA models (Gemma 3).
+        llama = Llama(model_path=path, lora_path=lora, n_ctx=n_ctx, n_threads=n_threads, n_gpu_layers=n_gpu_layers,
+                      swa_full=True, verbose=False)
     except (ValueError, RuntimeError) as exc:
-        raise ModelError(f"llama.cpp cannot load {path}: {exc}") from exc
+        raise ModelError(f"llama.cpp cannot load {path}{f' with adapter {lora}' if lora else ''}: {exc}") from exc
     return llama, threading.Lock()
 
 
-def _gpu_layers() -> int:
+@functools.cache
+def _avoid_amx_buffers() -> None:
+    """Load weights without llama.cpp's extra CPU buffer types (AMX / repacked) on CPUs that advertise AMX.
+
+    llama.cpp's AMX path segfaults in the first decode on virtual machines whose kernel does not grant AMX tile
+    state (seen on a Firecracker VM with a Sapphire Rapids CPU). llama-cpp-python has no option for
+    `use_extra_bufts`, so its default-parameter function is wrapped. RAGKIT_LLAMA_EXTRA_BUFFERS=1 keeps them.
+    """
+    if os.environ.get("RAGKIT_LLAMA_EXTRA_BUFFERS") == "1":
+        return
+    try:
+        has_amx = "amx_tile" in Path("/proc/cpuinfo").read_text()
+    except OSError:
+        has_amx = False
+    if not has_amx:
+        return
+    import llama_cpp.llama_cpp as native
+
+    defaults = native.llama_model_default_params
+
+    def without_extra_buffers() -> Any:
+        params = defaults()
+        params.use_extra_bufts = False
+        return params
+
+    native.llama_model_default_params = without_extra_buffers
+
+
+def gpu_layers() -> int:
     """Offload every layer when this llama.cpp build can use a GPU, none otherwise."""
     try:
         from llama_cpp import llama_supports_gpu_offload
@@ -47,44 +87,27 @@ def _gpu_layers() -> int:
         return 0
 
 
-class ChatLlamaCpp(BaseChatModel):
-    """A GGUF model served by llama.cpp: a preset name (`qwen2.5-1.5b`, `gemma3-270m`) or a path to a .gguf file."""
+class ChatLlamaCpp(LocalChatModel):
+    """A GGUF model served by llama.cpp: a preset name (`qwen2.5-1.5b`, `gemma3-270m`) or a path to a .gguf file.
 
-    model_config = ConfigDict(extra="forbid")
+    Per-call options: `response_format={"type": "json_object", "schema": {...}}` (or `json_schema={...}`) and
+    `grammar` (GBNF text) constrain the output; `with_structured_output(schema)` builds on them.
+    """
 
-    model: str | None = None
-    """Preset name or GGUF path; None means the default preset."""
-    temperature: float = 0.0
-    """Sampling temperature; 0 is greedy and reproducible."""
-    top_k: int = 40
-    """Sample from the k most likely tokens."""
-    top_p: float = 0.95
-    """Nucleus sampling mass."""
-    max_tokens: int = 256
-    """Most tokens to generate."""
-    stop: list[str] = Field(default_factory=list)
-    """Stop sequences, added to the preset's own."""
     n_ctx: int = 4096
     """Context window in tokens."""
     n_threads: int | None = None
     """CPU threads; None lets llama.cpp choose."""
-    seed: int = 0
-    """Sampling seed."""
+    n_gpu_layers: int | None = None
+    """Layers offloaded to the GPU; None means all when this llama.cpp build supports a GPU, else none."""
+    lora: str | None = None
+    """A GGUF LoRA file (or an adapter directory holding adapter.gguf); None uses the preset's own adapter."""
 
     _resolved: ResolvedModel | None = PrivateAttr(default=None)
 
     @property
     def _llm_type(self) -> str:
         return "ragkit-llamacpp"
-
-    @property
-    def model_name(self) -> str:
-        """The name shown with answers: the preset or the GGUF file name."""
-        return self._resolve().name
-
-    @property
-    def _identifying_params(self) -> dict[str, Any]:
-        return {"model": self.model_name, "temperature": self.temperature, "max_tokens": self.max_tokens}
 
     def _resolve(self) -> ResolvedModel:
         if self._resolved is None:
@@ -96,18 +119,35 @@ class ChatLlamaCpp(BaseChatModel):
         self._llama()
         return self
 
+    def _lora_file(self) -> str | None:
+        spec = Path(self.lora).expanduser() if self.lora else self._resolve().adapter
+        if spec is None:
+            return None
+        path = spec / ADAPTER_GGUF if spec.is_dir() else spec
+        if not path.is_file():
+            raise ModelError(f"no GGUF LoRA at {path}: export one with `ragkit finetune` (it writes {ADAPTER_GGUF})")
+        return str(path)
+
     def _llama(self) -> tuple[Any, threading.Lock]:
-        return _shared_llama(str(self._resolve().path), self.n_ctx, self.n_threads, _gpu_layers())
+        layers = gpu_layers() if self.n_gpu_layers is None else self.n_gpu_layers
+        return _shared_llama(str(self._resolve().path), self._lora_file(), self.n_ctx, self.n_threads, layers)
 
     def _complete(self, llama: Any, messages: list[BaseMessage], stream: bool, params: dict[str, Any]) -> Any:
         """Chat completion through the GGUF's template, or plain completion for base models."""
         chat = self._resolve().chat
         if chat is None:
             chat = "tokenizer.chat_template" in (llama.metadata or {})
+        schema = params.pop("json_schema", None)
         if chat:
-            return llama.create_chat_completion(messages=_to_dicts(messages), stream=stream, **params)
-        prompt = "\n\n".join(m.text for m in messages)
-        return llama.create_completion(prompt=prompt, stream=stream, **params)
+            if schema is not None:
+                params["response_format"] = {"type": "json_object", "schema": schema}
+            return llama.create_chat_completion(messages=to_dicts(messages), stream=stream, **params)
+        response_format = params.pop("response_format", None)
+        if response_format and response_format.get("type") == "json_object":
+            schema = response_format.get("schema", schema) or {"type": "object"}
+        if schema is not None:
+            params["grammar"] = _json_grammar(json.dumps(schema, sort_keys=True))
+        return llama.create_completion(prompt=plain_prompt(messages), stream=stream, **params)
 
     def _params(self, stop: list[str] | None, **kwargs: Any) -> dict[str, Any]:
         params: dict[str, Any] = {
@@ -118,7 +158,9 @@ class ChatLlamaCpp(BaseChatModel):
             "seed": self.seed,
             "stop": [*self._resolve().stop, *self.stop, *(stop or [])],
         }
-        params.update({k: v for k, v in kwargs.items() if k in params or k in ("response_format", "grammar")})
+        params.update({k: v for k, v in kwargs.items() if k in params or k in ("response_format", "json_schema")})
+        if isinstance(kwargs.get("grammar"), str):
+            params["grammar"] = _gbnf_grammar(kwargs["grammar"])
         return params
 
     def _generate(self, messages: list[BaseMessage], stop: list[str] | None = None,
@@ -151,16 +193,39 @@ class ChatLlamaCpp(BaseChatModel):
                     run_manager.on_llm_new_token(text, chunk=chunk)
                 yield chunk
 
+    def with_structured_output(self, schema: dict[str, Any] | type, *, include_raw: bool = False,
+                               **kwargs: Any) -> Runnable[LanguageModelInput, Any]:
+        """Output constrained by llama.cpp's JSON-schema grammar, parsed into the pydantic class or a dict.
+
+        Every `method` (json_schema, json_mode, function_calling) maps to the same grammar: local models have no tools.
+        """
+        if include_raw:
+            raise ModelError("include_raw is not supported by ChatLlamaCpp.with_structured_output")
+        json_schema = convert_to_json_schema(schema)
+        parser: Any = (PydanticOutputParser(pydantic_object=schema)
+                       if isinstance(schema, type) and issubclass(schema, BaseModel) else JsonOutputParser())
+        return self.bind(json_schema=json_schema) | parser
+
+
+@functools.lru_cache(maxsize=32)
+def _json_grammar(schema: str) -> Any:
+    from llama_cpp import LlamaGrammar
+
+    return LlamaGrammar.from_json_schema(schema, verbose=False)
+
+
+@functools.lru_cache(maxsize=32)
+def _gbnf_grammar(text: str) -> Any:
+    from llama_cpp import LlamaGrammar
+
+    return LlamaGrammar.from_string(text, verbose=False)
+
 
 def _text(choice: dict[str, Any]) -> str:
     """Text of a completion or chat choice, streamed or not."""
     if "text" in choice:
         return choice["text"] or ""
     return (choice.get("message") or choice.get("delta") or {}).get("content") or ""
-
-
-def _to_dicts(messages: list[BaseMessage]) -> list[dict[str, str]]:
-    return [{"role": _ROLES.get(m.type, "user"), "content": m.text} for m in messages]
 
 
 def _usage(usage: dict[str, int] | None) -> dict[str, int] | None:

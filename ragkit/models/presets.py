@@ -26,6 +26,10 @@ class Preset:
     stop: tuple[str, ...] = ()
     chat: bool = True
     """False for base models: messages are joined into one plain prompt instead of the chat template."""
+    adapter: str | None = None
+    """LoRA adapter directory under adapters/ put on top (PEFT files for transformers, adapter.gguf for llama.cpp)."""
+    prompt: str | None = None
+    """The prompt id the adapter was trained with; the RAG chain should use it with this preset."""
 
 
 def _qwen_path() -> Path:
@@ -80,6 +84,15 @@ PRESETS: dict[str, Preset] = {
         stop=("\nQuestion:", "<end_of_turn>", "\n\n"),
         chat=False,
     ),
+    "gemma3-270m-squad": Preset(
+        "gemma3-270m-squad",
+        "Gemma 3 270M + ragkit's extractive-QA LoRA (trained on SQuAD, see adapters/gemma3-270m-squad/)",
+        _gemma_path,
+        stop=("\n", "<end_of_turn>"),
+        chat=False,
+        adapter="gemma3-270m-squad",
+        prompt="qa-extractive",
+    ),
 }
 DEFAULT_PRESET = "qwen2.5-1.5b"
 FAST_PRESET = "gemma3-270m"
@@ -93,6 +106,8 @@ class ResolvedModel:
     path: Path
     stop: tuple[str, ...]
     chat: bool | None
+    adapter: Path | None = None
+    prompt: str | None = None
 
 
 def resolve_model(spec: str | None) -> ResolvedModel:
@@ -100,9 +115,25 @@ def resolve_model(spec: str | None) -> ResolvedModel:
     spec = spec or DEFAULT_PRESET
     if spec in PRESETS:
         preset = PRESETS[spec]
-        return ResolvedModel(preset.name, preset.locate(), preset.stop, preset.chat)
+        adapter = adapter_dir(preset.adapter) if preset.adapter else None
+        return ResolvedModel(preset.name, preset.locate(), preset.stop, preset.chat, adapter, preset.prompt)
     path = Path(spec).expanduser()
     if path.suffix.lower() != ".gguf" or not path.is_file():
         names = ", ".join(PRESETS)
         raise ModelError(f"unknown model {spec!r}: give a preset ({names}) or the path of a .gguf file")
     return ResolvedModel(path.name, path, (), None)
+
+
+def display_name(spec: str | None) -> str:
+    """The name of a model spec without touching files: the preset name, or the file or directory name."""
+    spec = spec or DEFAULT_PRESET
+    return spec if spec in PRESETS else Path(spec).expanduser().name
+
+
+def adapter_dir(name: str) -> Path:
+    """A shipped adapter: adapters/NAME in a checkout, else the copy packaged in the wheel."""
+    package = Path(__file__).resolve().parents[1]
+    for root in (package.parent / "adapters", package / "_adapters"):
+        if (root / name).is_dir():
+            return root / name
+    raise ModelError(f"adapter {name!r} is missing: reinstall ragkit or train it with `ragkit finetune`")

@@ -59,6 +59,7 @@ class DocStore:
     def save_to(self, path: Path) -> None:
         """Write a consistent copy to path."""
         with self._lock:
+            self._db.commit()  # backup() from a connection with an open write transaction loops forever
             target = sqlite3.connect(path)
             try:
                 self._db.backup(target)

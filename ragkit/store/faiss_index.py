@@ -7,13 +7,19 @@ IDSelector until the next rebuild.
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 import faiss
 import numpy as np
 
+log = logging.getLogger(__name__)
+
 _SEARCH_SLACK = 4
 _EXACT_FALLBACK = 100_000
+_GPU_MAX_K = 2048  # faiss-gpu's limit on k and nprobe; larger searches run on the CPU
+_TRAIN_PER_LIST = 64  # training points per IVF list (FAISS wants at least 39)
+_MIN_TRAIN = 10_000  # PQ codebooks need 256 points per centroid and some spare
 
 
 def gpu_count() -> int:
@@ -58,10 +64,18 @@ class FaissIndex:
     def __len__(self) -> int:
         return int(self.index.ntotal) - len(self.tombstones)
 
-    def train(self, vectors: np.ndarray) -> None:
-        """Train IVF/PQ quantizers on a sample of vectors."""
-        if not self.index.is_trained:
-            self.index.train(np.ascontiguousarray(vectors, dtype=np.float32))
+    def train(self, vectors: np.ndarray, seed: int = 0) -> None:
+        """Train IVF/PQ quantizers on a random sample of vectors (about 64 per IVF list), not all of them."""
+        if self.index.is_trained:
+            return
+        ivf = faiss.try_extract_index_ivf(self.index)
+        size = max(_MIN_TRAIN, _TRAIN_PER_LIST * (ivf.nlist if ivf is not None else 0))
+        if len(vectors) > size:
+            vectors = vectors[np.sort(np.random.default_rng(seed).choice(len(vectors), size, replace=False))]
+        elif ivf is not None and len(vectors) < 39 * ivf.nlist:
+            log.warning("training %s on %d vectors: fewer than 39 per list, recall may suffer", self.factory,
+                        len(vectors))
+        self.index.train(np.ascontiguousarray(vectors, dtype=np.float32))
 
     def add(self, ids: np.ndarray, vectors: np.ndarray) -> None:
         """Add vectors under the given ids (ids must not be present)."""
@@ -87,10 +101,22 @@ class FaissIndex:
         ivf = faiss.try_extract_index_ivf(self.index)
         if nprobe and ivf is not None:
             ivf.nprobe = nprobe
+            self._gpu = None  # the GPU copy holds its own nprobe
         if ef_search:
             hnsw = _find_hnsw(self.index)
             if hnsw is not None:
                 hnsw.hnsw.efSearch = ef_search
+
+    def search_params(self) -> dict[str, int]:
+        """Current nprobe (IVF types) and efSearch (HNSW types)."""
+        params = {}
+        ivf = faiss.try_extract_index_ivf(self.index)
+        if ivf is not None:
+            params["nprobe"] = int(ivf.nprobe)
+        hnsw = _find_hnsw(self.index)
+        if hnsw is not None:
+            params["ef_search"] = int(hnsw.hnsw.efSearch)
+        return params
 
     def search(self, queries: np.ndarray, k: int, allowed: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
         """Top-k (scores, ids) per query; `allowed` restricts the search to those ids (filtering inside the search)."""
@@ -99,7 +125,7 @@ class FaissIndex:
             return np.zeros((len(queries), 0), np.float32), np.zeros((len(queries), 0), np.int64)
         selector = self._selector(allowed)
         if selector is None:
-            scores, ids = self._searcher().search(queries, k)
+            scores, ids = self._searcher(k).search(queries, k)
         else:
             params = _params_for(self.index, selector, exhaustive=allowed is not None)
             scores, ids = self.index.search(queries, k, params=params)
@@ -127,9 +153,10 @@ class FaissIndex:
             return faiss.IDSelectorNot(faiss.IDSelectorBatch(np.fromiter(self.tombstones, np.int64)))
         return None
 
-    def _searcher(self) -> faiss.Index:
+    def _searcher(self, k: int) -> faiss.Index:
         """The index to run unfiltered searches on: a GPU copy when CUDA is present and the type supports it."""
-        if gpu_count() == 0:
+        ivf = faiss.try_extract_index_ivf(self.index)
+        if gpu_count() == 0 or k > _GPU_MAX_K or (ivf is not None and ivf.nprobe > _GPU_MAX_K):
             return self.index
         if self._gpu is None:
             try:

@@ -1,6 +1,6 @@
 """On-disk index format: generation directories plus a manifest written last, so a crash never breaks a saved index.
 
-    NAME/manifest.json        format version, embedder id, dimension, metric, factory, count, files and sha256
+    NAME/manifest.json        format version, embedder id and spec, dimension, metric, factory, count, files and sha256
     NAME/gen-000007/index.faiss
     NAME/gen-000007/docstore.sqlite
     NAME/embeddings.sqlite    embedding cache (outside generations: it only grows)
@@ -37,6 +37,8 @@ class Manifest:
     factory: str
     count: int
     generation: str = ""
+    embedder_spec: str = ""
+    """How to rebuild the embedder (ragkit.embeddings.from_spec), so `ragkit ask` uses the one that built the index."""
     metric: str = "cosine"
     files: dict[str, str] = field(default_factory=dict)
     format: str = FORMAT

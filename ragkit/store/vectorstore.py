@@ -41,6 +41,11 @@ class FaissVectorStore(VectorStore):
         return self._docs
 
     @property
+    def index(self) -> FaissIndex | None:
+        """The FAISS index (None until the first add), e.g. to tune `set_search_params`."""
+        return self._index
+
+    @property
     def factory(self) -> str:
         return self._index.factory if self._index else self._factory
 
@@ -163,8 +168,9 @@ class FaissVectorStore(VectorStore):
         """Atomically save to a directory (FAISS file + SQLite + manifest written last)."""
         with self._lock:
             index = self._index or FaissIndex.create(self._dimension(), self._factory)
-            manifest = persist.Manifest(embedder=_embedder_id(self._embedding), dimension=index.dimension,
-                                        factory=index.factory, count=len(self._docs))
+            spec = self._embedding.spec if isinstance(self._embedding, VectorEmbeddings) else ""
+            manifest = persist.Manifest(embedder=_embedder_id(self._embedding), embedder_spec=spec,
+                                        dimension=index.dimension, factory=index.factory, count=len(self._docs))
             persist.write_generation(Path(directory), manifest, {
                 persist.INDEX_FILE: index.save,
                 persist.DOCSTORE_FILE: self._docs.save_to,

@@ -1,0 +1,19 @@
+"""Selection-inference over facts retrieved from a small FAISS store (MiniLM embeddings, gemma3-270m)."""
+
+from ragkit.chains.reasoning import SelectionInference
+from ragkit.embeddings import SentenceTransformerEmbeddings
+from ragkit.models import ChatLlamaCpp
+from ragkit.store import FaissVectorStore
+
+facts = ["Alice is taller than Bob.", "Bob is taller than Carol.", "Carol likes tea.", "The office opens at 9."]
+store = FaissVectorStore.from_texts(facts, SentenceTransformerEmbeddings(), ids=[f"fact-{i}" for i in range(4)])
+llm = ChatLlamaCpp(model="gemma3-270m")
+chain = SelectionInference(llm=llm, retriever=store.as_retriever(search_kwargs={"k": 3}), reasoning_steps=1,
+                           max_calls=3)
+result = chain.invoke("Is Alice taller than Carol?")
+print(f"model: {llm.model_name}")
+print(f"retrieved chunk ids: {result.chunk_ids}")
+for step in result.steps_taken:
+    print(f"  selected facts {step.selected} -> inferred: {step.inferred!r}")
+print(f"answer: {result.answer!r} (parsed: {result.ok}), calls: {result.calls}/{result.max_calls}")
+print(f"prompts: {[(p.id, p.version, p.sha256[:12]) for p in result.prompts]}")

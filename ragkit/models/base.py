@@ -1,0 +1,105 @@
+"""What the local chat backends share: generation parameters, LangSmith params, and how messages become a prompt.
+
+Both backends render messages the same way (the model's chat template, or for base models the message texts
+joined by a blank line), so fine-tuning, transformers and llama.cpp see identical prompt text.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from langchain_core.language_models import BaseChatModel
+from langchain_core.language_models.base import LangSmithParams
+from langchain_core.messages import BaseMessage
+from pydantic import ConfigDict, Field
+
+_ROLES = {"human": "user", "ai": "assistant", "system": "system", "tool": "tool"}
+
+
+class LocalChatModel(BaseChatModel):
+    """Generation settings common to the llama.cpp and transformers backends."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    model: str | None = None
+    """Preset name or model path; None means the default preset."""
+    temperature: float = 0.0
+    """Sampling temperature; 0 is greedy and reproducible."""
+    top_k: int = 40
+    """Sample from the k most likely tokens."""
+    top_p: float = 0.95
+    """Nucleus sampling mass."""
+    max_tokens: int = 256
+    """Most tokens to generate."""
+    stop: list[str] = Field(default_factory=list)
+    """Stop sequences, added to the preset's own."""
+    seed: int = 0
+    """Sampling seed."""
+    streaming: bool = False
+    """Stream from `invoke` too (LangChain convention; callbacks then see each token)."""
+
+    @property
+    def model_name(self) -> str:
+        """The name shown with answers: the preset, or the model file or directory name."""
+        from ragkit.models.presets import display_name
+
+        return display_name(self.model)
+
+    @property
+    def _identifying_params(self) -> dict[str, Any]:
+        return {"model": self.model_name, "temperature": self.temperature, "max_tokens": self.max_tokens}
+
+    def _get_ls_params(self, stop: list[str] | None = None, **kwargs: Any) -> LangSmithParams:
+        """Tracing parameters, without touching model files (a per-call `model` overrides the name)."""
+        params = LangSmithParams(
+            ls_provider="ragkit", ls_model_name=str(kwargs.get("model") or self.model_name), ls_model_type="chat",
+            ls_temperature=kwargs.get("temperature", self.temperature),
+            ls_max_tokens=kwargs.get("max_tokens", self.max_tokens),
+        )
+        stops = stop or self.stop
+        if stops:
+            params["ls_stop"] = list(stops)
+        return params
+
+
+def to_dicts(messages: Sequence[BaseMessage]) -> list[dict[str, str]]:
+    """Messages in the role/content form chat templates expect."""
+    return [{"role": _ROLES.get(m.type, "user"), "content": m.text} for m in messages]
+
+
+def plain_prompt(messages: Sequence[BaseMessage]) -> str:
+    """The prompt for a base model without a chat template: message texts joined by a blank line."""
+    return "\n\n".join(m.text for m in messages)
+
+
+class StopTrimmer:
+    """Cuts streamed text at the first stop sequence, holding back any tail that could start one.
+
+    Hand-written because transformers' `stop_strings` halts generation but leaves the stop text in the output.
+    """
+
+    def __init__(self, stops: Sequence[str]):
+        self.stops = [s for s in stops if s]
+        self.buffer = ""
+        self.stopped = False
+
+    def feed(self, text: str) -> str:
+        """Add generated text; return the part that is safe to emit."""
+        if self.stopped:
+            return ""
+        self.buffer += text
+        cut = min((i for i in (self.buffer.find(s) for s in self.stops) if i >= 0), default=-1)
+        if cut >= 0:
+            self.stopped = True
+            out, self.buffer = self.buffer[:cut], ""
+            return out
+        hold = max((n for s in self.stops for n in range(1, len(s)) if self.buffer.endswith(s[:n])), default=0)
+        out = self.buffer[: len(self.buffer) - hold]
+        self.buffer = self.buffer[len(out):]
+        return out
+
+    def flush(self) -> str:
+        """The held-back text once generation has ended without a stop."""
+        out, self.buffer = ("" if self.stopped else self.buffer), ""
+        return out

@@ -1,0 +1,31 @@
+"""Build a chat model from a backend name and a model spec; which prompt a preset's adapter was trained with."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from langchain_core.language_models import BaseChatModel
+
+from ragkit.errors import InvalidInputError
+from ragkit.models.presets import PRESETS
+
+BACKENDS = ("llamacpp", "transformers")
+
+
+def chat_model(backend: str = "llamacpp", model: str | None = None, **options: Any) -> BaseChatModel:
+    """ChatLlamaCpp or ChatTransformers for a preset, GGUF path (or, for transformers, an HF directory)."""
+    if backend == "llamacpp":
+        from ragkit.models.llamacpp import ChatLlamaCpp
+
+        return ChatLlamaCpp(model=model, **options)
+    if backend == "transformers":
+        from ragkit.models.transformers import ChatTransformers
+
+        return ChatTransformers(model=model, **options)
+    raise InvalidInputError(f"unknown backend {backend!r}: choose from {', '.join(BACKENDS)}")
+
+
+def preset_prompt(model: str | None) -> str | None:
+    """The prompt id a preset must be used with (its adapter was trained on it), or None for any prompt."""
+    preset = PRESETS.get(model or "")
+    return preset.prompt if preset else None

@@ -1,0 +1,78 @@
+"""Turn a parsed prompt file into the LangChain template that fits it: PromptTemplate, ChatPromptTemplate,
+FewShotPromptTemplate, or a ChatPromptTemplate holding a FewShotChatMessagePromptTemplate."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from langchain_core.embeddings import Embeddings
+from langchain_core.example_selectors import BaseExampleSelector
+from langchain_core.prompts import (
+    AIMessagePromptTemplate,
+    BasePromptTemplate,
+    ChatPromptTemplate,
+    FewShotChatMessagePromptTemplate,
+    HumanMessagePromptTemplate,
+    PromptTemplate,
+    SystemMessagePromptTemplate,
+)
+
+from ragkit.prompts.parse import EXAMPLES, ROLES, Section, sections
+from ragkit.prompts.selectors import TokenCounter, build_selector
+from ragkit.prompts.spec import PromptFile, TemplateFormat
+from ragkit.prompts.templates import SandboxedPromptTemplate, VerbatimFewShotPromptTemplate
+
+_MESSAGES = {"system": SystemMessagePromptTemplate, "user": HumanMessagePromptTemplate,
+             "assistant": AIMessagePromptTemplate}
+
+
+def to_template(spec: PromptFile, *, embeddings: Embeddings | None = None,
+                count_tokens: TokenCounter | None = None) -> BasePromptTemplate:
+    """The LangChain template of a valid prompt file; `.metadata` carries its id, version and sha256."""
+    parts = sections(spec.template, spec.body_line)
+    chat = any(p.role in ROLES for p in parts)
+    fmt = spec.template_format
+    template: BasePromptTemplate
+    if spec.example_template is None:
+        template = ChatPromptTemplate(messages=_messages(parts[1:], fmt)) if chat else string_template(
+            spec.template, fmt)
+    elif chat:
+        example_prompt = ChatPromptTemplate(messages=_messages(sections(spec.example_template, 1)[1:], fmt))
+        few_shot = FewShotChatMessagePromptTemplate(
+            example_prompt=example_prompt, **_example_source(spec, example_prompt, embeddings, count_tokens))
+        template = ChatPromptTemplate(messages=_messages(parts[1:], fmt, few_shot))
+    else:
+        example_prompt = string_template(spec.example_template, fmt)
+        template = VerbatimFewShotPromptTemplate(
+            prefix=parts[0].text.strip(), suffix=parts[1].text.strip(), template_format=fmt,
+            example_prompt=example_prompt, **_example_source(spec, example_prompt, embeddings, count_tokens))
+    optional = {name: "" for name, var in spec.input_variables.items() if var.optional}
+    if optional:
+        template = template.partial(**optional)
+    template.metadata = spec.metadata()
+    return template
+
+
+def string_template(text: str, template_format: TemplateFormat) -> PromptTemplate:
+    """A string template: LangChain's for f-strings (it refuses attribute access), ragkit's sandbox for Jinja2."""
+    if template_format == "jinja2":
+        return SandboxedPromptTemplate(template=text.strip(), template_format="jinja2")
+    return PromptTemplate(template=text.strip(), template_format="f-string")
+
+
+def _messages(parts: list[Section], template_format: TemplateFormat,
+              few_shot: FewShotChatMessagePromptTemplate | None = None) -> list[Any]:
+    """Message templates for role sections; the 'examples:' section becomes the few-shot block."""
+    return [few_shot if part.role == EXAMPLES else
+            _MESSAGES[str(part.role)](prompt=string_template(part.text, template_format)) for part in parts]
+
+
+def _example_source(spec: PromptFile, example_prompt: BasePromptTemplate, embeddings: Embeddings | None,
+                    count_tokens: TokenCounter | None) -> dict[str, Any]:
+    """Either the fixed examples or the selector that picks them per input."""
+    if spec.example_selector is None:
+        return {"examples": spec.example_rows}
+    keys = [name for name in spec.input_variables if all(name in row for row in spec.example_rows)]
+    selector: BaseExampleSelector = build_selector(spec.example_selector, list(spec.example_rows), example_prompt,
+                                                   keys, embeddings, count_tokens)
+    return {"example_selector": selector}

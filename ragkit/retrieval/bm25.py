@@ -1,0 +1,185 @@
+"""Sparse BM25 retrieval (bm25s, Snowball-stemmed English) over the chunks of a FaissVectorStore.
+
+The index is saved beside the FAISS index in bm25s's own format (numpy arrays + JSON, never pickle) and is
+rebuilt from the docstore when the store changed since it was built.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from langchain_core.callbacks import CallbackManagerForRetrieverRun
+from langchain_core.documents import Document
+from langchain_core.retrievers import BaseRetriever
+from pydantic import ConfigDict
+
+from ragkit.errors import IndexFormatError, RagkitError
+from ragkit.store import FaissVectorStore
+
+log = logging.getLogger(__name__)
+
+BM25_DIR = "bm25"
+_META = "ragkit-bm25.json"
+_ROWS = "rows.npy"
+
+
+def _require_bm25s() -> Any:
+    try:
+        import bm25s
+        import Stemmer
+    except ImportError as exc:
+        raise RagkitError("install bm25s and PyStemmer to enable BM25 retrieval") from exc
+    return bm25s, Stemmer
+
+
+class BM25Index:
+    """BM25 scores of every chunk (by docstore row) for a query, restricted to allowed rows when filtering."""
+
+    def __init__(self, model: Any, rows: np.ndarray, fingerprint: list[int], language: str = "english"):
+        self.model = model
+        self.rows = rows
+        self.fingerprint = fingerprint
+        self.language = language
+        bm25s, stemmer = _require_bm25s()
+        self._stemmer = stemmer.Stemmer(language)
+
+    @classmethod
+    def build(cls, rows: list[int], texts: list[str], fingerprint: list[int], language: str = "english",
+              k1: float = 1.2, b: float = 0.75) -> BM25Index:
+        """Tokenize (lowercase, stopwords, Snowball stems) and index texts; rows are their docstore rows."""
+        bm25s, stemmer = _require_bm25s()
+        order = np.argsort(np.asarray(rows, dtype=np.int64), kind="stable")
+        tokens = _tokenize([texts[i] for i in order], stemmer.Stemmer(language), language)
+        model = bm25s.BM25(k1=k1, b=b)
+        model.index(tokens, show_progress=False)
+        return cls(model, np.asarray(rows, dtype=np.int64)[order], list(fingerprint), language)
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def search(self, query: str, k: int, allowed: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """Top-k (scores, rows) with a positive score; `allowed` rows restrict scoring, so k come back when k match."""
+        tokens = _tokenize([query], self._stemmer, self.language)[0]
+        if not tokens or len(self.rows) == 0 or k <= 0:
+            return np.zeros(0, np.float32), np.zeros(0, np.int64)
+        scores = self.model.get_scores(tokens)
+        positions = np.arange(len(self.rows)) if allowed is None else np.flatnonzero(np.isin(self.rows, allowed))
+        candidate = scores[positions]
+        if len(candidate) > k:
+            positions = positions[np.argpartition(-candidate, k - 1)[:k]]
+        top = positions[np.argsort(-scores[positions], kind="stable")]
+        top = top[scores[top] > 0]
+        return scores[top].astype(np.float32), self.rows[top]
+
+    def save(self, directory: Path) -> None:
+        """Write bm25s's files, the row map and the fingerprint to directory (replaced atomically)."""
+        directory = Path(directory)
+        directory.parent.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(prefix=".bm25-", dir=directory.parent))
+        try:
+            self.model.save(staging, show_progress=False)
+            np.save(staging / _ROWS, self.rows, allow_pickle=False)
+            meta = {"fingerprint": self.fingerprint, "language": self.language}
+            (staging / _META).write_text(json.dumps(meta))
+            if directory.exists():
+                shutil.rmtree(directory)
+            staging.rename(directory)
+        except BaseException:
+            shutil.rmtree(staging, ignore_errors=True)
+            raise
+
+    @classmethod
+    def load(cls, directory: Path) -> BM25Index:
+        """Read an index written by `save` (no pickle is ever loaded)."""
+        bm25s, _ = _require_bm25s()
+        directory = Path(directory)
+        try:
+            meta = json.loads((directory / _META).read_text())
+            model = bm25s.BM25.load(directory, allow_pickle=False, show_progress=False)
+            rows = np.load(directory / _ROWS, allow_pickle=False)
+        except (OSError, ValueError, KeyError) as exc:
+            raise IndexFormatError(f"cannot read the BM25 index at {directory}: {exc}") from exc
+        return cls(model, rows, meta["fingerprint"], meta.get("language", "english"))
+
+
+def store_fingerprint(store: FaissVectorStore) -> list[int]:
+    """What identifies the store's contents for BM25: chunk count and highest row (rows are never reused)."""
+    return _fingerprint(store.docstore.filter_rows({}))
+
+
+def build_bm25(store: FaissVectorStore, language: str = "english") -> BM25Index:
+    """A BM25 index over every chunk of the store."""
+    rows = sorted(store.docstore.filter_rows({}))
+    docs = store.docstore.by_rows(rows)
+    return BM25Index.build(rows, [docs[r].text for r in rows], _fingerprint(rows), language)
+
+
+def save_bm25(store: FaissVectorStore, directory: str | Path) -> BM25Index:
+    """Build the store's BM25 index and save it in the index directory (call after `store.save(directory)`)."""
+    index = build_bm25(store)
+    index.save(Path(directory) / BM25_DIR)
+    return index
+
+
+def load_bm25(store: FaissVectorStore, directory: str | Path) -> BM25Index:
+    """The BM25 index saved in directory if it matches the store, else one rebuilt from the store."""
+    path = Path(directory) / BM25_DIR
+    if path.is_dir():
+        try:
+            index = BM25Index.load(path)
+            if index.fingerprint == store_fingerprint(store):
+                return index
+            log.info("BM25 index at %s is out of date; rebuilding it from the docstore", path)
+        except IndexFormatError as exc:
+            log.warning("%s; rebuilding it from the docstore", exc)
+    return build_bm25(store)
+
+
+class BM25Retriever(BaseRetriever):
+    """Top-k chunks by BM25; each Document carries its score in metadata['score']; filters restrict scoring."""
+
+    model_config = ConfigDict(arbitrary_types_allowed=True, extra="forbid")
+
+    store: FaissVectorStore
+    index: BM25Index | None = None
+    """Prebuilt index (e.g. from `load_bm25`); built from the store on first use when missing or out of date."""
+    k: int = 4
+    """How many chunks to return."""
+    filter: dict[str, Any] | None = None
+    """Metadata filter, e.g. {'source': 'docs/a.md'}: only matching chunks are scored."""
+
+    def _current(self) -> BM25Index:
+        fingerprint = store_fingerprint(self.store)
+        if self.index is None or self.index.fingerprint != fingerprint:
+            self.index = build_bm25(self.store)
+        return self.index
+
+    def _get_relevant_documents(self, query: str, *, run_manager: CallbackManagerForRetrieverRun,
+                                **kwargs: Any) -> list[Document]:
+        where = kwargs.get("filter", self.filter)
+        allowed = np.asarray(self.store.docstore.filter_rows(where), dtype=np.int64) if where else None
+        if allowed is not None and len(allowed) == 0:
+            return []
+        scores, rows = self._current().search(query, kwargs.get("k", self.k), allowed)
+        found = self.store.docstore.by_rows(int(r) for r in rows)
+        return [
+            Document(page_content=found[int(r)].text, metadata={**found[int(r)].metadata, "score": float(s)},
+                     id=found[int(r)].id)
+            for s, r in zip(scores, rows)
+            if int(r) in found
+        ]
+
+
+def _fingerprint(rows: list[int]) -> list[int]:
+    return [len(rows), max(rows, default=0)]
+
+
+def _tokenize(texts: list[str], stemmer: Any, language: str) -> list[list[str]]:
+    bm25s, _ = _require_bm25s()
+    return bm25s.tokenize(texts, stopwords=language, stemmer=stemmer, return_ids=False, show_progress=False)

@@ -1,0 +1,52 @@
+"""LangChain's standard Embeddings suites, on the model-free embedder and on the packaged MiniLM."""
+
+import pytest
+from langchain_tests.integration_tests import EmbeddingsIntegrationTests
+from langchain_tests.unit_tests import EmbeddingsUnitTests
+
+from ragkit.embeddings import HashingEmbeddings, SentenceTransformerEmbeddings
+
+
+@pytest.mark.unit
+class TestHashingEmbeddingsUnit(EmbeddingsUnitTests):
+    @property
+    def embeddings_class(self) -> type[HashingEmbeddings]:
+        return HashingEmbeddings
+
+    @property
+    def embedding_model_params(self) -> dict:
+        return {"dimension": 64}
+
+
+@pytest.mark.unit
+class TestHashingEmbeddingsContract(EmbeddingsIntegrationTests):
+    @property
+    def embeddings_class(self) -> type[HashingEmbeddings]:
+        return HashingEmbeddings
+
+    @property
+    def embedding_model_params(self) -> dict:
+        return {"dimension": 64}
+
+
+@pytest.mark.integration
+class TestSentenceTransformerEmbeddings(EmbeddingsIntegrationTests):
+    @property
+    def embeddings_class(self) -> type[SentenceTransformerEmbeddings]:
+        return SentenceTransformerEmbeddings
+
+    @property
+    def embedding_model_params(self) -> dict:
+        return {}
+
+
+@pytest.mark.integration
+def test_minilm_vectors_are_normalized_and_similar_texts_score_higher(minilm):
+    import numpy as np
+
+    vectors = minilm.embed_array(["How long does the battery last?", "Battery life is 18 months.",
+                                  "Visitors wear a red badge."])
+    np.testing.assert_allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-5)
+    assert vectors.shape == (3, 384)
+    assert vectors[0] @ vectors[1] > vectors[0] @ vectors[2] + 0.2
+    assert minilm.model_id.startswith("sentence-transformers/all-MiniLM-L6-v2@")

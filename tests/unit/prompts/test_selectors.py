@@ -1,0 +1,59 @@
+"""Each example selector's choice on a small example set."""
+
+import pytest
+from langchain_core.example_selectors import BaseExampleSelector
+from langchain_core.prompts import PromptTemplate
+
+from ragkit.prompts import (
+    NGramOverlapExampleSelector,
+    TokenBudgetExampleSelector,
+    mmr_selector,
+    semantic_similarity_selector,
+    token_counter,
+)
+
+pytestmark = pytest.mark.unit
+
+EXAMPLES = [
+    {"question": "How many apples are in the basket?", "answer": "3"},
+    {"question": "How many apples are in the basket now?", "answer": "5"},
+    {"question": "Who wrote the play Hamlet?", "answer": "Shakespeare"},
+    {"question": "How many pears did Tom eat?", "answer": "2"},
+]
+
+
+def questions(chosen: list[dict]) -> list[str]:
+    return [example["question"] for example in chosen]
+
+
+def test_semantic_similarity_picks_the_nearest_examples(hashing):
+    selector = semantic_similarity_selector(EXAMPLES, hashing, k=2, input_keys=["question"])
+    assert isinstance(selector, BaseExampleSelector)
+    chosen = selector.select_examples({"question": "How many apples are in the box?"})
+    assert questions(chosen) == ["How many apples are in the basket?", "How many apples are in the basket now?"]
+
+
+def test_mmr_trades_a_near_duplicate_for_diversity(hashing):
+    selector = mmr_selector(EXAMPLES, hashing, k=2, input_keys=["question"], fetch_k=4, lambda_mult=0.3)
+    chosen = selector.select_examples({"question": "How many apples are in the box?"})
+    assert questions(chosen)[0] == "How many apples are in the basket?"
+    assert "How many apples are in the basket now?" not in questions(chosen)
+
+
+def test_token_budget_keeps_examples_in_order_while_they_fit():
+    prompt = PromptTemplate.from_template("Q: {question}\nA: {answer}")
+    selector = TokenBudgetExampleSelector(examples=list(EXAMPLES), example_prompt=prompt, max_tokens=24,
+                                          count_tokens=token_counter("words"))
+    # input 4 words, then 10, 11 (25 > 24 stops before the second example)
+    assert questions(selector.select_examples({"question": "How many apples now?"})) == [EXAMPLES[0]["question"]]
+    selector.max_tokens = 40
+    assert len(selector.select_examples({"question": "How many apples now?"})) == 3
+
+
+def test_ngram_overlap_ranks_by_shared_ngrams_and_drops_below_threshold():
+    selector = NGramOverlapExampleSelector(examples=list(EXAMPLES), k=3, n=2, threshold=0.2, input_keys=["question"])
+    chosen = selector.select_examples({"question": "How many pears did Ann eat?"})  # 8/11, 3/11, 3/11, 0
+    assert questions(chosen) == ["How many pears did Tom eat?", "How many apples are in the basket?",
+                                 "How many apples are in the basket now?"]
+    assert selector.score({"question": "How many pears did Tom eat?"}, EXAMPLES[3]) == 1.0
+    assert selector.select_examples({"question": "Quantum chromodynamics"}) == []

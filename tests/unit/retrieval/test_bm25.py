@@ -1,0 +1,64 @@
+"""BM25 retrieval: stemming, filters that still return k, persistence without pickle, staleness."""
+
+from pathlib import Path
+
+import pytest
+
+from ragkit.embeddings import HashingEmbeddings
+from ragkit.retrieval import BM25Index, BM25Retriever, load_bm25, save_bm25
+from ragkit.retrieval.bm25 import BM25_DIR
+from ragkit.store import FaissVectorStore
+
+pytestmark = pytest.mark.unit
+
+TEXTS = [
+    "Cats are running across the garden chasing mice.",
+    "A dog barks at the postman every morning.",
+    "Stock markets fell sharply on Monday.",
+    "The runner ran a marathon in record time.",
+]
+
+
+@pytest.fixture()
+def store() -> FaissVectorStore:
+    many = TEXTS + [f"garden note {i}: roses and tulips grow here" for i in range(40)]
+    metadatas = [{"source": "pets.md" if i < 2 else ("news.md" if i < 4 else f"garden{i % 4}.md")}
+                 for i in range(len(many))]
+    return FaissVectorStore.from_texts(many, HashingEmbeddings(64), metadatas, ids=[f"c{i}" for i in range(len(many))])
+
+
+def test_stemming_matches_inflected_forms(store: FaissVectorStore) -> None:
+    docs = BM25Retriever(store=store, k=2).invoke("cat run")
+    assert docs[0].id == "c0"
+    assert docs[0].metadata["score"] > 0
+
+
+def test_stopword_only_query_returns_nothing(store: FaissVectorStore) -> None:
+    assert BM25Retriever(store=store).invoke("the and of") == []
+
+
+def test_filter_returns_k_hits_when_k_match(store: FaissVectorStore) -> None:
+    retriever = BM25Retriever(store=store, k=5, filter={"source": "garden1.md"})
+    docs = retriever.invoke("garden roses")
+    assert len(docs) == 5
+    assert {d.metadata["source"] for d in docs} == {"garden1.md"}
+    assert retriever.invoke("garden", filter={"source": "nowhere.md"}) == []
+
+
+def test_save_and_load_use_no_pickle(store: FaissVectorStore, tmp_path: Path) -> None:
+    save_bm25(store, tmp_path)
+    files = {p.name for p in (tmp_path / BM25_DIR).iterdir()}
+    assert not any(name.endswith((".pkl", ".pickle")) for name in files)
+    index = BM25Index.load(tmp_path / BM25_DIR)
+    assert len(index) == len(store)
+    assert BM25Retriever(store=store, index=load_bm25(store, tmp_path), k=1).invoke("marathon runner")[0].id == "c3"
+
+
+def test_out_of_date_index_is_rebuilt(store: FaissVectorStore, tmp_path: Path) -> None:
+    save_bm25(store, tmp_path)
+    store.add_texts(["Quantum entanglement of photons."], [{"source": "physics.md"}], ids=["q"])
+    assert load_bm25(store, tmp_path).fingerprint != BM25Index.load(tmp_path / BM25_DIR).fingerprint
+    stale = BM25Retriever(store=store, index=BM25Index.load(tmp_path / BM25_DIR), k=1)
+    assert stale.invoke("photon entanglement")[0].id == "q"
+    store.delete(["c0"])
+    assert all(d.id != "c0" for d in stale.invoke("cats chasing mice", k=5))

@@ -1,0 +1,58 @@
+"""Incremental indexing: unchanged files embed nothing, a changed file re-embeds only its changed chunks."""
+
+from pathlib import Path
+
+import pytest
+
+from ragkit.indexing import Indexer
+from ragkit.store import FaissVectorStore
+from tests.helpers import EXAMPLES_KB
+
+pytestmark = pytest.mark.unit
+
+
+def _paragraphs(prefix: str, n: int) -> str:
+    return "\n\n".join(f"{prefix} paragraph {i}: " + " ".join(f"w{i}_{j}" for j in range(50)) for i in range(n))
+
+
+def test_reindex_unchanged_embeds_nothing_and_changed_file_only_new_chunks(tmp_path: Path, hashing):
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "a.md").write_text(_paragraphs("alpha", 6))
+    (docs / "b.txt").write_text(_paragraphs("beta", 6))
+    indexer = Indexer(tmp_path / "idx", hashing, chunk_tokens=64, overlap_tokens=0)
+    first = indexer.run([docs])
+    assert first.indexed_files == 2 and first.embedded_chunks == first.new_chunks == first.chunks > 6
+    again = indexer.run([docs])
+    assert again.unchanged_files == 2 and again.embedded_chunks == 0 and again.chunks == first.chunks
+    (docs / "a.md").write_text(_paragraphs("alpha", 6) + "\n\nalpha paragraph new: fresh words here")
+    changed = indexer.run([docs])
+    assert changed.indexed_files == 1 and changed.unchanged_files == 1
+    assert changed.embedded_chunks == 1
+    store = FaissVectorStore.load(tmp_path / "idx", hashing)
+    assert any("fresh words" in d.page_content for d in store.similarity_search("fresh words here", k=2))
+
+
+def test_removed_file_is_pruned_and_bad_files_are_skipped(tmp_path: Path, hashing):
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "keep.md").write_text("keep this text")
+    (docs / "gone.md").write_text("this file will be removed")
+    (docs / "empty.txt").write_text("")
+    (docs / "junk.txt").write_bytes(bytes(range(256)) * 4)
+    indexer = Indexer(tmp_path / "idx", hashing)
+    report = indexer.run([docs])
+    assert sorted(Path(s).name for s, _ in report.skipped) == ["empty.txt", "junk.txt"]
+    (docs / "gone.md").unlink()
+    report = indexer.run([docs])
+    assert report.removed_files == 1
+    sources = FaissVectorStore.load(tmp_path / "idx", hashing).docstore.sources()
+    assert [Path(s).name for s in sources] == ["keep.md"]
+
+
+def test_examples_index_cites_each_format(tmp_path: Path, hashing):
+    report = Indexer(tmp_path / "idx", hashing).run([EXAMPLES_KB])
+    assert report.skipped == [] and report.indexed_files == 5
+    store = FaissVectorStore.load(tmp_path / "idx", hashing)
+    pdf = [d for d in store.similarity_search("meal allowance euros", k=5) if d.metadata["source"].endswith(".pdf")]
+    assert pdf and pdf[0].metadata["page"] == 1
