@@ -131,6 +131,8 @@ def main() -> None:
             st.error(str(exc))
             return
         answer = result["answer"]
+        if answer.extractive:
+            st.warning(f"Not supported by the cited passage; quoting it instead: {answer.text}")
         st.caption(f"model: {answer.model} ({answer.timings.get('total_s', 0):.1f} s)")
         show_sources(answer)
     history.append((question, answer))

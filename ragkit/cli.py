@@ -87,6 +87,9 @@ def ask(
             sys.stdout.flush()
     console.print()
     assert answer is not None
+    if answer.extractive:
+        console.print(f"not supported by the cited passage; quoting it instead: {answer.text}", style="yellow",
+                      highlight=False, markup=False, soft_wrap=True)
     console.print(f"\nmodel: {answer.model}  ({answer.timings.get('total_s', 0):.1f} s)", style="dim", highlight=False)
     if answer.citations:
         console.print("sources:", style="bold")

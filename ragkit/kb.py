@@ -87,7 +87,7 @@ class KnowledgeBase:
         return DenseRetriever(store=self.store, **params)
 
     def chain(self) -> RagChain:
-        return RagChain(self.retriever(), self.llm)
+        return RagChain(self.retriever(), self.llm, embedder=self.embedder)
 
     def ask(self, question: str) -> Answer:
         """Answer with citations."""

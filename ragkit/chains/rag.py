@@ -9,12 +9,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from langchain_core.documents import Document
+from langchain_core.embeddings import Embeddings
 from langchain_core.language_models import BaseChatModel
 from langchain_core.output_parsers import StrOutputParser
 from langchain_core.prompts import BasePromptTemplate
 from langchain_core.retrievers import BaseRetriever
 from langchain_core.runnables import Runnable, RunnableLambda
 
+from ragkit.chains.grounding import SUPPORT_THRESHOLD, best_sentence, support
 from ragkit.prompts import load as load_prompt
 
 NOT_FOUND = "The documents do not say."
@@ -54,14 +56,22 @@ class Answer:
     timings: dict[str, float] = field(default_factory=dict)
     found: bool = True
     """False when retrieval found nothing relevant enough and the model was not called."""
+    extractive: bool = False
+    """True when the model's reply was not supported by its cited passage and was replaced by that passage's
+    best-matching sentence (the grounding guardrail); `generated` keeps the model's reply."""
+    generated: str = ""
+    """The model's reply as generated, before the guardrail."""
 
 
 class RagChain:
     """retrieve -> fill the answer prompt (from prompts/) -> generate -> map [n] citations to sources."""
 
-    def __init__(self, retriever: BaseRetriever, llm: BaseChatModel, prompt: BasePromptTemplate | None = None):
+    def __init__(self, retriever: BaseRetriever, llm: BaseChatModel, prompt: BasePromptTemplate | None = None,
+                 embedder: Embeddings | None = None, grounding: bool = True):
         self.retriever = retriever
         self.llm = llm
+        self.embedder = embedder
+        self.grounding = grounding
         self.prompt = prompt or load_prompt("rag-answer")
         self._generate: Runnable = self.prompt | llm | StrOutputParser()
 
@@ -100,12 +110,24 @@ class RagChain:
                 first_token = time.perf_counter()
             parts.append(piece)
             yield piece
-        text = "".join(parts).strip()
+        generated = "".join(parts).strip()
+        text, citations, extractive = self._grounded(question, generated, passages)
         finished = time.perf_counter()
         timings.update(first_token_s=(first_token or finished) - retrieved, generate_s=finished - retrieved,
                        total_s=finished - started)
         model = getattr(self.llm, "model_name", None) or type(self.llm).__name__
-        yield Answer(question, text, cite(text, passages), passages, model, self._prompt_meta(), timings)
+        yield Answer(question, text, citations, passages, model, self._prompt_meta(), timings,
+                     extractive=extractive, generated=generated)
+
+    def _grounded(self, question: str, text: str, passages: list[Citation]) -> tuple[str, list[Citation], bool]:
+        """The guardrail: keep a reply its cited passages support, else quote the best sentence of the first one."""
+        cited = cite(text, passages)
+        if not self.grounding or _says_not_found(text) or (
+                text and support(text, "\n".join(c.text for c in cited)) >= SUPPORT_THRESHOLD):
+            return text, cited, False
+        source = (cited or passages)[0]
+        sentence = best_sentence(source.text, question, text, self.embedder)
+        return f"{sentence} [{source.n}]", [source], True
 
     def retrieve(self, question: str) -> list[Citation]:
         """The numbered passages a question would be answered from."""
@@ -122,7 +144,7 @@ def format_passages(passages: list[Citation]) -> str:
 
 def cite(answer: str, passages: list[Citation]) -> list[Citation]:
     """Passages cited as [n] in the answer; if none are, the passage sharing most words with it (marked inferred)."""
-    if not answer or NOT_FOUND.lower().rstrip(".") in answer.lower():
+    if not answer or _says_not_found(answer):
         return []
     by_number = {p.n: p for p in passages}
     cited: list[Citation] = []
@@ -136,6 +158,10 @@ def cite(answer: str, passages: list[Citation]) -> list[Citation]:
     words = set(_WORD.findall(answer.lower()))
     best = max(passages, key=lambda p: (len(words & set(_WORD.findall(p.text.lower()))), p.score))
     return [Citation(**{**best.__dict__, "inferred": True})]
+
+
+def _says_not_found(answer: str) -> bool:
+    return NOT_FOUND.lower().rstrip(".") in answer.lower()
 
 
 def _citation(n: int, doc: Document) -> Citation:

@@ -67,3 +67,18 @@ def test_cite_infers_a_passage_when_the_model_gives_no_number(tmp_path: Path, ha
     cited = cite("The battery lasts 18 months on two AA batteries.", passages)
     assert len(cited) == 1 and cited[0].inferred and "18 months" in cited[0].text
     assert cite(NOT_FOUND, passages) == []
+
+
+def test_unsupported_reply_falls_back_to_the_cited_passages_best_sentence(tmp_path: Path, hashing):
+    kb = _kb(tmp_path, hashing, ["Staff get a free car and 500 dollars a day [1]."], threshold=None)
+    answer = kb.ask("What is the daily meal allowance when travelling?")
+    assert answer.extractive and answer.generated == "Staff get a free car and 500 dollars a day [1]."
+    assert answer.text.endswith(f"[{answer.citations[0].n}]")
+    assert answer.text[:-4].strip() in answer.citations[0].text
+    assert "meal allowance" in answer.text
+
+
+def test_supported_reply_is_kept(tmp_path: Path, hashing):
+    kb = _kb(tmp_path, hashing, ["The daily meal allowance while travelling is 60 euros [1]."], threshold=None)
+    answer = kb.ask("What is the daily meal allowance when travelling?")
+    assert not answer.extractive and answer.text == answer.generated
