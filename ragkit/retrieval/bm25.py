@@ -109,15 +109,16 @@ class BM25Index:
 
 
 def store_fingerprint(store: FaissVectorStore) -> list[int]:
-    """What identifies the store's contents for BM25: chunk count and highest row (rows are never reused)."""
-    return _fingerprint(store.docstore.filter_rows({}))
+    """What identifies the store's contents for BM25: chunk count and next row (rows are never reused); cheap,
+    as it is checked on every query."""
+    return [len(store.docstore), store.docstore.next_rows(1)[0]]
 
 
 def build_bm25(store: FaissVectorStore, language: str = "english") -> BM25Index:
     """A BM25 index over every chunk of the store."""
     rows = sorted(store.docstore.filter_rows({}))
     docs = store.docstore.by_rows(rows)
-    return BM25Index.build(rows, [docs[r].text for r in rows], _fingerprint(rows), language)
+    return BM25Index.build(rows, [docs[r].text for r in rows], store_fingerprint(store), language)
 
 
 def save_bm25(store: FaissVectorStore, directory: str | Path) -> BM25Index:
@@ -174,10 +175,6 @@ class BM25Retriever(BaseRetriever):
             for s, r in zip(scores, rows)
             if int(r) in found
         ]
-
-
-def _fingerprint(rows: list[int]) -> list[int]:
-    return [len(rows), max(rows, default=0)]
 
 
 def _tokenize(texts: list[str], stemmer: Any, language: str) -> list[list[str]]:

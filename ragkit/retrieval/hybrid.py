@@ -23,7 +23,8 @@ from ragkit.store import FaissVectorStore
 
 Fusion = Literal["rrf", "score"]
 DEFAULT_FUSION: dict[str, Any] = {"method": "score", "weights": [0.5, 0.5]}
-"""Fusion of the default (dense, BM25) hybrid, chosen on SciFact train (benchmarks/retrieval_quality.py)."""
+"""Fusion of the default (dense, BM25) hybrid, chosen on SciFact train (benchmarks/retrieval_quality.py):
+nDCG@10 0.739 vs RRF 0.723, dense 0.686, BM25 0.690; dense weights 0.4-0.5 were best."""
 
 
 class HybridRetriever(BaseRetriever):

@@ -1,0 +1,123 @@
+"""The Streamlit app in a real headless Chromium: upload a file, ask, see sources; two sessions asking at once."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+
+from tests.helpers import EXAMPLES_KB, REPO
+
+pytestmark = [pytest.mark.integration, pytest.mark.slow]
+CHROMIUM, CHROMEDRIVER = shutil.which("chromium"), shutil.which("chromedriver")
+if not (CHROMIUM and CHROMEDRIVER):
+    pytest.skip("Debian's chromium and chromium-driver are not installed (apt-get install chromium chromium-driver)",
+                allow_module_level=True)
+
+from selenium import webdriver  # noqa: E402
+from selenium.webdriver.chrome.service import Service  # noqa: E402
+from selenium.webdriver.common.by import By  # noqa: E402
+from selenium.webdriver.common.keys import Keys  # noqa: E402
+from selenium.webdriver.support import expected_conditions as ec  # noqa: E402
+from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
+
+SCREENSHOTS = REPO / "tests" / "artifacts"
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """`streamlit run apps/kb_qa.py` on a loopback port, with the fast packaged model and a private indexes/."""
+    port = _free_port()
+    env = {**os.environ, "RAGKIT_INDEXES": str(tmp_path_factory.mktemp("indexes")), "RAGKIT_APP_MODEL": "gemma3-270m",
+           "HF_HUB_OFFLINE": "1"}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", str(REPO / "apps" / "kb_qa.py"), "--server.headless", "true",
+         "--server.address", "127.0.0.1", "--server.port", str(port), "--browser.gatherUsageStats", "false"],
+        env=env, cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            urllib.request.urlopen(f"{url}/_stcore/health", timeout=2)
+            break
+        except OSError:
+            time.sleep(0.5)
+    else:
+        proc.kill()
+        pytest.fail("streamlit did not start within 60 s")
+    yield url
+    proc.terminate()
+    proc.wait(timeout=20)
+
+
+def _browser() -> webdriver.Chrome:
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                 "--window-size=1400,1000"):
+        options.add_argument(flag)
+    return webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
+
+
+def _ask(driver: webdriver.Chrome, question: str, wait: WebDriverWait) -> str:
+    """Type a question into the chat input and return the label of the first cited source when it appears."""
+    box = wait.until(ec.element_to_be_clickable((By.CSS_SELECTOR, "[data-testid='stChatInputTextArea']")))
+    box.send_keys(question)
+    box.send_keys(Keys.ENTER)
+    wait.until(lambda d: "model:" in d.find_element(By.TAG_NAME, "body").text)
+    return wait.until(ec.presence_of_element_located((By.CSS_SELECTOR, "[data-testid='stExpander'] summary"))).text
+
+
+def test_upload_ask_and_screenshot_then_two_sessions_at_once(server: str):
+    SCREENSHOTS.mkdir(exist_ok=True)
+    driver = _browser()
+    try:
+        wait = WebDriverWait(driver, float(os.environ.get('RAGKIT_BROWSER_WAIT', 240)))
+        driver.get(server)
+        name = wait.until(ec.presence_of_element_located((By.CSS_SELECTOR, "input[aria-label='New index name']")))
+        name.send_keys("browser")
+        name.send_keys(Keys.ENTER)
+        upload = wait.until(ec.presence_of_element_located((By.CSS_SELECTOR, "input[type='file']")))
+        upload.send_keys(str(EXAMPLES_KB / "travel-policy.pdf"))
+        wait.until(lambda d: "travel-policy.pdf" in d.find_element(By.CSS_SELECTOR, "[data-testid='stSidebar']").text)
+        button = wait.until(ec.element_to_be_clickable(
+            (By.XPATH, "//*[@data-testid='stSidebar']//button[normalize-space()='Index']")))
+        button.click()
+        wait.until(lambda d: "Indexed 1 of 1 files" in d.find_element(By.CSS_SELECTOR, "[data-testid='stSidebar']").text)
+        label = _ask(driver, "What is the daily meal allowance when travelling?", wait)
+        driver.save_screenshot(str(SCREENSHOTS / "kb_qa.png"))
+        assert "travel-policy.pdf" in label
+    finally:
+        driver.save_screenshot(str(SCREENSHOTS / "kb_qa-last.png"))
+        driver.quit()
+
+    def session(question: str) -> str:
+        browser = _browser()
+        try:
+            browser.get(server)
+            wait = WebDriverWait(browser, 300)
+            wait.until(ec.presence_of_element_located((By.CSS_SELECTOR, "[data-testid='stChatInputTextArea']")))
+            return _ask(browser, question, wait)
+        finally:
+            browser.quit()
+
+    questions = ["How much is a hotel night in a capital city?", "Within how many days are expenses submitted?"]
+    with ThreadPoolExecutor(2) as pool:
+        labels = list(pool.map(session, questions))
+    assert all("travel-policy.pdf" in label for label in labels), labels
