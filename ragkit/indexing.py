@@ -17,6 +17,7 @@ from ragkit.embeddings.cache import EmbeddingCache
 from ragkit.errors import IndexNotFoundError, SkipFile
 from ragkit.hashing import file_sha256
 from ragkit.ingest import Chunk, Splitter, iter_files, load_file
+from ragkit.retrieval import save_bm25
 from ragkit.store import FaissVectorStore, auto_factory
 
 CACHE_FILE = "embeddings.sqlite"
@@ -106,6 +107,7 @@ class Indexer:
         report.chunks = len(store)
         if pending or report.removed_files or not (self.directory / "manifest.json").exists():
             store.save(self.directory)
+            save_bm25(store, self.directory)
         report.seconds = time.perf_counter() - started
         return report
 

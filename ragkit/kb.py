@@ -15,7 +15,7 @@ from ragkit.embeddings import VectorEmbeddings, from_spec
 from ragkit.errors import IndexNotFoundError
 from ragkit.indexing import Indexer, IndexReport, Progress
 from ragkit.models import ChatLlamaCpp
-from ragkit.retrieval import DenseRetriever
+from ragkit.retrieval import hybrid_retriever
 from ragkit.store import FaissVectorStore
 from ragkit.store.persist import Manifest, read_manifest
 
@@ -82,9 +82,9 @@ class KnowledgeBase:
         return report
 
     def retriever(self, **overrides: Any) -> BaseRetriever:
-        """The retriever answers come from, with this knowledge base's k and relevance threshold."""
+        """Dense + BM25 fused (ragkit's default retriever), with this knowledge base's k and relevance threshold."""
         params = {"k": self.k, "score_threshold": self.score_threshold, **overrides}
-        return DenseRetriever(store=self.store, **params)
+        return hybrid_retriever(self.store, self.directory, **params)
 
     def chain(self) -> RagChain:
         return RagChain(self.retriever(), self.llm, embedder=self.embedder)

@@ -49,6 +49,9 @@ class HybridRetriever(BaseRetriever):
     group_by: str | None = None
     """Metadata key (e.g. 'source'): keep each retriever's best chunk per group, so long documents are scored
     by their best chunk and returned once."""
+    gate: int | None = None
+    """Index of a retriever that must find something (e.g. the thresholded dense one), else nothing is returned:
+    keyword matches alone do not make an off-topic question answerable."""
 
     @model_validator(mode="after")
     def _check(self) -> HybridRetriever:
@@ -63,6 +66,8 @@ class HybridRetriever(BaseRetriever):
         options = {"k": kwargs.get("fetch_k", self.fetch_k), "filter": kwargs.get("filter", self.filter)}
         child = run_manager.get_child()
         rankings = [r.invoke(query, config={"callbacks": child}, **options) for r in self.retrievers]
+        if self.gate is not None and not rankings[self.gate]:
+            return []
         return fuse(rankings, self.weights, self.method, self.rrf_k, self.group_by)[: kwargs.get("k", self.k)]
 
 
@@ -70,11 +75,12 @@ def hybrid_retriever(store: FaissVectorStore, directory: str | Path | None = Non
                      score_threshold: float | None = None, filter: dict[str, Any] | None = None,
                      **fusion: Any) -> HybridRetriever:
     """ragkit's default retriever: dense + BM25 (loaded from the index directory when saved there) fused with
-    DEFAULT_FUSION; `score_threshold` drops weak dense hits only."""
+    DEFAULT_FUSION; `score_threshold` drops weak dense hits, and with none left the retriever returns nothing."""
     index = load_bm25(store, directory) if directory is not None else None
     retrievers: list[BaseRetriever] = [DenseRetriever(store=store, score_threshold=score_threshold),
                                        BM25Retriever(store=store, index=index)]
-    return HybridRetriever(retrievers=retrievers, k=k, filter=filter, **{**DEFAULT_FUSION, **fusion})
+    gate = 0 if score_threshold is not None else None
+    return HybridRetriever(retrievers=retrievers, k=k, filter=filter, gate=gate, **{**DEFAULT_FUSION, **fusion})
 
 
 def fuse(rankings: Sequence[Sequence[Document]], weights: Sequence[float] | None = None, method: Fusion = "score",
