@@ -1,5 +1,6 @@
 # Two entry points: `make demo` (index examples/kb and answer a question with citations) and `make test`.
 # Both create .venv and install ragkit into it first; nothing is downloaded at run time except from PyPI.
+# `make test` = prompt lint + prompt render tests + the pytest suite (unit and end-to-end).
 
 VENV ?= .venv
 PY := $(VENV)/bin/python
@@ -23,6 +24,8 @@ demo: install
 	$(VENV)/bin/ragkit ask "$(QUESTION)" --index examples
 
 test: install
+	$(VENV)/bin/ragkit prompts lint
+	$(VENV)/bin/ragkit prompts test
 	$(VENV)/bin/pytest
 
 test-fast: install

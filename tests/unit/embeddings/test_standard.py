@@ -7,8 +7,9 @@ from langchain_tests.unit_tests import EmbeddingsUnitTests
 from ragkit.embeddings import HashingEmbeddings, SentenceTransformerEmbeddings
 
 
-@pytest.mark.unit
-class TestHashingEmbeddingsUnit(EmbeddingsUnitTests):
+class HashingSetup:
+    """The model-free embedder at a small dimension, for both suites."""
+
     @property
     def embeddings_class(self) -> type[HashingEmbeddings]:
         return HashingEmbeddings
@@ -19,14 +20,13 @@ class TestHashingEmbeddingsUnit(EmbeddingsUnitTests):
 
 
 @pytest.mark.unit
-class TestHashingEmbeddingsContract(EmbeddingsIntegrationTests):
-    @property
-    def embeddings_class(self) -> type[HashingEmbeddings]:
-        return HashingEmbeddings
+class TestHashingEmbeddingsUnit(HashingSetup, EmbeddingsUnitTests):
+    pass
 
-    @property
-    def embedding_model_params(self) -> dict:
-        return {"dimension": 64}
+
+@pytest.mark.unit
+class TestHashingEmbeddingsContract(HashingSetup, EmbeddingsIntegrationTests):
+    pass
 
 
 @pytest.mark.integration
