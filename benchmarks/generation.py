@@ -96,29 +96,34 @@ def main() -> None:
     # The GGUF path (not the preset) so neither backend adds the preset's stop sequences: both run to --tokens.
     gguf = str(resolve_model("gemma3-270m").path)
     llama = ChatLlamaCpp(model=gguf, max_tokens=args.tokens, n_threads=args.threads, n_gpu_layers=0).load()
-    hf = ChatTransformers(model=gguf, max_tokens=args.tokens, device="cpu").load()
-    tokenizer = hf._shared().tokenizer
+    # llama.cpp is measured before transformers is loaded: torch's idle OpenMP threads would otherwise compete.
+    from transformers import AutoTokenizer
+
+    from ragkit.models.hf import resolve_hf
+
+    tokenizer = AutoTokenizer.from_pretrained(str(resolve_hf(gguf).directory))
 
     def count_tokens(text: str) -> int:
         return len(tokenizer(text, add_special_tokens=False)["input_ids"])
 
     prompts = [prompt(i) for i in range(args.prompts)]
     timed_stream(llama, prompts[0])  # warm-up: first-call allocations
-    timed_stream(hf, prompts[0])
     llama_tps, llama_decode = throughput(llama, count_tokens, prompts)
-    hf_tps, hf_decode = throughput(hf, count_tokens, prompts)
 
     # TTFT: warm = the preamble is already in the KV cache (same object, same preamble, new question);
     # cold = a different first line each time, so nothing but BOS matches the cached tokens.
     short = llama.model_copy(update={"max_tokens": 1})
-    warm, cold = [], []
+    # Warm calls run back to back: a cold call in between would evict the preamble from the cache.
     timed_stream(short, prompt(0))
-    for i in range(args.prompts):
-        warm.append(timed_stream(short, prompt(i + 1))[0])
-        cold.append(timed_stream(short, f"Run {i}: {time.time_ns()}.\n" + prompt(i + 1))[0])
+    warm = [timed_stream(short, prompt(i + 1))[0] for i in range(args.prompts)]
+    cold = [timed_stream(short, f"Run {i}: {time.time_ns()}.\n" + prompt(i + 1))[0] for i in range(args.prompts)]
+    warm_s, cold_s = statistics.median(warm), statistics.median(cold)
+
+    hf = ChatTransformers(model=gguf, max_tokens=args.tokens, device="cpu").load()
+    timed_stream(hf, prompts[0])
+    hf_tps, hf_decode = throughput(hf, count_tokens, prompts)
     hf_short = hf.model_copy(update={"max_tokens": 1})
     hf_ttft = statistics.median(timed_stream(hf_short, prompt(i + 1))[0] for i in range(args.prompts))
-    warm_s, cold_s = statistics.median(warm), statistics.median(cold)
 
     preamble_tokens = count_tokens(PREAMBLE)
     print(f"model: {os.path.basename(gguf)}, CPU threads: {args.threads}, {args.prompts} prompts x "

@@ -69,6 +69,7 @@ def qa(
     held_out: int = typer.Option(4, "--held-out", help="With --squad: ask about the last N articles only."),
     questions: int = typer.Option(40, "--questions", "-n", help="Questions to ask."),
     k: int = typer.Option(2, "--k", help="Passages retrieved per question."),
+    prompt_id: str = typer.Option("rag-answer", "--prompt", help="Prompt for models without a prompt of their own."),
     max_tokens: int = typer.Option(64, "--max-tokens", help="Most tokens per answer."),
     seed: int = typer.Option(0, "--seed", help="Question sampling seed."),
     out: Path = typer.Option(Path("eval-results/qa"), "--out", help="Directory for results.json."),
@@ -107,10 +108,10 @@ def qa(
     results = []
     with Progress(console=err, transient=True) as bars:
         for name in model:
-            prompt = load_prompt(preset_prompt(name) or "rag-answer")
-            chain = RagChain(retriever, chat_model(backend, name, max_tokens=max_tokens), prompt)
+            prompt = load_prompt(preset_prompt(name) or prompt_id)
+            chain = RagChain(retriever, chat_model(backend, name, max_tokens=max_tokens), prompt, embedder=embedder)
             task = bars.add_task(f"{name}", total=len(items))
-            results.append(evaluate_chain(name, chain, items, embedder, lambda n, t=task: bars.advance(t, n)))
+            results.append(evaluate_chain(name, chain, items, lambda n, t=task: bars.advance(t, n)))
     table = Table(title=f"{len(items)} questions, top-{k} MiniLM retrieval, {backend}")
     for column in ("model", "EM", "F1", "EM guarded", "F1 guarded", "citation acc.", "s/answer", "extractive"):
         table.add_column(column, justify="left" if column == "model" else "right")
@@ -120,6 +121,6 @@ def qa(
                       f"{r.guarded_f1:.2f}", cited, f"{r.seconds_per_answer:.1f}", f"{r.extractive_share:.2f}")
     console.print(table)
     settings = {"squad": str(squad) if squad else None, "jsonl": str(jsonl) if jsonl else None, "index": index,
-                "held_out": held_out, "questions": len(items), "k": k, "backend": backend,
+                "held_out": held_out, "questions": len(items), "k": k, "backend": backend, "prompt": prompt_id,
                 "max_tokens": max_tokens, "seed": seed}
     console.print(f"wrote {write_results(results, out, settings)}")

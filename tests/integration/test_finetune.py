@@ -12,7 +12,8 @@ from ragkit.finetune.train import finetune
 from ragkit.models import ChatLlamaCpp, ChatTransformers
 from ragkit.prompts import load as load_prompt
 
-pytestmark = [pytest.mark.integration, pytest.mark.slow]
+# Training takes 3-10 minutes on a shared 2-core CPU: more than the suite's default timeout.
+pytestmark = [pytest.mark.integration, pytest.mark.slow, pytest.mark.timeout(2400)]
 
 # (subject, question, paraphrase, answer): invented, so no base model can know them.
 FACTS = [
@@ -62,7 +63,7 @@ def _eval() -> list[QAExample]:
 @pytest.fixture(scope="module")
 def adapter(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("facts") / "adapter"
-    params = TrainingParams(lora_r=16, lora_alpha=32, learning_rate=1e-3, epochs=8, batch_size=4, eval_steps=6,
+    params = TrainingParams(lora_r=16, lora_alpha=32, learning_rate=1e-3, epochs=6, batch_size=4, eval_steps=6,
                             patience=3, max_seq_tokens=96)
     finetune("gemma3-270m", _train(), _eval(), out, "qa-extractive", params, show_progress=False)
     return out

@@ -51,4 +51,5 @@ def test_chain_scores_citations_and_the_guardrail() -> None:
     assert result.citation_accuracy == 1.0
     assert result.extractive_share == 0.5
     assert result.answers[1]["guarded"] == "Chess is played on a board of 64 squares."
+    assert result.answers[1]["answer"] == "Seven hundred [1]"
     assert result.guarded_f1 > result.f1
