@@ -67,16 +67,18 @@ def index(
 def ask(
     question: Annotated[str, typer.Argument(help="The question.")],
     index: IndexOpt = "default",
-    model: Annotated[str | None, typer.Option(help="Preset (qwen2.5-1.5b, gemma3-270m) or a .gguf path.")] = None,
+    model: Annotated[str | None, typer.Option(
+        help="Preset (qwen2.5-1.5b, gemma3-270m, gemma3-270m-squad), a .gguf path, or (transformers) a model dir.")] = None,
+    backend: Annotated[str, typer.Option(help="llamacpp or transformers.")] = "llamacpp",
     k: Annotated[int, typer.Option(help="Passages to retrieve.")] = 4,
     max_tokens: Annotated[int, typer.Option(help="Most tokens to generate.")] = 256,
     temperature: Annotated[float, typer.Option(help="Sampling temperature (0 = greedy).")] = 0.0,
 ) -> None:
     """Answer a question from an index, streaming the answer, then list its sources."""
     from ragkit.chains import Answer
-    from ragkit.models import ChatLlamaCpp
+    from ragkit.models import chat_model
 
-    kb = _kb(index, llm=ChatLlamaCpp(model=model, max_tokens=max_tokens, temperature=temperature))
+    kb = _kb(index, llm=chat_model(backend, model, max_tokens=max_tokens, temperature=temperature))
     kb.k = k
     answer = None
     for item in kb.stream(question):
