@@ -105,6 +105,8 @@ class SentenceTransformerEmbeddings(VectorEmbeddings):
         return len(self._model.tokenizer.encode(text, add_special_tokens=False))
 
     def embed_array(self, texts: list[str], progress: Callable[[int], None] | None = None) -> np.ndarray:
+        import torch
+
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
         # Sort all texts by length once so every batch pads to similar lengths, then restore the order.
@@ -114,8 +116,10 @@ class SentenceTransformerEmbeddings(VectorEmbeddings):
         for begin in range(0, len(texts), step):
             rows = order[begin : begin + step]
             vectors = self._model.encode([texts[i] for i in rows], batch_size=self.batch_size,
-                                         normalize_embeddings=True, convert_to_tensor=True, show_progress_bar=False)
-            out[rows] = vectors.float().cpu().numpy()
+                                         convert_to_tensor=True, show_progress_bar=False)
+            # Normalize in float32: bf16 norms are off by up to 0.4%, enough to skew inner-product scores.
+            vectors = torch.nn.functional.normalize(vectors.float(), dim=-1)
+            out[rows] = vectors.cpu().numpy()
             if progress:
                 progress(len(rows))
         return out
