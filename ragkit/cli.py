@@ -70,6 +70,8 @@ def ask(
     model: Annotated[str | None, typer.Option(
         help="Preset (qwen2.5-1.5b, gemma3-270m, gemma3-270m-squad), a .gguf path, or (transformers) a model dir.")] = None,
     backend: Annotated[str, typer.Option(help="llamacpp or transformers.")] = "llamacpp",
+    adapter: Annotated[Path | None, typer.Option(
+        help="LoRA adapter directory written by `ragkit finetune` (llama.cpp reads its adapter.gguf).")] = None,
     k: Annotated[int, typer.Option(help="Passages to retrieve.")] = 4,
     max_tokens: Annotated[int, typer.Option(help="Most tokens to generate.")] = 256,
     temperature: Annotated[float, typer.Option(help="Sampling temperature (0 = greedy).")] = 0.0,
@@ -78,7 +80,10 @@ def ask(
     from ragkit.chains import Answer
     from ragkit.models import chat_model
 
-    kb = _kb(index, llm=chat_model(backend, model, max_tokens=max_tokens, temperature=temperature))
+    options: dict[str, Any] = {"max_tokens": max_tokens, "temperature": temperature}
+    if adapter is not None:
+        options["lora" if backend == "llamacpp" else "adapter"] = str(adapter)
+    kb = _kb(index, llm=chat_model(backend, model, **options))
     kb.k = k
     answer = None
     for item in kb.stream(question):

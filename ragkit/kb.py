@@ -14,7 +14,7 @@ from ragkit.config import index_path
 from ragkit.embeddings import VectorEmbeddings, from_spec
 from ragkit.errors import IndexNotFoundError
 from ragkit.indexing import Indexer, IndexReport, Progress
-from ragkit.models import ChatLlamaCpp, preset_prompt
+from ragkit.models import ChatLlamaCpp, trained_prompt
 from ragkit.prompts import load as load_prompt
 from ragkit.retrieval import hybrid_retriever
 from ragkit.store import FaissVectorStore
@@ -88,8 +88,8 @@ class KnowledgeBase:
         return hybrid_retriever(self.store, self.directory, **params)
 
     def chain(self) -> RagChain:
-        """retrieve -> answer prompt -> model; a preset fine-tuned on its own prompt (its adapter) gets that prompt."""
-        prompt_id = preset_prompt(getattr(self.llm, "model", None)) or "rag-answer"
+        """retrieve -> answer prompt -> model; a model fine-tuned on a prompt (its adapter) gets that prompt."""
+        prompt_id = trained_prompt(self.llm) or "rag-answer"
         return RagChain(self.retriever(), self.llm, load_prompt(prompt_id), embedder=self.embedder)
 
     def ask(self, question: str) -> Answer:

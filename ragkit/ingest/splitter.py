@@ -50,7 +50,6 @@ class Splitter:
             length_function=length_function,
             separators=["\n\n", "\n", ". ", "? ", "! ", "; ", ", ", " ", ""],
             keep_separator="end",
-            add_start_index=True,
             strip_whitespace=True,
         )
 
@@ -58,7 +57,11 @@ class Splitter:
         """Chunks of every page, in order, with character spans into that page's text."""
         chunks: list[Chunk] = []
         for page in pages:
-            for doc in self._splitter.create_documents([page.text]):
-                start = int(doc.metadata["start_index"])
-                chunks.append(Chunk(doc.page_content, source, page.page, start, start + len(doc.page_content)))
+            # Spans are found here rather than with add_start_index, which returns -1 for some overlapping chunks.
+            cursor = 0
+            for text in self._splitter.split_text(page.text):
+                start = page.text.find(text, cursor)
+                start = start if start >= 0 else page.text.find(text)
+                chunks.append(Chunk(text, source, page.page, start, start + len(text)))
+                cursor = start + 1
         return chunks

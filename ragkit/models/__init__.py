@@ -1,6 +1,6 @@
 """Generation backends as LangChain chat models (llama.cpp, transformers + PEFT), and the packaged model presets."""
 
-from ragkit.models.factory import BACKENDS, chat_model, preset_prompt
+from ragkit.models.factory import BACKENDS, chat_model, preset_prompt, trained_prompt
 from ragkit.models.llamacpp import ChatLlamaCpp
 from ragkit.models.presets import DEFAULT_PRESET, FAST_PRESET, PRESETS, resolve_model
 from ragkit.models.transformers import ChatTransformers
@@ -14,5 +14,6 @@ __all__ = [
     "ChatTransformers",
     "chat_model",
     "preset_prompt",
+    "trained_prompt",
     "resolve_model",
 ]

@@ -7,6 +7,7 @@ joined by a blank line), so fine-tuning, transformers and llama.cpp see identica
 from __future__ import annotations
 
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 from langchain_core.language_models import BaseChatModel
@@ -41,10 +42,11 @@ class LocalChatModel(BaseChatModel):
 
     @property
     def model_name(self) -> str:
-        """The name shown with answers: the preset, or the model file or directory name."""
+        """The name shown with answers: the preset, or the model file or directory name, plus a user adapter's."""
         from ragkit.models.presets import display_name
 
-        return display_name(self.model)
+        adapter = getattr(self, "lora", None) or getattr(self, "adapter", None)
+        return display_name(self.model) + (f" + {Path(adapter).name}" if adapter else "")
 
     @property
     def _identifying_params(self) -> dict[str, Any]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from langchain_core.language_models import BaseChatModel
@@ -29,3 +30,13 @@ def preset_prompt(model: str | None) -> str | None:
     """The prompt id a preset must be used with (its adapter was trained on it), or None for any prompt."""
     preset = PRESETS.get(model or "")
     return preset.prompt if preset else None
+
+
+def trained_prompt(llm: BaseChatModel) -> str | None:
+    """The prompt id a chat model was fine-tuned on: its adapter directory's record, else its preset's; else None."""
+    from ragkit.finetune.metadata import METADATA_FILE, read_metadata
+
+    adapter = getattr(llm, "lora", None) or getattr(llm, "adapter", None)
+    if adapter and (Path(adapter).expanduser() / METADATA_FILE).is_file():
+        return read_metadata(Path(adapter).expanduser()).prompt_id
+    return preset_prompt(getattr(llm, "model", None))

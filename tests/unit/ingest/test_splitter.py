@@ -35,3 +35,14 @@ def test_ids_are_stable_and_distinct():
 def test_overlap_must_be_smaller_than_chunk():
     with pytest.raises(ValueError, match="overlap_tokens"):
         Splitter(len, chunk_tokens=10, overlap_tokens=10)
+
+
+def test_spans_are_exact_on_every_example_file():
+    from ragkit.ingest import load_file
+    from tests.helpers import EXAMPLES_KB
+
+    splitter = Splitter(HashingEmbeddings().count_tokens, chunk_tokens=40, overlap_tokens=8)
+    for path in sorted(EXAMPLES_KB.iterdir()):
+        pages = load_file(path)
+        for chunk in splitter.split(pages, path.name):
+            assert pages[chunk.page - 1].text[chunk.start : chunk.end] == chunk.text, (path.name, chunk.start)
