@@ -123,7 +123,8 @@ class Indexer:
                 progress("embed", done, total)
 
         try:
-            for group in _groups(pending, self.batch_chunks):
+            # The first group trains an IVF/PQ index: it gets enough chunks for that, later ones batch_chunks.
+            for group in _groups(pending, self.batch_chunks, max(self.batch_chunks, store.training_size())):
                 chunks = [c for _, _, cs in group for c in cs]
                 vectors, embedded = cache.embed(self.embedder, [c.text for c in chunks], [c.hash for c in chunks],
                                                 progress=tick)
@@ -148,15 +149,16 @@ class Indexer:
         return len(gone)
 
 
-def _groups(pending: list[tuple[str, str, list[Chunk]]], size: int) -> Iterable[list[tuple[str, str, list[Chunk]]]]:
-    """Whole files per group, about `size` chunks each, so one file's chunks are replaced together."""
+def _groups(pending: list[tuple[str, str, list[Chunk]]], size: int,
+            first: int) -> Iterable[list[tuple[str, str, list[Chunk]]]]:
+    """Whole files per group, about `size` chunks each (`first` for the first), so a file's chunks go in together."""
     group: list[tuple[str, str, list[Chunk]]] = []
     count = 0
     for item in pending:
         group.append(item)
         count += len(item[2])
-        if count >= size:
+        if count >= first:
             yield group
-            group, count = [], 0
+            group, count, first = [], 0, size
     if group:
         yield group

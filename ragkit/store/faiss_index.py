@@ -73,12 +73,19 @@ class FaissIndex:
     def __len__(self) -> int:
         return int(self.index.ntotal) - len(self.tombstones)
 
+    def training_size(self) -> int:
+        """How many vectors training wants (0 once trained): callers batch at least this many into the first add."""
+        if self.index.is_trained:
+            return 0
+        ivf = faiss.try_extract_index_ivf(self.index)
+        return max(_MIN_TRAIN, _TRAIN_PER_LIST * (ivf.nlist if ivf is not None else 0))
+
     def train(self, vectors: np.ndarray, seed: int = 0) -> None:
         """Train IVF/PQ quantizers on a random sample of vectors (about 64 per IVF list), not all of them."""
         if self.index.is_trained:
             return
         ivf = faiss.try_extract_index_ivf(self.index)
-        size = max(_MIN_TRAIN, _TRAIN_PER_LIST * (ivf.nlist if ivf is not None else 0))
+        size = self.training_size()
         if len(vectors) > size:
             vectors = vectors[np.sort(np.random.default_rng(seed).choice(len(vectors), size, replace=False))]
         elif ivf is not None and len(vectors) < 39 * ivf.nlist:

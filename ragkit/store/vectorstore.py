@@ -52,6 +52,12 @@ class FaissVectorStore(VectorStore):
     def __len__(self) -> int:
         return len(self._docs)
 
+    def training_size(self) -> int:
+        """Vectors the first add should bring so an untrained IVF/PQ index trains on enough of them (0: none needed)."""
+        if self._index is None:
+            return FaissIndex.create(self._dimension(), self._factory).training_size()
+        return self._index.training_size()
+
     # ----- writing -------------------------------------------------------------------------------------------
 
     def add_texts(self, texts: Iterable[str], metadatas: list[dict] | None = None, *,

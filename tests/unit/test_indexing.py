@@ -56,3 +56,25 @@ def test_examples_index_cites_each_format(tmp_path: Path, hashing):
     store = FaissVectorStore.load(tmp_path / "idx", hashing)
     pdf = [d for d in store.similarity_search("meal allowance euros", k=5) if d.metadata["source"].endswith(".pdf")]
     assert pdf and pdf[0].metadata["page"] == 1
+
+
+def test_ivf_index_trains_on_more_than_one_batch(tmp_path: Path, hashing, monkeypatch):
+    from ragkit.store.faiss_index import FaissIndex
+
+    trained: list[int] = []
+    original = FaissIndex.train
+
+    def record(self, vectors, seed=0):
+        trained.append(len(vectors))
+        original(self, vectors, seed)
+
+    monkeypatch.setattr(FaissIndex, "train", record)
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    for i in range(30):
+        (docs / f"d{i}.md").write_text(_paragraphs(f"doc{i}", 8))
+    report = Indexer(tmp_path / "idx", hashing, chunk_tokens=64, overlap_tokens=0, factory="IVF16,Flat",
+                     batch_chunks=20).run([docs])
+    assert trained == [report.new_chunks] and report.new_chunks > 200
+    store = FaissVectorStore.load(tmp_path / "idx", hashing)
+    assert store.factory == "IVF16,Flat" and len(store) == report.chunks
