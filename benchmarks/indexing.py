@@ -20,15 +20,8 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 from ragkit import KnowledgeBase  # noqa: E402
 from ragkit.embeddings import SentenceTransformerEmbeddings, default_model_path  # noqa: E402
 from ragkit.eval.beir import BeirDataset, load_beir  # noqa: E402
+from ragkit.eval.data import shared_data  # noqa: E402
 from ragkit.eval.metrics import ndcg_at_k  # noqa: E402
-
-REPO = Path(__file__).resolve().parents[1]
-
-
-def scifact() -> Path | None:
-    root = Path(os.environ.get("RAGKIT_DATA", REPO.parent / "shared" / "data")) / "scifact"
-    return root if (root / "corpus.jsonl").is_file() else None
-
 
 def peer(dataset: BeirDataset, ids: list[str]) -> tuple[float, object]:
     """LangChain's documented path: HuggingFaceEmbeddings + FAISS.from_documents (model load not timed)."""
@@ -87,7 +80,7 @@ def main() -> int:
     parser.add_argument("--skip-quality", action="store_true")
     parser.add_argument("--chunk-tokens", type=int, default=None, help="ragkit chunk size (default: ragkit's)")
     args = parser.parse_args()
-    root = scifact()
+    root = shared_data("scifact")
     if root is None:
         print("skipped: SciFact not found (../shared/data/scifact or $RAGKIT_DATA/scifact)")
         return 0

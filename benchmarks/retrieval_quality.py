@@ -13,25 +13,17 @@ import logging
 import os
 import sys
 import time
-from pathlib import Path
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 from ragkit.config import cache_dir  # noqa: E402
 from ragkit.embeddings import EmbeddingCache, SentenceTransformerEmbeddings  # noqa: E402
 from ragkit.eval.beir import load_beir  # noqa: E402
+from ragkit.eval.data import shared_data  # noqa: E402
 from ragkit.eval.metrics import evaluate  # noqa: E402
 from ragkit.eval.retrieval import document_run, index_corpus, rank_documents  # noqa: E402
 from ragkit.retrieval import BM25Retriever, DenseRetriever, HybridRetriever, build_bm25, fuse  # noqa: E402
 from ragkit.retrieval.hybrid import DEFAULT_FUSION  # noqa: E402
-
-REPO = Path(__file__).resolve().parents[1]
-
-
-def scifact_dir() -> Path | None:
-    root = Path(os.environ.get("RAGKIT_DATA", REPO.parent / "shared" / "data"))
-    return root / "scifact" if (root / "scifact" / "corpus.jsonl").is_file() else None
-
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -40,7 +32,7 @@ def main() -> int:
     parser.add_argument("--sweep", action="store_true", help="also print a grid of fusion settings")
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(message)s")
-    directory = scifact_dir()
+    directory = shared_data("scifact")
     if directory is None:
         print("skipped: SciFact not found under ../shared/data (or $RAGKIT_DATA)")
         return 0

@@ -26,16 +26,13 @@ import numpy as np  # noqa: E402
 from ragkit.config import cache_dir  # noqa: E402
 from ragkit.embeddings import EmbeddingCache, HashingEmbeddings, SentenceTransformerEmbeddings  # noqa: E402
 from ragkit.eval.beir import load_beir  # noqa: E402
+from ragkit.eval.data import shared_data  # noqa: E402
 from ragkit.eval.retrieval import index_corpus  # noqa: E402
 from ragkit.hashing import content_hash  # noqa: E402
 from ragkit.store import FaissIndex, FaissVectorStore, auto_factory  # noqa: E402
 
-REPO = Path(__file__).resolve().parents[1]
-
-
-def real_embeddings(queries: int) -> tuple[np.ndarray, np.ndarray]:
+def real_embeddings(root: Path, queries: int) -> tuple[np.ndarray, np.ndarray]:
     """SciFact chunk and query embeddings (through ragkit's cache, so reruns embed nothing)."""
-    root = Path(os.environ.get("RAGKIT_DATA", REPO.parent / "shared" / "data")) / "scifact"
     data = load_beir(root, "train")
     embedder = SentenceTransformerEmbeddings()
     cache = EmbeddingCache(cache_dir() / "eval-embeddings.sqlite")
@@ -139,10 +136,11 @@ def main() -> int:
     parser.add_argument("--size", type=int, action="append", help="corpus sizes (default 100000)")
     parser.add_argument("--queries", type=int, default=200)
     args = parser.parse_args()
-    if not (REPO.parent / "shared" / "data" / "scifact").is_dir() and "RAGKIT_DATA" not in os.environ:
+    root = shared_data("scifact")
+    if root is None:
         print("skipped: SciFact not found under ../shared/data (or $RAGKIT_DATA)")
         return 0
-    base, queries = real_embeddings(args.queries)
+    base, queries = real_embeddings(root, args.queries)
     for n in args.size or [100_000]:
         bench_size(n, base, queries)
     print(f"\npeak RSS {rss_mb():.0f} MB")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -34,14 +33,6 @@ class Paragraph:
 class Article:
     title: str
     paragraphs: tuple[Paragraph, ...]
-
-
-def data_dir() -> Path | None:
-    """The shared benchmark data: $RAGKIT_DATA, else ../shared/data beside the repository; None if absent."""
-    env = os.environ.get("RAGKIT_DATA")
-    candidates = [Path(env)] if env else []
-    candidates.append(Path(__file__).resolve().parents[2].parent / "shared" / "data")
-    return next((path for path in candidates if path.is_dir()), None)
 
 
 def load_squad(path: Path) -> list[Article]:
