@@ -40,6 +40,7 @@ class KnowledgeBase:
         self.k = k
         self.score_threshold = score_threshold
         self._store: FaissVectorStore | None = None
+        self._retriever: tuple[tuple, BaseRetriever] | None = None
 
     @property
     def exists(self) -> bool:
@@ -79,13 +80,17 @@ class KnowledgeBase:
     def index(self, paths: Iterable[str | Path], progress: Progress | None = None, **options: Any) -> IndexReport:
         """Add or update files and directories; the saved index is replaced atomically at the end."""
         report = Indexer(self.directory, self.embedder, **options).run(paths, progress)
-        self._store = None
+        self._store = self._retriever = None
         return report
 
     def retriever(self, **overrides: Any) -> BaseRetriever:
         """Dense + BM25 fused (ragkit's default retriever), with this knowledge base's k and relevance threshold."""
         params = {"k": self.k, "score_threshold": self.score_threshold, **overrides}
-        return hybrid_retriever(self.store, self.directory, **params)
+        key = tuple(sorted(params.items(), key=lambda item: item[0]))
+        if self._retriever is None or self._retriever[0] != key:
+            # BM25 is read from disk once per index version, not on every question.
+            self._retriever = (key, hybrid_retriever(self.store, self.directory, **params))
+        return self._retriever[1]
 
     def chain(self) -> RagChain:
         """retrieve -> answer prompt -> model; a model fine-tuned on a prompt (its adapter) gets that prompt."""
