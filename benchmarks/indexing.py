@@ -20,7 +20,7 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 from ragkit import KnowledgeBase  # noqa: E402
 from ragkit.embeddings import SentenceTransformerEmbeddings, default_model_path  # noqa: E402
 from ragkit.eval.beir import BeirDataset, load_beir  # noqa: E402
-from ragkit.eval.data import shared_data  # noqa: E402
+from ragkit.eval.data import shared_data_or_say  # noqa: E402
 from ragkit.eval.metrics import ndcg_at_k  # noqa: E402
 
 def peer(dataset: BeirDataset, ids: list[str]) -> tuple[float, object]:
@@ -80,9 +80,8 @@ def main() -> int:
     parser.add_argument("--skip-quality", action="store_true")
     parser.add_argument("--chunk-tokens", type=int, default=None, help="ragkit chunk size (default: ragkit's)")
     args = parser.parse_args()
-    root = shared_data("scifact")
+    root = shared_data_or_say("scifact")
     if root is None:
-        print("skipped: SciFact not found (../shared/data/scifact or $RAGKIT_DATA/scifact)")
         return 0
     dataset = load_beir(root, "train")
     ids = list(dataset.corpus)[: args.limit or None]

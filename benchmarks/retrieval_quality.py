@@ -19,7 +19,7 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 from ragkit.config import cache_dir  # noqa: E402
 from ragkit.embeddings import EmbeddingCache, SentenceTransformerEmbeddings  # noqa: E402
 from ragkit.eval.beir import load_beir  # noqa: E402
-from ragkit.eval.data import shared_data  # noqa: E402
+from ragkit.eval.data import shared_data_or_say  # noqa: E402
 from ragkit.eval.metrics import evaluate  # noqa: E402
 from ragkit.eval.retrieval import document_run, index_corpus, rank_documents  # noqa: E402
 from ragkit.retrieval import BM25Retriever, DenseRetriever, HybridRetriever, build_bm25, fuse  # noqa: E402
@@ -32,9 +32,8 @@ def main() -> int:
     parser.add_argument("--sweep", action="store_true", help="also print a grid of fusion settings")
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(message)s")
-    directory = shared_data("scifact")
+    directory = shared_data_or_say("scifact")
     if directory is None:
-        print("skipped: SciFact not found under ../shared/data (or $RAGKIT_DATA)")
         return 0
     dataset = load_beir(directory, args.split)
     started = time.perf_counter()

@@ -26,7 +26,7 @@ import numpy as np  # noqa: E402
 from ragkit.config import cache_dir  # noqa: E402
 from ragkit.embeddings import EmbeddingCache, HashingEmbeddings, SentenceTransformerEmbeddings  # noqa: E402
 from ragkit.eval.beir import load_beir  # noqa: E402
-from ragkit.eval.data import shared_data  # noqa: E402
+from ragkit.eval.data import shared_data_or_say  # noqa: E402
 from ragkit.eval.retrieval import index_corpus  # noqa: E402
 from ragkit.hashing import content_hash  # noqa: E402
 from ragkit.store import FaissIndex, FaissVectorStore, auto_factory  # noqa: E402
@@ -74,25 +74,38 @@ def recall(found: np.ndarray, exact: np.ndarray) -> float:
 
 
 def rss_mb() -> float:
+    """Peak resident memory of this process."""
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def bench_size(n: int, base: np.ndarray, queries: np.ndarray) -> None:
+def resident_mb() -> float:
+    """Current resident memory, to size each index by the growth it causes (the MB column)."""
+    return int(Path("/proc/self/statm").read_text().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
+
+
+def bench_size(n: int, base: np.ndarray, queries: np.ndarray, hnsw_max: int, sweep: bool) -> None:
     vectors = synthesize(base, n)
     ids = np.arange(n, dtype=np.int64)
     nlist = int(4 * np.sqrt(n)) // 64 * 64
     types = {"Flat": {}, f"IVF{nlist},Flat": {"nprobe": [8, 16, 32, 64]},
-             "HNSW32": {"ef_search": [32, 64, 128]}, f"IVF{nlist},PQ48": {"nprobe": [16, 64]}}
+             "HNSW32": {"ef_search": [32, 64, 128]}, f"IVF{nlist},SQ8": {"nprobe": [16, 32, 64]},
+             f"IVF{nlist},PQ48": {"nprobe": [16, 64]}}
+    if n > hnsw_max:
+        del types["HNSW32"]  # building HNSW over 1M vectors takes tens of minutes on a 2-core machine
+    if not sweep:
+        types = {"Flat": {}}  # exact results only, as the reference for the store comparison
     print(f"\n== {n:,} vectors (dim {vectors.shape[1]}), {len(queries)} real queries, 1 thread ==")
-    print(f"{'index':22s}{'param':>14s}{'build s':>9s}{'ms/query':>10s}{'recall@10':>11s}{'speedup':>9s}")
+    print(f"{'index':22s}{'param':>14s}{'build s':>9s}{'ms/query':>10s}{'recall@10':>11s}{'speedup':>9s}"
+          f"{'RSS+MB':>7s}")
     exact_ms, exact = None, None
     for factory, sweeps in types.items():
         faiss.omp_set_num_threads(os.cpu_count() or 1)
-        started = time.perf_counter()
+        before_mb, started = resident_mb(), time.perf_counter()
         index = FaissIndex.create(vectors.shape[1], factory)
         index.train(vectors)
         index.add(ids, vectors)
         build = time.perf_counter() - started
+        size_mb = resident_mb() - before_mb
         faiss.omp_set_num_threads(1)
         settings = [(k, v) for k, values in sweeps.items() for v in values] or [(None, None)]
         for key, value in settings:
@@ -102,7 +115,8 @@ def bench_size(n: int, base: np.ndarray, queries: np.ndarray) -> None:
             if exact is None:
                 exact_ms, exact = ms, found
             label = f"{key}={value}" if key else "exact"
-            print(f"{factory:22s}{label:>14s}{build:9.1f}{ms:10.3f}{recall(found, exact):11.3f}{exact_ms / ms:8.1f}x")
+            print(f"{factory:22s}{label:>14s}{build:9.1f}{ms:10.3f}{recall(found, exact):11.3f}{exact_ms / ms:8.1f}x"
+                  f"{size_mb:7.0f}")
         del index
     compare_langchain(vectors, queries, exact)
 
@@ -118,8 +132,12 @@ def compare_langchain(vectors: np.ndarray, queries: np.ndarray, exact: np.ndarra
     embedding = HashingEmbeddings(vectors.shape[1])  # never called: both sides get vectors
     ours = FaissVectorStore(embedding, auto_factory(n))
     ours.add_vectors(vectors, texts, None, [str(i) for i in range(n)])
-    peer = FAISS.from_embeddings(list(zip(texts, vectors.tolist())), embedding, ids=[str(i) for i in range(n)],
-                                 distance_strategy="MAX_INNER_PRODUCT")
+    step = 100_000  # slices: one Python list of 1M x 384 floats would take ~9 GB
+    peer = FAISS.from_embeddings(list(zip(texts[:step], vectors[:step].tolist())), embedding,
+                                 ids=[str(i) for i in range(min(step, n))], distance_strategy="MAX_INNER_PRODUCT")
+    for begin in range(step, n, step):
+        peer.add_embeddings(list(zip(texts[begin:begin + step], vectors[begin:begin + step].tolist())),
+                            ids=[str(i) for i in range(begin, min(begin + step, n))])
     faiss.omp_set_num_threads(1)
     rows = {}
     for name, store in (("ragkit FaissVectorStore " + ours.factory, ours), ("LangChain FAISS (flat)", peer)):
@@ -135,14 +153,15 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--size", type=int, action="append", help="corpus sizes (default 100000)")
     parser.add_argument("--queries", type=int, default=200)
+    parser.add_argument("--no-sweep", action="store_true", help="skip the index types, compare the stores only")
+    parser.add_argument("--hnsw-max", type=int, default=500_000, help="skip HNSW above this size (slow to build)")
     args = parser.parse_args()
-    root = shared_data("scifact")
+    root = shared_data_or_say("scifact")
     if root is None:
-        print("skipped: SciFact not found under ../shared/data (or $RAGKIT_DATA)")
         return 0
     base, queries = real_embeddings(root, args.queries)
     for n in args.size or [100_000]:
-        bench_size(n, base, queries)
+        bench_size(n, base, queries, args.hnsw_max, not args.no_sweep)
     print(f"\npeak RSS {rss_mb():.0f} MB")
     return 0
 

@@ -34,22 +34,26 @@ def index(
     embedder: Annotated[str | None, typer.Option(
         help="Embedding model: a sentence-transformers directory, 'hashing' (model-free), or the packaged default; "
              "an existing index keeps the one it was built with.")] = None,
+    workers: Annotated[int, typer.Option(
+        min=0, help="Processes that load and split files while embedding runs on every core; helps with many "
+                    "PDFs or many cores.")] = 0,
+    ray: Annotated[bool, typer.Option(
+        "--ray", help="Build a new index on Ray (ray.data), for corpora that outgrow one machine.")] = False,
+    ray_address: Annotated[str | None, typer.Option(
+        help="Ray cluster to build on (implies --ray); default: the running one, else a local Ray.")] = None,
 ) -> None:
     """Index files (.txt, .md, .pdf, .html); unchanged files are skipped, changed ones updated."""
     for path in paths:
         if not path.exists() and not path.is_symlink():
             raise RagkitError(f"path does not exist: {path}")
     kb = _kb(index, embedder)
-    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                  console=err, transient=False) as bar:
-        tasks: dict[str, Any] = {}
+    if ray or ray_address:
+        from ragkit.distributed import ray_index
 
-        def progress(stage: str, done: int, total: int) -> None:
-            if stage not in tasks:
-                tasks[stage] = bar.add_task({"read": "reading files", "embed": "embedding chunks"}[stage], total=total)
-            bar.update(tasks[stage], completed=done, total=total)
-
-        report = kb.index(paths, progress, chunk_tokens=chunk_tokens, factory=factory)
+        report = ray_index(paths, kb.directory, kb.embedder.spec, chunk_tokens=chunk_tokens, factory=factory,
+                           address=ray_address)
+    else:
+        report = _index_with_progress(kb, paths, chunk_tokens=chunk_tokens, factory=factory, workers=workers)
     console.print(
         f"indexed {report.indexed_files} of {report.files} files into '{index}' "
         f"({report.unchanged_files} unchanged, {report.removed_files} removed): "
@@ -60,6 +64,20 @@ def index(
     )
     for source, reason in report.skipped:
         err.print(f"[yellow]skipped[/yellow] {source}: {reason}", highlight=False, soft_wrap=True)
+
+
+def _index_with_progress(kb: Any, paths: list[Path], **options: Any) -> Any:
+    """Index locally, with progress bars for reading files and embedding chunks; returns the IndexReport."""
+    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                  console=err, transient=False) as bar:
+        tasks: dict[str, Any] = {}
+
+        def progress(stage: str, done: int, total: int) -> None:
+            if stage not in tasks:
+                tasks[stage] = bar.add_task({"read": "reading files", "embed": "embedding chunks"}[stage], total=total)
+            bar.update(tasks[stage], completed=done, total=total)
+
+        return kb.index(paths, progress, **options)
 
 
 @app.command()

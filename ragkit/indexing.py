@@ -1,15 +1,23 @@
 """Index files into a saved FaissVectorStore: load, split, embed through the cache, upsert by source, save.
 
-Unchanged files (same sha256 as when indexed) are skipped; a changed file has its chunks replaced, and only
-chunks whose text is new get embedded. Vectors are cached per batch, so a killed run loses at most one batch.
+The input is streamed: files are read and split (optionally in reader processes) a group at a time,
+so memory stays bounded by the group size, not the corpus. Unchanged files (same sha256 as when indexed) are
+skipped; a changed file has its chunks replaced, and only chunks whose text is new get embedded. The embedding
+cache is the checkpoint: it is committed per batch, so a killed run loses at most one batch and a rerun of the
+same command embeds only what is left.
 """
 
 from __future__ import annotations
 
+import itertools
 import os
 import time
-from collections.abc import Callable, Iterable
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Executor, ProcessPoolExecutor
+from contextlib import nullcontext
 from dataclasses import dataclass, field
+from multiprocessing import get_context
 from pathlib import Path
 
 from ragkit.embeddings.base import VectorEmbeddings
@@ -22,7 +30,9 @@ from ragkit.store import FaissVectorStore, auto_factory
 
 CACHE_FILE = "embeddings.sqlite"
 Progress = Callable[[str, int, int], None]
-"""progress(stage, done, total): stages are 'read' (files) and 'embed' (chunks)."""
+"""progress(stage, done, total): stages are 'read' (files) and 'embed' (chunks read so far)."""
+Changed = tuple[str, str, list[Chunk]]
+"""A file to (re)index: its source, sha256 and chunks."""
 
 
 @dataclass
@@ -57,62 +67,95 @@ def open_store(directory: Path, embedder: VectorEmbeddings, factory: str = "Flat
         return FaissVectorStore(embedder, factory)
 
 
+def read_file(path: Path, source: str, known_digest: str | None, splitter: Splitter) -> tuple[str, str, object]:
+    """(source, kind, value) for one file, kind being 'unchanged', 'skip' (value: the reason) or 'chunks' (value:
+    sha256 and chunks); module-level so reader processes can run it."""
+    try:
+        digest = file_sha256(path)
+    except OSError as exc:
+        return source, "skip", f"unreadable: {exc.strerror or exc}"
+    if digest == known_digest:
+        return source, "unchanged", None
+    try:
+        return source, "chunks", (digest, splitter.split(load_file(path), source))
+    except SkipFile as exc:
+        return source, "skip", str(exc)
+
+
 class Indexer:
-    """Builds and updates one index directory."""
+    """Builds and updates one index directory.
+
+    Embedding already runs on every core (torch's intra-op threads). `workers` reader processes load and split
+    files meanwhile: worth it where loading dominates (PDFs) or cores are many; on 2 cores one reader halved
+    SciFact throughput by competing with the embedder. Scripts that set workers need an `if __name__ == "__main__":`
+    guard, as reader processes are spawned.
+    """
 
     def __init__(self, directory: Path, embedder: VectorEmbeddings, chunk_tokens: int = 100,
-                 overlap_tokens: int = 16, factory: str = "auto", batch_chunks: int = 2048):
+                 overlap_tokens: int = 16, factory: str = "auto", batch_chunks: int = 2048,
+                 workers: int = 0):
         self.directory = Path(directory)
         self.embedder = embedder
         self.splitter = Splitter(embedder.count_tokens, chunk_tokens, overlap_tokens)
         self.factory = factory
         self.batch_chunks = batch_chunks
+        self.workers = workers
 
     def run(self, paths: Iterable[str | Path], progress: Progress | None = None) -> IndexReport:
         """Index files and directories; bad files are skipped with a reason, missing paths raise."""
         started = time.perf_counter()
+        paths = list(paths)
         report = IndexReport()
         files = list(iter_files(paths))
         report.files = len(files)
         store = open_store(self.directory, self.embedder, "Flat")
         known = store.docstore.sources()
-        pending: list[tuple[str, str, list[Chunk]]] = []
-        for done, path in enumerate(files, start=1):
-            source = display_source(path)
-            try:
-                digest = file_sha256(path)
-            except OSError as exc:
-                report.skipped.append((source, f"unreadable: {exc.strerror or exc}"))
-                continue
-            if known.get(source) == digest:
-                report.unchanged_files += 1
-            else:
-                try:
-                    pending.append((source, digest, self.splitter.split(load_file(path), source)))
-                except SkipFile as exc:
-                    report.skipped.append((source, str(exc)))
-                    if source in known:
-                        store.delete_by_source(source)
-            if progress:
-                progress("read", done, len(files))
         report.removed_files = self._prune_missing(store, paths, known)
-        total = sum(len(chunks) for _, _, chunks in pending)
-        if len(store) == 0 and self.factory == "auto":
-            store = FaissVectorStore(self.embedder, auto_factory(total))
-        elif len(store) == 0 and store.factory != self.factory:
-            store = FaissVectorStore(self.embedder, self.factory)
-        self._embed_and_add(store, pending, total, report, progress)
-        report.indexed_files = len(pending)
-        report.new_chunks = total
+        pool = ProcessPoolExecutor(self.workers, mp_context=get_context("spawn")) if self.workers else nullcontext()
+        with pool:
+            changed = self._changed(files, known, report, progress, pool if self.workers else None)
+            head = next(_groups(changed, self.batch_chunks, self.batch_chunks), [])  # sizes the new index
+            if len(store) == 0:
+                store = self._empty_store(store, sum(len(c) for _, _, c in head), len(head), len(files))
+            self._embed_and_add(store, itertools.chain(head, changed), report, progress)
+        dropped = [source for source, _ in report.skipped if source in known]
+        for source in dropped:
+            store.delete_by_source(source)
         report.chunks = len(store)
-        if pending or report.removed_files or not (self.directory / "manifest.json").exists():
+        if report.indexed_files or report.removed_files or dropped or not (
+                self.directory / "manifest.json").exists():
             store.save(self.directory)
             save_bm25(store, self.directory)
         report.seconds = time.perf_counter() - started
         return report
 
-    def _embed_and_add(self, store: FaissVectorStore, pending: list[tuple[str, str, list[Chunk]]], total: int,
-                       report: IndexReport, progress: Progress | None) -> None:
+    def _changed(self, files: list[Path], known: dict[str, str], report: IndexReport, progress: Progress | None,
+                 pool: Executor | None) -> Iterator[Changed]:
+        """Changed files in input order, read lazily (ahead by a bounded window when reader processes run)."""
+        jobs = ((path, source, known.get(source), self.splitter) for path in files
+                for source in [display_source(path)])
+        results = (read_file(*job) for job in jobs) if pool is None else _ordered(pool, jobs, 4 * self.workers)
+        for done, (source, kind, value) in enumerate(results, start=1):
+            if kind == "unchanged":
+                report.unchanged_files += 1
+            elif kind == "skip":
+                report.skipped.append((source, str(value)))
+            else:
+                digest, chunks = value
+                yield source, digest, chunks
+            if progress:
+                progress("read", done, len(files))
+
+    def _empty_store(self, store: FaissVectorStore, head_chunks: int, head_files: int,
+                     total_files: int) -> FaissVectorStore:
+        """A fresh store whose index type suits the corpus, sized from the chunks per file of the first group."""
+        if self.factory == "auto":
+            estimate = head_chunks * total_files // max(head_files, 1)
+            return FaissVectorStore(self.embedder, auto_factory(estimate))
+        return store if store.factory == self.factory else FaissVectorStore(self.embedder, self.factory)
+
+    def _embed_and_add(self, store: FaissVectorStore, changed: Iterable[Changed], report: IndexReport,
+                       progress: Progress | None) -> None:
         cache = EmbeddingCache(self.directory / CACHE_FILE)
         done = 0
 
@@ -120,12 +163,14 @@ class Indexer:
             nonlocal done
             done += n
             if progress:
-                progress("embed", done, total)
+                progress("embed", done, report.new_chunks)
 
         try:
             # The first group trains an IVF/PQ index: it gets enough chunks for that, later ones batch_chunks.
-            for group in _groups(pending, self.batch_chunks, max(self.batch_chunks, store.training_size())):
+            for group in _groups(changed, self.batch_chunks, max(self.batch_chunks, store.training_size())):
                 chunks = [c for _, _, cs in group for c in cs]
+                report.indexed_files += len(group)
+                report.new_chunks += len(chunks)
                 vectors, embedded = cache.embed(self.embedder, [c.text for c in chunks], [c.hash for c in chunks],
                                                 progress=tick)
                 report.embedded_chunks += embedded
@@ -149,10 +194,20 @@ class Indexer:
         return len(gone)
 
 
-def _groups(pending: list[tuple[str, str, list[Chunk]]], size: int,
-            first: int) -> Iterable[list[tuple[str, str, list[Chunk]]]]:
+def _ordered(pool: Executor, jobs: Iterable[tuple], window: int) -> Iterator[tuple[str, str, object]]:
+    """read_file results in submission order, with at most `window` files in flight (bounded memory)."""
+    in_flight: deque = deque()
+    for job in jobs:
+        in_flight.append(pool.submit(read_file, *job))
+        if len(in_flight) >= window:
+            yield in_flight.popleft().result()
+    while in_flight:
+        yield in_flight.popleft().result()
+
+
+def _groups(pending: Iterable[Changed], size: int, first: int) -> Iterator[list[Changed]]:
     """Whole files per group, about `size` chunks each (`first` for the first), so a file's chunks go in together."""
-    group: list[tuple[str, str, list[Chunk]]] = []
+    group: list[Changed] = []
     count = 0
     for item in pending:
         group.append(item)

@@ -35,7 +35,7 @@ def _device() -> str:
 
 @functools.lru_cache(maxsize=1)
 def cpu_has_bf16() -> bool:
-    """Whether this CPU multiplies bf16 natively (AMX or AVX512-BF16): then bf16 runs ~1.7x faster than fp32 here."""
+    """Whether this CPU multiplies bf16 natively (AMX or AVX512-BF16): then bf16 runs ~3x faster than fp32 here."""
     try:
         flags = Path("/proc/cpuinfo").read_text()
     except OSError:
@@ -101,20 +101,34 @@ class SentenceTransformerEmbeddings(VectorEmbeddings):
         getter = getattr(model, "get_embedding_dimension", None) or model.get_sentence_embedding_dimension
         return int(getter())
 
+    @functools.cached_property
+    def _counter(self) -> Any:
+        """The model's Rust tokenizer without truncation or padding; calling it directly skips transformers'
+        per-call overhead, which dominates when the splitter counts tens of thousands of short pieces."""
+        from tokenizers import Tokenizer
+
+        saved = Path(self.model_path) / "tokenizer.json"  # read directly, so reader processes never load the model
+        counter = (Tokenizer.from_file(str(saved)) if saved.is_file()
+                   else Tokenizer.from_str(self._model.tokenizer.backend_tokenizer.to_str()))
+        counter.no_truncation()
+        counter.no_padding()
+        return counter
+
     def count_tokens(self, text: str) -> int:
-        return len(self._model.tokenizer.encode(text, add_special_tokens=False))
+        return len(self._counter.encode(text, add_special_tokens=False))
 
     def embed_array(self, texts: list[str], progress: Callable[[int], None] | None = None) -> np.ndarray:
         import torch
 
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
-        # Sort all texts by length once so every batch pads to similar lengths, then restore the order.
-        order = np.argsort([-len(t) for t in texts], kind="stable")
+        # Sort by token count (not characters, as sentence-transformers does: that left a third of each batch as
+        # padding on SciFact chunks) so every batch pads to almost nothing, then restore the order.
+        lengths = [len(e) for e in self._counter.encode_batch(texts, add_special_tokens=False)]
+        order = np.argsort([-n for n in lengths], kind="stable")
         out = np.empty((len(texts), self.dimension), dtype=np.float32)
-        step = self.batch_size * 4
-        for begin in range(0, len(texts), step):
-            rows = order[begin : begin + step]
+        for begin in range(0, len(texts), self.batch_size):
+            rows = order[begin : begin + self.batch_size]
             vectors = self._model.encode([texts[i] for i in rows], batch_size=self.batch_size,
                                          convert_to_tensor=True, show_progress_bar=False)
             # Normalize in float32: bf16 norms are off by up to 0.4%, enough to skew inner-product scores.

@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import threading
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -106,6 +106,18 @@ class DocStore:
             for row, i, text, meta in self._db.execute(query, part):
                 found[row] = StoredDoc(row, i, text, json.loads(meta))
         return found
+
+    def iter_texts(self, batch: int = 10_000) -> Iterator[tuple[int, str]]:
+        """(row, text) of every chunk in ascending rows, fetched a batch at a time (bounded memory)."""
+        last = -1
+        while True:
+            with self._lock:
+                part = self._db.execute("SELECT row, text FROM docs WHERE row > ? ORDER BY row LIMIT ?",
+                                        (last, batch)).fetchall()
+            if not part:
+                return
+            yield from part
+            last = part[-1][0]
 
     def by_ids(self, ids: Iterable[str]) -> list[StoredDoc]:
         rows = self.rows_for_ids(ids)

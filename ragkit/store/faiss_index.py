@@ -32,12 +32,18 @@ def gpu_count() -> int:
 
 
 def auto_factory(n_vectors: int) -> str:
-    """A FAISS factory string suited to a corpus size: exact below 50k, IVF-Flat to 1M, IVF-PQ above."""
+    """A FAISS factory string suited to a corpus size: exact below 50k, then IVF with ~4*sqrt(n) lists holding
+    full vectors (to 1M), 8-bit scalar-quantized ones (to 8M: 384 B per MiniLM vector), PQ codes beyond.
+
+    Measured at 1M vectors (benchmarks/search.py): IVF-SQ8 keeps recall@10 0.96 at a quarter of IVF-Flat's memory,
+    where IVF-PQ48 falls to 0.43; PQ is left for corpora whose SQ8 codes would not fit in memory.
+    """
     if n_vectors < 50_000:
         return "Flat"
+    lists = f"IVF{int(4 * np.sqrt(n_vectors)) // 64 * 64}"
     if n_vectors < 1_000_000:
-        return f"IVF{int(4 * np.sqrt(n_vectors)) // 64 * 64},Flat"
-    return "IVF16384,PQ48"
+        return f"{lists},Flat"
+    return f"{lists},SQ8" if n_vectors < 8_000_000 else f"{lists},PQ48"
 
 
 class FaissIndex:

@@ -78,3 +78,35 @@ def test_ivf_index_trains_on_more_than_one_batch(tmp_path: Path, hashing, monkey
     assert trained == [report.new_chunks] and report.new_chunks > 200
     store = FaissVectorStore.load(tmp_path / "idx", hashing)
     assert store.factory == "IVF16,Flat" and len(store) == report.chunks
+
+
+def _store_rows(directory: Path, hashing) -> list[tuple[str, str]]:
+    store = FaissVectorStore.load(directory, hashing)
+    docs = store.docstore.by_rows(store.docstore.filter_rows({}))
+    return sorted((d.id, d.text) for d in docs.values())
+
+
+def test_streamed_groups_and_reader_processes_build_the_same_index(tmp_path: Path, hashing):
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    for i in range(12):
+        (docs / f"f{i:02d}.md").write_text(_paragraphs(f"file{i}", 3))
+    whole = Indexer(tmp_path / "whole", hashing, chunk_tokens=64, overlap_tokens=0, workers=0).run([docs])
+    streamed = Indexer(tmp_path / "streamed", hashing, chunk_tokens=64, overlap_tokens=0, batch_chunks=4,
+                       workers=2).run([docs])
+    assert streamed.indexed_files == whole.indexed_files == 12
+    assert streamed.chunks == streamed.embedded_chunks == whole.chunks
+    assert _store_rows(tmp_path / "streamed", hashing) == _store_rows(tmp_path / "whole", hashing)
+
+
+def test_folder_without_indexable_files_gives_an_empty_index_that_answers_nothing(tmp_path: Path, hashing):
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "empty.md").write_text("")
+    report = Indexer(tmp_path / "idx", hashing).run([docs])
+    assert report.chunks == 0 and [Path(s).name for s, _ in report.skipped] == ["empty.md"]
+    from ragkit.retrieval import load_bm25
+
+    store = FaissVectorStore.load(tmp_path / "idx", hashing)
+    assert store.similarity_search("anything", k=3) == []
+    assert len(load_bm25(store, tmp_path / "idx").search("anything", 3)[1]) == 0

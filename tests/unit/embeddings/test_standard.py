@@ -50,3 +50,17 @@ def test_minilm_vectors_are_normalized_and_similar_texts_score_higher(minilm):
     assert vectors.shape == (3, 384)
     assert vectors[0] @ vectors[1] > vectors[0] @ vectors[2] + 0.2
     assert minilm.model_id.startswith("sentence-transformers/all-MiniLM-L6-v2@")
+
+
+@pytest.mark.integration
+def test_minilm_batches_keep_input_order_and_counts_are_not_truncated(minilm):
+    import numpy as np
+
+    texts = ["Visitors wear a red badge.", "The river " * 150, "Tax", "Flights must be booked " * 10,
+             "Battery life is 18 months.", "Quantum chromodynamics describes quarks and gluons."]
+    batched = minilm.embed_array(texts)
+    one_by_one = np.stack([minilm.embed_array([t])[0] for t in texts])
+    similarity = batched @ one_by_one.T
+    assert np.all(np.diag(similarity) > 0.99)
+    assert np.all(similarity - np.eye(len(texts)) * 2 < 0.9)  # any row out of place would show here
+    assert minilm.count_tokens("word " * 300) == 300

@@ -10,7 +10,7 @@ from ragkit.store import FaissVectorStore
 
 pytestmark = pytest.mark.unit
 
-FACTORIES = ["Flat", "IVF8,Flat", "HNSW16", "IVF8,PQ16x4"]
+FACTORIES = ["Flat", "IVF8,Flat", "HNSW16", "IVF8,SQ8", "IVF8,PQ16x4"]
 N, DIM = 400, 64
 
 
@@ -125,3 +125,11 @@ def test_langchain_faiss_corrupts_ivf_on_delete_while_ragkit_does_not() -> None:
 
     assert wrong(ours.similarity_search_by_vector) == 0
     assert wrong(peer.similarity_search_by_vector) > (N - 50) // 2
+
+
+@pytest.mark.parametrize(("size", "factory"), [(1_000, "Flat"), (100_000, "IVF1216,Flat"),
+                                               (1_000_000, "IVF3968,SQ8"), (10_000_000, "IVF12608,PQ48")])
+def test_auto_factory_by_corpus_size(size, factory):
+    from ragkit.store import auto_factory
+
+    assert auto_factory(size) == factory
