@@ -32,10 +32,22 @@ def language_model(model: str | None) -> ChatLlamaCpp:
 
 
 def knowledge_base(name: str) -> KnowledgeBase:
-    """A KnowledgeBase sharing the process-wide models (cheap to build on every rerun)."""
+    """A fresh KnowledgeBase sharing the process-wide models, for indexing (which changes it)."""
     saved = KnowledgeBase(name)
     spec = (saved.manifest().embedder_spec or None) if saved.exists else EMBEDDER
     return KnowledgeBase(name, embedder=embedder(spec), llm=language_model(MODEL))
+
+
+@st.cache_resource(max_entries=8, show_spinner="Opening the index...")
+def opened_knowledge_base(name: str, generation: str) -> KnowledgeBase:
+    """One KnowledgeBase per saved version of an index, shared by sessions: its FAISS store and BM25 load once,
+    not on every question; a re-index writes a new generation, so the next question opens the new version."""
+    return knowledge_base(name)
+
+
+def knowledge_base_to_ask(name: str) -> KnowledgeBase:
+    """The loaded KnowledgeBase for the index's current version (raises RagkitError when it was never built)."""
+    return opened_knowledge_base(name, KnowledgeBase(name).manifest().generation)
 
 
 def existing_indexes() -> list[str]:
@@ -119,7 +131,7 @@ def main() -> None:
         result: dict[str, Answer] = {}
 
         def text():
-            for item in knowledge_base(name).stream(question):
+            for item in knowledge_base_to_ask(name).stream(question):
                 if isinstance(item, Answer):
                     result["answer"] = item
                 else:

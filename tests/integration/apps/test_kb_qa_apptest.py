@@ -53,3 +53,34 @@ def test_bad_index_name_is_reported_not_crashed(app: AppTest):
     app.button(key="index_button").click().run()
     assert not app.exception
     assert any("invalid index name" in e.value for e in app.sidebar.error)
+
+
+def test_questions_reuse_the_opened_index_until_it_is_reindexed(app: AppTest, monkeypatch: pytest.MonkeyPatch):
+    from ragkit.store import FaissVectorStore
+
+    loads: list[Path] = []
+    original = FaissVectorStore.load.__func__
+
+    def counting_load(cls, directory, *args, **kwargs):
+        loads.append(Path(directory))
+        return original(cls, directory, *args, **kwargs)
+
+    monkeypatch.setattr(FaissVectorStore, "load", classmethod(counting_load))
+    app.text_input(key="new_index").set_value("reuse").run()
+    _upload(app, "security.txt")
+    app.run()
+    app.button(key="index_button").click().run()
+    asked_from = len(loads)
+    for question in ("How long must passwords be?", "Which second factor is required for company accounts?"):
+        app.chat_input[0].set_value(question).run()
+        assert not app.exception
+    assert len(loads) - asked_from == 1  # opened once for both questions, not once per question
+
+    _upload(app, "travel-policy.pdf")
+    app.run()
+    app.button(key="index_button").click().run()
+    reindexed_from = len(loads)
+    app.chat_input[0].set_value("What is the daily meal allowance when travelling?").run()
+    assert not app.exception
+    assert len(loads) - reindexed_from == 1  # the new version is opened for the next question
+    assert any("travel-policy.pdf" in e.label for e in app.expander)
