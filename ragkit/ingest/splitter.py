@@ -38,6 +38,25 @@ class Chunk:
         return {"source": self.source, "page": self.page, "start": self.start, "end": self.end, "hash": self.hash}
 
 
+class _RecentCounts:
+    """Token counts of recently seen pieces. The recursive splitter counts a paragraph again at every separator
+    level it lacks (on SciFact, 30k counts per 1,000 abstracts, 11k distinct). Hand-written rather than
+    functools.lru_cache because the splitter must pickle for reader processes."""
+
+    def __init__(self, count: Callable[[str], int], size: int = 1024):
+        self.count = count
+        self.size = size
+        self.memo: dict[str, int] = {}
+
+    def __call__(self, text: str) -> int:
+        found = self.memo.get(text)
+        if found is None:
+            if len(self.memo) >= self.size:
+                self.memo.clear()
+            found = self.memo[text] = self.count(text)
+        return found
+
+
 class Splitter:
     """Recursive splitter (paragraphs, lines, sentences, words) whose sizes count the embedder's tokens."""
 
@@ -47,7 +66,7 @@ class Splitter:
         self._splitter = RecursiveCharacterTextSplitter(
             chunk_size=chunk_tokens,
             chunk_overlap=overlap_tokens,
-            length_function=length_function,
+            length_function=_RecentCounts(length_function),
             separators=["\n\n", "\n", ". ", "? ", "! ", "; ", ", ", " ", ""],
             keep_separator="end",
             strip_whitespace=True,
