@@ -51,7 +51,7 @@ def index(
         from ragkit.distributed import ray_index
 
         report = ray_index(paths, kb.directory, kb.embedder.spec, chunk_tokens=chunk_tokens, factory=factory,
-                           address=ray_address)
+                           address=ray_address, show_progress=True)
     else:
         report = _index_with_progress(kb, paths, chunk_tokens=chunk_tokens, factory=factory, workers=workers)
     console.print(
@@ -86,7 +86,8 @@ def ask(
     question: Annotated[str, typer.Argument(help="The question.")],
     index: IndexOpt = "default",
     model: Annotated[str | None, typer.Option(
-        help="Preset (qwen2.5-1.5b, gemma3-270m, gemma3-270m-squad), a .gguf path, or (transformers) a model dir.")] = None,
+        help="Preset (qwen2.5-1.5b, gemma3-270m, gemma3-270m-squad), a .gguf path, "
+             "or (transformers) a model dir.")] = None,
     backend: Annotated[str, typer.Option(help="llamacpp or transformers.")] = "llamacpp",
     adapter: Annotated[Path | None, typer.Option(
         help="LoRA adapter directory written by `ragkit finetune` (llama.cpp reads its adapter.gguf).")] = None,

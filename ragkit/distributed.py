@@ -39,11 +39,12 @@ _CHUNK_COLUMNS = ("source", "digest", "text", "page", "start", "end", "vector")
 
 def ray_index(paths: Iterable[str | Path], directory: Path, embedder_spec: str, *, chunk_tokens: int = 100,
               overlap_tokens: int = 16, factory: str = "auto", actors: int | None = None, batch_size: int = 256,
-              address: str | None = None) -> IndexReport:
+              address: str | None = None, show_progress: bool = False) -> IndexReport:
     """Build a fresh index of files and directories on Ray; an existing index is refused (update it with Indexer).
 
     `actors` embedding actors (default: from one up to the cluster's CPUs) get `batch_size` chunks per call;
-    `address` picks the cluster when Ray is not initialized yet (None starts a local one, left running for reuse).
+    `address` picks the cluster when Ray is not initialized yet (None starts a local one, left running for reuse);
+    `show_progress` shows Ray Data's progress bars (the CLI turns them on).
     """
     started = time.perf_counter()
     directory = Path(directory)
@@ -70,8 +71,8 @@ def ray_index(paths: Iterable[str | Path], directory: Path, embedder_spec: str, 
             pool = ray.data.ActorPoolStrategy(size=actors) if actors else ray.data.ActorPoolStrategy(
                 min_size=1, max_size=cpus)
             dataset = ray.data.from_items(items)
-            # The dataset holds its own copy of Ray Data's context: quiet this run without touching the global one.
-            dataset.context.enable_progress_bars = dataset.context.print_on_execution_start = False
+            # The dataset holds its own copy of Ray Data's context: set this run's output, not the global one.
+            dataset.context.enable_progress_bars = dataset.context.print_on_execution_start = show_progress
             (dataset
              .map_batches(_split_files, batch_format="pyarrow",
                           fn_kwargs={"spec": embedder_spec, "chunk_tokens": chunk_tokens,
