@@ -27,6 +27,7 @@ from tqdm import tqdm  # noqa: E402
 from ragkit.embeddings import from_spec  # noqa: E402
 from ragkit.eval.data import shared_data_or_say  # noqa: E402
 from ragkit.indexing import Indexer  # noqa: E402
+from ragkit.store.persist import read_manifest  # noqa: E402
 
 PARAGRAPHS_PER_FILE = 20
 
@@ -82,15 +83,11 @@ def main() -> int:
             bar.close()
         size = sum(p.stat().st_size for p in (Path(tmp) / "index").rglob("*") if p.is_file())
         peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20
-        print(f"{files:,} files, {report.chunks:,} chunks, embedder {args.embedder}, index {indexer_factory(tmp)}")
+        factory = read_manifest(Path(tmp) / "index").factory
+        print(f"{files:,} files, {report.chunks:,} chunks, embedder {args.embedder}, index {factory}")
         print(f"indexing: {seconds:.0f} s, {report.chunks / seconds:,.0f} chunks/s; "
               f"peak resident memory {peak:.2f} GB; index directory {size / 2**30:.2f} GB")
     return 0
-
-
-def indexer_factory(tmp: str) -> str:
-    """The FAISS type the run chose, read from the saved manifest."""
-    return json.loads((Path(tmp) / "index" / "manifest.json").read_text())["factory"]
 
 
 if __name__ == "__main__":

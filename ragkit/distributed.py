@@ -21,10 +21,9 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from ragkit.embeddings import VectorEmbeddings, from_spec
-from ragkit.errors import InvalidInputError, RagkitError, SkipFile
-from ragkit.hashing import file_sha256
-from ragkit.indexing import IndexReport, display_source
-from ragkit.ingest import Chunk, Splitter, iter_files, load_file
+from ragkit.errors import InvalidInputError, RagkitError
+from ragkit.indexing import IndexReport, display_source, read_file
+from ragkit.ingest import Chunk, Splitter, iter_files
 from ragkit.retrieval import save_bm25
 from ragkit.store import FaissVectorStore, auto_factory
 from ragkit.store.persist import MANIFEST
@@ -129,22 +128,17 @@ def _merge(store: FaissVectorStore, shard_set: Any, dimension: int) -> dict[str,
 
 
 def _split_files(batch: pa.Table, spec: str, chunk_tokens: int, overlap_tokens: int) -> pa.Table:
-    """Ray task: hash, load and split files as the local Indexer does; a skipped file becomes one row with a reason."""
+    """Ray task: the local Indexer's read_file on each file; a skipped file becomes one row with a reason."""
     import pyarrow as pa
 
     splitter = Splitter(_embedder(spec).count_tokens, chunk_tokens, overlap_tokens)
     rows: list[dict[str, Any]] = []
     for path, source in zip(batch["path"].to_pylist(), batch["source"].to_pylist()):
-        try:
-            digest = file_sha256(Path(path))
-        except OSError as exc:
-            rows.append({"source": source, "reason": f"unreadable: {exc.strerror or exc}"})
+        _, kind, value = read_file(Path(path), source, None, splitter)
+        if kind == "skip":
+            rows.append({"source": source, "reason": value})
             continue
-        try:
-            chunks = splitter.split(load_file(Path(path)), source)
-        except SkipFile as exc:
-            rows.append({"source": source, "digest": digest, "reason": str(exc)})
-            continue
+        digest, chunks = value
         rows.extend({"source": source, "digest": digest, "text": c.text, "page": c.page, "start": c.start,
                      "end": c.end} for c in chunks)
     return pa.Table.from_pylist(rows, schema=_schema(None))

@@ -111,9 +111,9 @@ class Indexer:
         store = open_store(self.directory, self.embedder, "Flat")
         known = store.docstore.sources()
         report.removed_files = self._prune_missing(store, paths, known)
-        pool = ProcessPoolExecutor(self.workers, mp_context=get_context("spawn")) if self.workers else nullcontext()
-        with pool:
-            changed = self._changed(files, known, report, progress, pool if self.workers else None)
+        readers = ProcessPoolExecutor(self.workers, mp_context=get_context("spawn")) if self.workers else nullcontext()
+        with readers as pool:
+            changed = self._changed(files, known, report, progress, pool)
             head = next(_groups(changed, self.batch_chunks, self.batch_chunks), [])  # sizes the new index
             if len(store) == 0:
                 store = self._empty_store(store, sum(len(c) for _, _, c in head), len(head), len(files))
