@@ -22,6 +22,7 @@ from ragkit.embeddings import SentenceTransformerEmbeddings, default_model_path 
 from ragkit.eval.beir import BeirDataset, load_beir  # noqa: E402
 from ragkit.eval.data import shared_data_or_say  # noqa: E402
 from ragkit.eval.metrics import ndcg_at_k  # noqa: E402
+from ragkit.settings import IndexSettings  # noqa: E402
 
 def peer(dataset: BeirDataset, ids: list[str]) -> tuple[float, object]:
     """LangChain's documented path: HuggingFaceEmbeddings + FAISS.from_documents (model load not timed)."""
@@ -38,7 +39,7 @@ def peer(dataset: BeirDataset, ids: list[str]) -> tuple[float, object]:
 
 
 def ragkit_index(dataset: BeirDataset, ids: list[str], workdir: Path,
-                 **options: int) -> tuple[float, float, KnowledgeBase]:
+                 settings: IndexSettings) -> tuple[float, float, KnowledgeBase]:
     """ragkit's CLI path: a folder of files indexed by KnowledgeBase.index, then the same again unchanged."""
     corpus = workdir / "corpus"
     corpus.mkdir()
@@ -48,10 +49,10 @@ def ragkit_index(dataset: BeirDataset, ids: list[str], workdir: Path,
     embedder.embed_query("warm up")
     kb = KnowledgeBase(path=workdir / "index", embedder=embedder)
     started = time.perf_counter()
-    kb.index([corpus], **options)
+    kb.index([corpus], settings)
     first = time.perf_counter() - started
     started = time.perf_counter()
-    report = kb.index([corpus], **options)
+    report = kb.index([corpus], settings)
     again = time.perf_counter() - started
     assert report.embedded_chunks == 0 and report.unchanged_files == len(ids)
     return first, again, kb
@@ -89,8 +90,8 @@ def main() -> int:
 
     peer_s, peer_store = peer(dataset, ids)
     with tempfile.TemporaryDirectory() as tmp:
-        options = {"chunk_tokens": args.chunk_tokens} if args.chunk_tokens else {}
-        first_s, again_s, kb = ragkit_index(dataset, ids, Path(tmp), **options)
+        settings = IndexSettings(chunk_tokens=args.chunk_tokens) if args.chunk_tokens else IndexSettings()
+        first_s, again_s, kb = ragkit_index(dataset, ids, Path(tmp), settings)
         rows = [("LangChain FAISS.from_documents", peer_s), ("ragkit first index", first_s),
                 ("ragkit re-index (unchanged)", again_s)]
         for name, seconds in rows:

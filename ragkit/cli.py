@@ -10,18 +10,12 @@ from typing import Annotated, Any
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from ragkit.cli_support import console, err, one_line_errors
-from ragkit.errors import RagkitError
+from ragkit.cli_support import console, err, one_line_errors, printable
+from ragkit.errors import InvalidInputError
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="Cited answers from your documents.")
 
 IndexOpt = Annotated[str, typer.Option("--index", "-i", help="Index name under indexes/ (or $RAGKIT_INDEXES).")]
-
-
-def _kb(name: str, embedder: str | None = None, llm: Any = None) -> Any:
-    from ragkit.kb import KnowledgeBase
-
-    return KnowledgeBase(name, embedder=embedder, llm=llm)
 
 
 @app.command()
@@ -29,44 +23,54 @@ def _kb(name: str, embedder: str | None = None, llm: Any = None) -> Any:
 def index(
     paths: Annotated[list[Path], typer.Argument(help="Files or directories to index.")],
     index: IndexOpt = "default",
-    chunk_tokens: Annotated[int, typer.Option(help="Chunk size in embedding-model tokens.")] = 100,
+    chunk_tokens: Annotated[int | None, typer.Option(
+        help="Chunk size in embedding-model tokens (default 100; an existing index keeps its own).")] = None,
+    overlap_tokens: Annotated[int | None, typer.Option(
+        help="Tokens shared by neighbouring chunks (default 16; an existing index keeps its own).")] = None,
     factory: Annotated[str, typer.Option(help="FAISS factory string, or 'auto' by corpus size.")] = "auto",
     embedder: Annotated[str | None, typer.Option(
         help="Embedding model: a sentence-transformers directory, 'hashing' (model-free), or the packaged default; "
              "an existing index keeps the one it was built with.")] = None,
     workers: Annotated[int, typer.Option(
-        min=0, help="Processes that load and split files while embedding runs on every core; helps with many "
-                    "PDFs or many cores.")] = 0,
+        help="Processes that load and split files while embedding runs on every core; helps with many "
+             "PDFs or many cores.")] = 0,
+    rebuild: Annotated[bool, typer.Option(
+        "--rebuild", help="Build the index afresh from these paths (e.g. with new chunk sizes); computed "
+                          "embeddings are reused.")] = False,
     ray: Annotated[bool, typer.Option(
         "--ray", help="Build a new index on Ray (ray.data), for corpora that outgrow one machine.")] = False,
     ray_address: Annotated[str | None, typer.Option(
         help="Ray cluster to build on (implies --ray); default: the running one, else a local Ray.")] = None,
 ) -> None:
     """Index files (.txt, .md, .pdf, .html); unchanged files are skipped, changed ones updated."""
+    from ragkit.kb import KnowledgeBase
+    from ragkit.settings import IndexSettings, validated
+
     for path in paths:
         if not path.exists() and not path.is_symlink():
-            raise RagkitError(f"path does not exist: {path}")
-    kb = _kb(index, embedder)
+            raise InvalidInputError(f"path does not exist: {printable(str(path))}")
+    given = {"chunk_tokens": chunk_tokens, "overlap_tokens": overlap_tokens, "embedder": embedder}
+    settings = validated(IndexSettings, factory=factory, workers=workers, rebuild=rebuild,
+                         **{key: value for key, value in given.items() if value is not None})
+    kb = KnowledgeBase(index, embedder=embedder)
     if ray or ray_address:
         from ragkit.distributed import ray_index
 
-        report = ray_index(paths, kb.directory, kb.embedder.spec, chunk_tokens=chunk_tokens, factory=factory,
-                           address=ray_address, show_progress=True)
+        report = ray_index(paths, kb.directory, kb.embedder.spec, settings, address=ray_address, show_progress=True)
     else:
-        report = _index_with_progress(kb, paths, chunk_tokens=chunk_tokens, factory=factory, workers=workers)
+        report = _index_with_progress(kb, paths, settings)
     console.print(
-        f"indexed {report.indexed_files} of {report.files} files into '{index}' "
+        f"indexed {report.indexed_files} of {report.files} files into '{printable(index)}' "
         f"({report.unchanged_files} unchanged, {report.removed_files} removed): "
         f"{report.new_chunks} new chunks, {report.embedded_chunks} embedded, {report.chunks} in index, "
         f"{report.seconds:.1f} s",
         highlight=False,
-        soft_wrap=True,
     )
     for source, reason in report.skipped:
-        err.print(f"[yellow]skipped[/yellow] {source}: {reason}", highlight=False, soft_wrap=True)
+        err.print(f"[yellow]skipped[/yellow] {printable(source)}: {printable(reason)}", highlight=False)
 
 
-def _index_with_progress(kb: Any, paths: list[Path], **options: Any) -> Any:
+def _index_with_progress(kb: Any, paths: list[Path], settings: Any) -> Any:
     """Index locally, with progress bars for reading files and embedding chunks; returns the IndexReport."""
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                   console=err, transient=False) as bar:
@@ -77,7 +81,7 @@ def _index_with_progress(kb: Any, paths: list[Path], **options: Any) -> Any:
                 tasks[stage] = bar.add_task({"read": "reading files", "embed": "embedding chunks"}[stage], total=total)
             bar.update(tasks[stage], completed=done, total=total)
 
-        return kb.index(paths, progress, **options)
+        return kb.index(paths, settings, progress)
 
 
 @app.command()
@@ -92,50 +96,57 @@ def ask(
     adapter: Annotated[Path | None, typer.Option(
         help="LoRA adapter directory written by `ragkit finetune` (llama.cpp reads its adapter.gguf).")] = None,
     k: Annotated[int, typer.Option(help="Passages to retrieve.")] = 4,
-    max_tokens: Annotated[int, typer.Option(help="Most tokens to generate.")] = 256,
-    temperature: Annotated[float, typer.Option(help="Sampling temperature (0 = greedy).")] = 0.0,
+    max_tokens: Annotated[int | None, typer.Option(
+        help="Most tokens to generate (default: the prompt file's).")] = None,
+    temperature: Annotated[float | None, typer.Option(
+        help="Sampling temperature, 0 = greedy (default: the prompt file's).")] = None,
 ) -> None:
     """Answer a question from an index, streaming the answer, then list its sources."""
-    from ragkit.chains import Answer
+    from ragkit.chains import TextDelta
+    from ragkit.kb import KnowledgeBase
     from ragkit.models import chat_model
+    from ragkit.settings import RetrievalSettings, validated
 
-    options: dict[str, Any] = {"max_tokens": max_tokens, "temperature": temperature}
-    if adapter is not None:
-        options["lora" if backend == "llamacpp" else "adapter"] = str(adapter)
-    kb = _kb(index, llm=chat_model(backend, model, **options))
-    kb.k = k
+    retrieval = validated(RetrievalSettings, k=k)
+    options = {"adapter" if backend == "transformers" else "lora": str(adapter)} if adapter is not None else {}
+    kb = KnowledgeBase(index, llm=chat_model(backend, model, **options), retrieval=retrieval)
+    params = {key: value for key, value in (("max_tokens", max_tokens), ("temperature", temperature))
+              if value is not None}
     answer = None
-    for item in kb.stream(question):
-        if isinstance(item, Answer):
-            answer = item
-        else:
-            console.print(item, end="", highlight=False, markup=False)
+    for event in kb.stream(question, **params):
+        if isinstance(event, TextDelta):
+            console.print(event.text, end="", highlight=False, markup=False)
             sys.stdout.flush()
+        else:
+            answer = event
     console.print()
     assert answer is not None
     if answer.extractive:
         console.print(f"not supported by the cited passage; quoting it instead: {answer.text}", style="yellow",
-                      highlight=False, markup=False, soft_wrap=True)
-    console.print(f"\nmodel: {answer.model}  ({answer.timings.get('total_s', 0):.1f} s)", style="dim", highlight=False)
+                      highlight=False, markup=False)
+    console.print(f"\nmodel: {answer.model}  ({answer.timings.get('total_s', 0):.1f} s)", style="dim", highlight=False,
+                  markup=False)
     if answer.citations:
         console.print("sources:", style="bold")
         for citation in answer.citations:
             note = " (attributed: the model gave no [n])" if citation.inferred else ""
-            console.print(f"  {citation.label()}{note}", highlight=False, markup=False)
+            console.print(f"  {printable(citation.label())}{note}", highlight=False, markup=False)
 
 
 @app.command()
 @one_line_errors
 def info(index: IndexOpt = "default") -> None:
-    """Show an index's embedder, FAISS type, size and sources."""
-    facts = _kb(index).info()
+    """Show an index's embedder, FAISS type, size, recorded settings and sources."""
+    from ragkit.kb import KnowledgeBase
+
+    facts = KnowledgeBase(index).info()
     for key, value in facts.items():
         if key == "sources":
             console.print(f"sources ({len(value)}):", highlight=False)
             for source in value:
-                console.print(f"  {source}", highlight=False, markup=False)
+                console.print(f"  {printable(source)}", highlight=False, markup=False)
         else:
-            console.print(f"{key}: {value}", highlight=False)
+            console.print(f"{key}: {printable(str(value))}", highlight=False, markup=False)
 
 
 def _register_subcommands() -> None:

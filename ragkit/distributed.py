@@ -25,6 +25,7 @@ from ragkit.errors import InvalidInputError, RagkitError
 from ragkit.indexing import IndexReport, display_source, read_file
 from ragkit.ingest import Chunk, Splitter, iter_files
 from ragkit.retrieval import save_bm25
+from ragkit.settings import IndexSettings
 from ragkit.store import FaissVectorStore, auto_factory
 from ragkit.store.persist import MANIFEST
 
@@ -36,9 +37,9 @@ MERGE_ROWS = 16_384
 _CHUNK_COLUMNS = ("source", "digest", "text", "page", "start", "end", "vector")
 
 
-def ray_index(paths: Iterable[str | Path], directory: Path, embedder_spec: str, *, chunk_tokens: int = 100,
-              overlap_tokens: int = 16, factory: str = "auto", actors: int | None = None, batch_size: int = 256,
-              address: str | None = None, show_progress: bool = False) -> IndexReport:
+def ray_index(paths: Iterable[str | Path], directory: Path, embedder_spec: str, settings: IndexSettings | None = None,
+              *, actors: int | None = None, batch_size: int = 256, address: str | None = None,
+              show_progress: bool = False) -> IndexReport:
     """Build a fresh index of files and directories on Ray; an existing index is refused (update it with Indexer).
 
     `actors` embedding actors (default: from one up to the cluster's CPUs) get `batch_size` chunks per call;
@@ -55,8 +56,8 @@ def ray_index(paths: Iterable[str | Path], directory: Path, embedder_spec: str, 
     ray = _import_ray()
     import pyarrow.dataset as pads
 
+    settings = settings or IndexSettings()
     embedder = from_spec(embedder_spec)
-    Splitter(embedder.count_tokens, chunk_tokens, overlap_tokens)  # bad sizes fail here, not in every task
     files = list(iter_files(paths))
     items = [{"path": str(path.absolute()), "source": display_source(path)} for path in files]
     if not ray.is_initialized():
@@ -74,8 +75,8 @@ def ray_index(paths: Iterable[str | Path], directory: Path, embedder_spec: str, 
             dataset.context.enable_progress_bars = dataset.context.print_on_execution_start = show_progress
             (dataset
              .map_batches(_split_files, batch_format="pyarrow",
-                          fn_kwargs={"spec": embedder_spec, "chunk_tokens": chunk_tokens,
-                                     "overlap_tokens": overlap_tokens})
+                          fn_kwargs={"spec": embedder_spec, "chunk_tokens": settings.chunk_tokens,
+                                     "overlap_tokens": settings.overlap_tokens})
              .map_batches(_Embed, batch_format="pyarrow", batch_size=batch_size, compute=pool,
                           fn_constructor_args=(embedder_spec,))
              .write_parquet(str(shards)))
@@ -86,9 +87,10 @@ def ray_index(paths: Iterable[str | Path], directory: Path, embedder_spec: str, 
         report.skipped = sorted(zip(skipped["source"].to_pylist(), skipped["reason"].to_pylist()),
                                 key=lambda pair: order[pair[0]])
         total = shard_set.count_rows() - skipped.num_rows
-        store = FaissVectorStore(embedder, auto_factory(total) if factory == "auto" else factory)
+        factory = auto_factory(total) if settings.factory == "auto" else settings.factory
+        store = FaissVectorStore(embedder, factory)
         sources = _merge(store, shard_set, embedder.dimension)
-        store.save(directory)
+        store.save(directory, settings=settings.recorded(store.factory, embedder_spec))
         save_bm25(store, directory)
     finally:
         shutil.rmtree(shards, ignore_errors=True)

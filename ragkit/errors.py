@@ -11,6 +11,10 @@ class InvalidInputError(RagkitError):
     """A path, name or argument given by the user is not usable."""
 
 
+class SettingsMismatchError(InvalidInputError):
+    """Settings given for an index differ from the ones it was built with."""
+
+
 class IndexNotFoundError(RagkitError):
     """No saved index exists under the given name or path."""
 

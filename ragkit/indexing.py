@@ -26,7 +26,9 @@ from ragkit.errors import IndexNotFoundError, SkipFile
 from ragkit.hashing import file_sha256
 from ragkit.ingest import Chunk, Splitter, iter_files, load_file
 from ragkit.retrieval import save_bm25
+from ragkit.settings import IndexSettings
 from ragkit.store import FaissVectorStore, auto_factory
+from ragkit.store.persist import read_manifest
 
 CACHE_FILE = "embeddings.sqlite"
 Progress = Callable[[str, int, int], None]
@@ -59,12 +61,19 @@ def display_source(path: Path) -> str:
         return str(absolute)
 
 
-def open_store(directory: Path, embedder: VectorEmbeddings, factory: str = "Flat") -> FaissVectorStore:
-    """The saved store at directory, or a new empty one if none was saved yet."""
+def open_store(directory: Path, embedder: VectorEmbeddings,
+               settings: IndexSettings) -> tuple[FaissVectorStore, IndexSettings]:
+    """The saved store at directory with the settings it was built with (explicit ones that differ are refused),
+    or a new empty store if none was saved yet or the settings ask for a rebuild."""
+    if settings.rebuild:
+        return FaissVectorStore(embedder, "Flat"), settings
     try:
-        return FaissVectorStore.load(directory, embedder)
+        manifest = read_manifest(directory)
     except IndexNotFoundError:
-        return FaissVectorStore(embedder, factory)
+        return FaissVectorStore(embedder, "Flat"), settings
+    recorded = {"factory": manifest.factory, "embedder": manifest.embedder_spec, **manifest.settings}
+    settings = settings.adopt(recorded, directory.name)
+    return FaissVectorStore.load(directory, embedder), settings
 
 
 def read_file(path: Path, source: str, known_digest: str | None, splitter: Splitter) -> tuple[str, str, object]:
@@ -91,15 +100,13 @@ class Indexer:
     guard, as reader processes are spawned.
     """
 
-    def __init__(self, directory: Path, embedder: VectorEmbeddings, chunk_tokens: int = 100,
-                 overlap_tokens: int = 16, factory: str = "auto", batch_chunks: int = 2048,
-                 workers: int = 0):
+    def __init__(self, directory: Path, embedder: VectorEmbeddings, settings: IndexSettings | None = None):
         self.directory = Path(directory)
         self.embedder = embedder
-        self.splitter = Splitter(embedder.count_tokens, chunk_tokens, overlap_tokens)
-        self.factory = factory
-        self.batch_chunks = batch_chunks
-        self.workers = workers
+        settings = settings or IndexSettings()
+        if settings.embedder is not None:  # compare specs as the embedder writes them ('hashing' is 'hashing:256')
+            settings = settings.model_copy(update={"embedder": embedder.spec})
+        self.settings = settings
 
     def run(self, paths: Iterable[str | Path], progress: Progress | None = None) -> IndexReport:
         """Index files and directories; bad files are skipped with a reason, missing paths raise."""
@@ -108,33 +115,37 @@ class Indexer:
         report = IndexReport()
         files = list(iter_files(paths))
         report.files = len(files)
-        store = open_store(self.directory, self.embedder, "Flat")
+        store, settings = open_store(self.directory, self.embedder, self.settings)
+        splitter = Splitter(self.embedder.count_tokens, settings.chunk_tokens, settings.overlap_tokens)
         known = store.docstore.sources()
         report.removed_files = self._prune_missing(store, paths, known)
-        readers = ProcessPoolExecutor(self.workers, mp_context=get_context("spawn")) if self.workers else nullcontext()
+        workers, batch = self.settings.workers, self.settings.batch_chunks
+        readers = ProcessPoolExecutor(workers, mp_context=get_context("spawn")) if workers else nullcontext()
         with readers as pool:
-            changed = self._changed(files, known, report, progress, pool)
-            head = next(_groups(changed, self.batch_chunks, self.batch_chunks), [])  # sizes the new index
+            changed = self._changed(files, known, splitter, report, progress, pool)
+            head = next(_groups(changed, batch, batch), [])  # sizes the new index
             if len(store) == 0:
-                store = self._empty_store(store, sum(len(c) for _, _, c in head), len(head), len(files))
+                sizes = {display_source(path): _size(path) for path in files}
+                head_bytes = sum(sizes.get(source, 0) for source, _, _ in head)
+                store = self._empty_store(store, sum(len(c) for _, _, c in head), head_bytes, sum(sizes.values()))
             self._embed_and_add(store, itertools.chain(head, changed), report, progress)
         dropped = [source for source, _ in report.skipped if source in known]
         for source in dropped:
             store.delete_by_source(source)
         report.chunks = len(store)
-        if report.indexed_files or report.removed_files or dropped or not (
+        if report.indexed_files or report.removed_files or dropped or self.settings.rebuild or not (
                 self.directory / "manifest.json").exists():
-            store.save(self.directory)
+            store.save(self.directory, settings=settings.recorded(store.factory, self.embedder.spec))
             save_bm25(store, self.directory)
         report.seconds = time.perf_counter() - started
         return report
 
-    def _changed(self, files: list[Path], known: dict[str, str], report: IndexReport, progress: Progress | None,
-                 pool: Executor | None) -> Iterator[Changed]:
+    def _changed(self, files: list[Path], known: dict[str, str], splitter: Splitter, report: IndexReport,
+                 progress: Progress | None, pool: Executor | None) -> Iterator[Changed]:
         """Changed files in input order, read lazily (ahead by a bounded window when reader processes run)."""
-        jobs = ((path, source, known.get(source), self.splitter) for path in files
+        jobs = ((path, source, known.get(source), splitter) for path in files
                 for source in [display_source(path)])
-        results = (read_file(*job) for job in jobs) if pool is None else _ordered(pool, jobs, 4 * self.workers)
+        results = (read_file(*job) for job in jobs) if pool is None else _ordered(pool, jobs, 4 * self.settings.workers)
         for done, (source, kind, value) in enumerate(results, start=1):
             if kind == "unchanged":
                 report.unchanged_files += 1
@@ -146,13 +157,15 @@ class Indexer:
             if progress:
                 progress("read", done, len(files))
 
-    def _empty_store(self, store: FaissVectorStore, head_chunks: int, head_files: int,
-                     total_files: int) -> FaissVectorStore:
-        """A fresh store whose index type suits the corpus, sized from the chunks per file of the first group."""
-        if self.factory == "auto":
-            estimate = head_chunks * total_files // max(head_files, 1)
+    def _empty_store(self, store: FaissVectorStore, head_chunks: int, head_bytes: int,
+                     total_bytes: int) -> FaissVectorStore:
+        """A fresh store whose index type suits the corpus: its chunk count is estimated from the chunks per byte
+        of the first group (exact when that group holds every file), so one huge file does not skew it."""
+        factory = self.settings.factory
+        if factory == "auto":
+            estimate = head_chunks * max(total_bytes, 1) // max(head_bytes, 1)
             return FaissVectorStore(self.embedder, auto_factory(estimate))
-        return store if store.factory == self.factory else FaissVectorStore(self.embedder, self.factory)
+        return store if store.factory == factory else FaissVectorStore(self.embedder, factory)
 
     def _embed_and_add(self, store: FaissVectorStore, changed: Iterable[Changed], report: IndexReport,
                        progress: Progress | None) -> None:
@@ -167,7 +180,8 @@ class Indexer:
 
         try:
             # The first group trains an IVF/PQ index: it gets enough chunks for that, later ones batch_chunks.
-            for group in _groups(changed, self.batch_chunks, max(self.batch_chunks, store.training_size())):
+            batch = self.settings.batch_chunks
+            for group in _groups(changed, batch, max(batch, store.training_size())):
                 chunks = [c for _, _, cs in group for c in cs]
                 report.indexed_files += len(group)
                 report.new_chunks += len(chunks)
@@ -192,6 +206,13 @@ class Indexer:
         for source in gone:
             store.delete_by_source(source)
         return len(gone)
+
+
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0
 
 
 def _ordered(pool: Executor, jobs: Iterable[tuple], window: int) -> Iterator[tuple[str, str, object]]:

@@ -1,50 +1,87 @@
-"""KnowledgeBase: the one-object API used by the CLI, the Streamlit app and user code."""
+"""KnowledgeBase: the one door the CLI, the Streamlit app, a server and user code go through.
+
+It owns the index directory, the embedder recorded there, the answering model, and the opened store, retriever and
+chain of the index's current version: a re-index (by this process or another) writes a new generation, and the
+next question opens that one; until then every question reuses what is open (FAISS and BM25 load once).
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+import functools
+import threading
+from collections.abc import AsyncIterator, Iterable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from langchain_core.language_models import BaseChatModel
 from langchain_core.retrievers import BaseRetriever
 
-from ragkit.chains.rag import Answer, RagChain
-from ragkit.config import index_path
+from ragkit.chains.rag import Answer, RagChain, RagEvent
+from ragkit.config import index_path, indexes_dir
 from ragkit.embeddings import VectorEmbeddings, from_spec
-from ragkit.errors import IndexNotFoundError
+from ragkit.errors import IndexNotFoundError, InvalidInputError
 from ragkit.indexing import Indexer, IndexReport, Progress
-from ragkit.models import ChatLlamaCpp, trained_prompt
+from ragkit.models import chat_model, trained_prompt
 from ragkit.prompts import load as load_prompt
 from ragkit.retrieval import hybrid_retriever
+from ragkit.settings import IndexSettings, RetrievalSettings
 from ragkit.store import FaissVectorStore
-from ragkit.store.persist import Manifest, read_manifest
+from ragkit.store.persist import MANIFEST, Manifest, read_manifest
 
-DEFAULT_K = 4
 DEFAULT_SCORE_THRESHOLD = 0.25
-"""Cosine similarity below which a passage is not relevant (all-MiniLM-L6-v2 scale); no passage left, no model call."""
+"""Relevance threshold of embedders that declare none (all-MiniLM-L6-v2's cosine scale)."""
+
+
+@functools.lru_cache(maxsize=4)
+def shared_embedder(spec: str | None) -> VectorEmbeddings:
+    """One loaded embedder per spec in a process, shared by every knowledge base that uses it."""
+    return from_spec(spec)
+
+
+@functools.lru_cache(maxsize=4)
+def shared_chat_model(backend: str, model: str | None, **options: Any) -> BaseChatModel:
+    """One loaded chat model per configuration in a process (the backends serialize concurrent calls)."""
+    return chat_model(backend, model, **options)
+
+
+def list_knowledge_bases() -> list[str]:
+    """Names of the built indexes under indexes/ (or $RAGKIT_INDEXES)."""
+    root = indexes_dir()
+    return sorted(p.name for p in root.iterdir() if (p / MANIFEST).is_file()) if root.is_dir() else []
+
+
+@dataclass(frozen=True)
+class _Opened:
+    """What one version of the index opened: its store and the retrievers and chains built on it."""
+
+    generation: str
+    store: FaissVectorStore
+    retrievers: dict[str, BaseRetriever]
+    chains: dict[str, RagChain]
 
 
 class KnowledgeBase:
     """A named index under indexes/ (or any directory) plus the models that answer from it; models load late."""
 
     def __init__(self, name: str | None = None, *, path: str | Path | None = None,
-                 embedder: VectorEmbeddings | str | None = None, llm: BaseChatModel | None = None,
-                 k: int = DEFAULT_K, score_threshold: float | None = DEFAULT_SCORE_THRESHOLD):
+                 embedder: VectorEmbeddings | str | None = None, llm: BaseChatModel | str | None = None,
+                 retrieval: RetrievalSettings | None = None):
+        """`embedder`/`llm` may be loaded objects, or specs (an embedder spec; a model preset or path) that load
+        shared instances; `retrieval` holds k, the relevance threshold and fusion for every question."""
         if (name is None) == (path is None):
-            raise ValueError("give exactly one of name and path")
+            raise InvalidInputError("give exactly one of name and path")
         self.directory = Path(path) if path is not None else index_path(name)  # type: ignore[arg-type]
         self.name = name or self.directory.name
         self._embedder = embedder
         self._llm = llm
-        self.k = k
-        self.score_threshold = score_threshold
-        self._store: FaissVectorStore | None = None
-        self._retriever: tuple[tuple, BaseRetriever] | None = None
+        self.retrieval = retrieval or RetrievalSettings()
+        self._opened: _Opened | None = None
+        self._lock = threading.RLock()
 
     @property
     def exists(self) -> bool:
-        return (self.directory / "manifest.json").is_file()
+        return (self.directory / MANIFEST).is_file()
 
     def manifest(self) -> Manifest:
         """The saved index's manifest; IndexNotFoundError if it was never built."""
@@ -59,54 +96,77 @@ class KnowledgeBase:
             spec = self._embedder
             if spec is None and self.exists:
                 spec = self.manifest().embedder_spec or None
-            self._embedder = from_spec(spec)
+            self._embedder = shared_embedder(spec)
         return self._embedder
 
     @property
     def llm(self) -> BaseChatModel:
-        """The answering model: the one given, else the default llama.cpp preset (loaded on first use)."""
-        if self._llm is None:
-            self._llm = ChatLlamaCpp()
+        """The answering model: the one given, a shared instance of the named preset or path, else the default."""
+        if not isinstance(self._llm, BaseChatModel):
+            self._llm = shared_chat_model("llamacpp", self._llm)
         return self._llm
 
     @property
     def store(self) -> FaissVectorStore:
-        """The loaded store; raises IndexNotFoundError if the index was never built."""
-        if self._store is None:
-            self.manifest()
-            self._store = FaissVectorStore.load(self.directory, self.embedder)
-        return self._store
+        """The store of the index's current version; raises IndexNotFoundError if the index was never built."""
+        return self._current().store
 
-    def index(self, paths: Iterable[str | Path], progress: Progress | None = None, **options: Any) -> IndexReport:
+    def index(self, paths: Iterable[str | Path], settings: IndexSettings | None = None,
+              progress: Progress | None = None) -> IndexReport:
         """Add or update files and directories; the saved index is replaced atomically at the end."""
-        report = Indexer(self.directory, self.embedder, **options).run(paths, progress)
-        self._store = self._retriever = None
+        settings = settings or IndexSettings()
+        if settings.embedder is not None:
+            self._embedder = settings.embedder
+        report = Indexer(self.directory, self.embedder, settings).run(paths, progress)
+        with self._lock:
+            self._opened = None
         return report
 
-    def retriever(self, **overrides: Any) -> BaseRetriever:
-        """Dense + BM25 fused (ragkit's default retriever), with this knowledge base's k and relevance threshold."""
-        params = {"k": self.k, "score_threshold": self.score_threshold, **overrides}
-        key = tuple(sorted(params.items(), key=lambda item: item[0]))
-        if self._retriever is None or self._retriever[0] != key:
-            # BM25 is read from disk once per index version, not on every question.
-            self._retriever = (key, hybrid_retriever(self.store, self.directory, **params))
-        return self._retriever[1]
+    def retriever(self, retrieval: RetrievalSettings | None = None) -> BaseRetriever:
+        """Dense + BM25 fused (ragkit's default retriever) with these settings (default: the knowledge base's)."""
+        retrieval = retrieval or self.retrieval
+        opened, key = self._current(), retrieval.model_dump_json()
+        with self._lock:
+            if key not in opened.retrievers:
+                threshold = retrieval.threshold(getattr(self.embedder, "relevance_threshold", DEFAULT_SCORE_THRESHOLD))
+                opened.retrievers[key] = hybrid_retriever(
+                    opened.store, self.directory, k=retrieval.k, score_threshold=threshold, filter=retrieval.filter,
+                    fetch_k=retrieval.fetch_k, method=retrieval.fusion, weights=list(retrieval.weights))
+            return opened.retrievers[key]
 
-    def chain(self) -> RagChain:
-        """retrieve -> answer prompt -> model; a model fine-tuned on a prompt (its adapter) gets that prompt."""
-        prompt_id = trained_prompt(self.llm) or "rag-answer"
-        return RagChain(self.retriever(), self.llm, load_prompt(prompt_id), embedder=self.embedder)
+    def chain(self, retrieval: RetrievalSettings | None = None, **model_params: Any) -> RagChain:
+        """retrieve -> answer prompt -> model; a model fine-tuned on a prompt (its adapter) gets that prompt.
+        `model_params` (max_tokens, temperature, ...) override the prompt file's model block."""
+        retriever = self.retriever(retrieval)
+        key = f"{id(retriever)}:{sorted(model_params.items())}"
+        opened = self._current()
+        with self._lock:
+            if key not in opened.chains:
+                prompt = load_prompt(trained_prompt(self.llm) or "rag-answer")
+                opened.chains[key] = RagChain(retriever=retriever, llm=self.llm, prompt=prompt,
+                                              embedder=self.embedder, model_params=model_params)
+            return opened.chains[key]
 
-    def ask(self, question: str) -> Answer:
+    def ask(self, question: str, retrieval: RetrievalSettings | None = None, **model_params: Any) -> Answer:
         """Answer with citations."""
-        return self.chain().invoke(question)
+        return self.chain(retrieval, **model_params).invoke(question)
 
-    def stream(self, question: str) -> Iterator[str | Answer]:
-        """Answer text as it is generated, then the Answer."""
-        return self.chain().stream(question)
+    async def aask(self, question: str, retrieval: RetrievalSettings | None = None, **model_params: Any) -> Answer:
+        """Answer with citations, without blocking an event loop on retrieval."""
+        return await self.chain(retrieval, **model_params).ainvoke(question)
+
+    def stream(self, question: str, retrieval: RetrievalSettings | None = None,
+               **model_params: Any) -> Iterator[RagEvent]:
+        """TextDeltas as the answer is generated, then the Answer."""
+        return self.chain(retrieval, **model_params).stream(question)
+
+    def astream(self, question: str, retrieval: RetrievalSettings | None = None,
+                **model_params: Any) -> AsyncIterator[RagEvent]:
+        """The async form of `stream`."""
+        return self.chain(retrieval, **model_params).astream(question)
 
     def info(self) -> dict[str, Any]:
-        """Manifest facts and the indexed sources."""
+        """Manifest facts, the recorded settings and the indexed sources."""
         manifest = self.manifest()
         return {
             "name": self.name,
@@ -117,5 +177,15 @@ class KnowledgeBase:
             "factory": manifest.factory,
             "chunks": manifest.count,
             "generation": manifest.generation,
+            "settings": dict(manifest.settings),
             "sources": sorted(self.store.docstore.sources()),
         }
+
+    def _current(self) -> _Opened:
+        """The opened version of the index, reopened when the saved generation changed."""
+        generation = self.manifest().generation
+        with self._lock:
+            if self._opened is None or self._opened.generation != generation:
+                store = FaissVectorStore.load(self.directory, self.embedder)
+                self._opened = _Opened(generation, store, {}, {})
+            return self._opened

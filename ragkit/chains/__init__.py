@@ -1,6 +1,6 @@
 """Chains built from ragkit's retrievers, prompts and models."""
 
-from ragkit.chains.rag import Answer, Citation, RagChain
+from ragkit.chains.rag import Answer, Citation, RagChain, RagEvent, TextDelta
 from ragkit.chains.reasoning import (
     FewShotCoT,
     LeastToMost,
@@ -18,6 +18,8 @@ __all__ = [
     "FewShotCoT",
     "LeastToMost",
     "RagChain",
+    "RagEvent",
+    "TextDelta",
     "ReasoningResult",
     "SelectionInference",
     "SelfConsistency",

@@ -1,27 +1,39 @@
-"""Retrieval-augmented answering with [n] citations mapped back to source, page and character span."""
+"""Retrieval-augmented answering as a LangChain Runnable: question in, Answer with [n] citations out.
+
+Streaming yields typed events: `TextDelta`s as the model writes, then the finished `Answer` (the grounding
+guardrail needs the whole reply, so the final text can differ from the deltas). Deltas add up (`delta + delta`)
+and a delta plus the Answer is the Answer, so LangChain's stream aggregation inside a larger LCEL sequence hands
+the next step the Answer.
+"""
 
 from __future__ import annotations
 
 import re
 import time
-from collections.abc import Iterator
-from dataclasses import dataclass, field
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass, field, replace
 from typing import Any
 
+from langchain_core.callbacks import AsyncCallbackManagerForChainRun, CallbackManagerForChainRun
 from langchain_core.documents import Document
 from langchain_core.embeddings import Embeddings
-from langchain_core.language_models import BaseChatModel
+from langchain_core.language_models import BaseLanguageModel
 from langchain_core.output_parsers import StrOutputParser
 from langchain_core.prompts import BasePromptTemplate
 from langchain_core.retrievers import BaseRetriever
-from langchain_core.runnables import Runnable, RunnableLambda
+from langchain_core.runnables import Runnable, RunnableConfig, RunnableSerializable
+from langchain_core.runnables.config import patch_config
+from pydantic import ConfigDict, Field
 
 from ragkit.chains.grounding import SUPPORT_THRESHOLD, best_sentence, support
+from ragkit.errors import InvalidInputError
 from ragkit.prompts import load as load_prompt
 
 NOT_FOUND = "The documents do not say."
 _CITE = re.compile(r"\[(\d+(?:\s*,\s*\d+)*)\]")
 _WORD = re.compile(r"\w+")
+RagInput = str | dict[str, Any]
+"""A question, or {'question': ...}."""
 
 
 @dataclass(frozen=True)
@@ -63,61 +75,143 @@ class Answer:
     """The model's reply as generated, before the guardrail."""
 
 
-class RagChain:
-    """retrieve -> fill the answer prompt (from prompts/) -> generate -> map [n] citations to sources."""
+@dataclass(frozen=True)
+class TextDelta:
+    """A piece of the model's reply, streamed before the Answer."""
 
-    def __init__(self, retriever: BaseRetriever, llm: BaseChatModel, prompt: BasePromptTemplate | None = None,
-                 embedder: Embeddings | None = None, grounding: bool = True):
-        self.retriever = retriever
-        self.llm = llm
-        self.embedder = embedder
-        self.grounding = grounding
-        self.prompt = prompt or load_prompt("rag-answer")
-        self._generate: Runnable = self.prompt | llm | StrOutputParser()
+    text: str
 
-    def invoke(self, question: str) -> Answer:
-        """Answer a question in one call."""
+    def __add__(self, other: TextDelta | Answer) -> TextDelta | Answer:
+        return TextDelta(self.text + other.text) if isinstance(other, TextDelta) else other
+
+
+RagEvent = TextDelta | Answer
+"""What RagChain.stream yields: deltas, then exactly one Answer, last."""
+
+
+class RagChain(RunnableSerializable[RagInput, Answer]):
+    """retrieve -> fill the answer prompt (from prompts/, its `model:` block bound) -> generate -> cite -> ground."""
+
+    model_config = ConfigDict(arbitrary_types_allowed=True, extra="forbid")
+
+    retriever: BaseRetriever
+    """Finds the passages; an empty result means the answer is NOT_FOUND and the model is not called."""
+    llm: BaseLanguageModel
+    """The answering model."""
+    prompt: BasePromptTemplate = Field(default_factory=lambda: load_prompt("rag-answer"))
+    """The answer prompt, with `context` and `question` inputs."""
+    embedder: Embeddings | None = None
+    """Picks the guardrail's replacement sentence by similarity to the question (word overlap without one)."""
+    grounding: bool = True
+    """Replace replies their cited passages do not support (see ragkit.chains.grounding)."""
+    model_params: dict[str, Any] = Field(default_factory=dict)
+    """Generation parameters over the prompt file's `model:` block (e.g. max_tokens from the CLI)."""
+
+    # ----- Runnable -----------------------------------------------------------------------------------------
+
+    def invoke(self, input: RagInput, config: RunnableConfig | None = None, **kwargs: Any) -> Answer:
+        _no_kwargs(kwargs)
+        return self._call_with_config(self._invoke, input, config, run_type="chain")
+
+    async def ainvoke(self, input: RagInput, config: RunnableConfig | None = None, **kwargs: Any) -> Answer:
+        _no_kwargs(kwargs)
+        return await self._acall_with_config(self._ainvoke, input, config, run_type="chain")
+
+    def stream(self, input: RagInput, config: RunnableConfig | None = None,  # type: ignore[override]
+               **kwargs: Any) -> Iterator[RagEvent]:
+        """TextDeltas as the model writes, then the Answer."""
+        _no_kwargs(kwargs)
+        yield from self._transform_stream_with_config(iter([input]), self._transform, config, run_type="chain")
+
+    async def astream(self, input: RagInput, config: RunnableConfig | None = None,  # type: ignore[override]
+                      **kwargs: Any) -> AsyncIterator[RagEvent]:
+        """TextDeltas as the model writes, then the Answer."""
+        _no_kwargs(kwargs)
+
+        async def inputs() -> AsyncIterator[RagInput]:
+            yield input
+
+        async for event in self._atransform_stream_with_config(inputs(), self._atransform, config,
+                                                               run_type="chain"):
+            yield event
+
+    def _invoke(self, input: RagInput, run_manager: CallbackManagerForChainRun, config: RunnableConfig) -> Answer:
+        return _last(self._events(input, patch_config(config, callbacks=run_manager.get_child())))
+
+    async def _ainvoke(self, input: RagInput, run_manager: AsyncCallbackManagerForChainRun,
+                       config: RunnableConfig) -> Answer:
         answer = None
-        for item in self.stream(question):
-            if isinstance(item, Answer):
-                answer = item
-        assert answer is not None
+        async for event in self._aevents(input, patch_config(config, callbacks=run_manager.get_child())):
+            answer = event
+        assert isinstance(answer, Answer)
         return answer
 
-    def as_runnable(self) -> Runnable[str, Answer]:
-        """The chain as an LCEL Runnable (question in, Answer out)."""
-        return RunnableLambda(self.invoke, name="ragkit_rag")
+    def _transform(self, inputs: Iterator[RagInput], run_manager: CallbackManagerForChainRun,
+                   config: RunnableConfig) -> Iterator[RagEvent]:
+        for input in inputs:
+            yield from self._events(input, patch_config(config, callbacks=run_manager.get_child()))
 
-    def stream(self, question: str) -> Iterator[str | Answer]:
-        """Yield answer text as it is generated, then the finished Answer."""
-        question = question.strip()
-        if not question:
-            raise ValueError("the question is empty")
-        started = time.perf_counter()
-        passages = self.retrieve(question)
-        retrieved = time.perf_counter()
-        timings = {"retrieve_s": retrieved - started}
+    async def _atransform(self, inputs: AsyncIterator[RagInput], run_manager: AsyncCallbackManagerForChainRun,
+                          config: RunnableConfig) -> AsyncIterator[RagEvent]:
+        async for input in inputs:
+            async for event in self._aevents(input, patch_config(config, callbacks=run_manager.get_child())):
+                yield event
+
+    # ----- the steps, once for sync and once for async --------------------------------------------------------
+
+    def _events(self, input: RagInput, config: RunnableConfig) -> Iterator[RagEvent]:
+        question, started = _question(input), time.perf_counter()
+        passages = _passages(self.retriever.invoke(question, config))
+        timings = {"retrieve_s": time.perf_counter() - started}
         if not passages:
-            yield NOT_FOUND
-            timings["total_s"] = time.perf_counter() - started
-            yield Answer(question, NOT_FOUND, [], [], "none (no relevant passages)", self._prompt_meta(), timings,
-                         found=False)
+            yield from self._not_found(question, started, timings)
             return
         parts: list[str] = []
-        first_token = None
-        for piece in self._generate.stream({"context": format_passages(passages), "question": question}):
-            if first_token is None:
-                first_token = time.perf_counter()
+        for piece in self._generator().stream(self._inputs(question, passages), config):
+            timings.setdefault("first_token_s", time.perf_counter() - started - timings["retrieve_s"])
             parts.append(piece)
-            yield piece
-        generated = "".join(parts).strip()
+            yield TextDelta(piece)
+        yield self._finish(question, "".join(parts), passages, started, timings)
+
+    async def _aevents(self, input: RagInput, config: RunnableConfig) -> AsyncIterator[RagEvent]:
+        question, started = _question(input), time.perf_counter()
+        passages = _passages(await self.retriever.ainvoke(question, config))
+        timings = {"retrieve_s": time.perf_counter() - started}
+        if not passages:
+            for event in self._not_found(question, started, timings):
+                yield event
+            return
+        parts: list[str] = []
+        async for piece in self._generator().astream(self._inputs(question, passages), config):
+            timings.setdefault("first_token_s", time.perf_counter() - started - timings["retrieve_s"])
+            parts.append(piece)
+            yield TextDelta(piece)
+        yield self._finish(question, "".join(parts), passages, started, timings)
+
+    def _generator(self) -> Runnable[dict[str, Any], str]:
+        params = {**(self.prompt.metadata or {}).get("model_params", {}), **self.model_params}
+        return self.prompt | self.llm.bind(**params) | StrOutputParser()
+
+    @staticmethod
+    def _inputs(question: str, passages: list[Citation]) -> dict[str, str]:
+        return {"context": format_passages(passages), "question": question}
+
+    def _not_found(self, question: str, started: float, timings: dict[str, float]) -> Iterator[RagEvent]:
+        timings["total_s"] = time.perf_counter() - started
+        yield TextDelta(NOT_FOUND)
+        yield Answer(question, NOT_FOUND, [], [], "none (no relevant passages)", self._prompt_meta(), timings,
+                     found=False)
+
+    def _finish(self, question: str, reply: str, passages: list[Citation], started: float,
+                timings: dict[str, float]) -> Answer:
+        generated = reply.strip()
         text, citations, extractive = self._grounded(question, generated, passages)
-        finished = time.perf_counter()
-        timings.update(first_token_s=(first_token or finished) - retrieved, generate_s=finished - retrieved,
-                       total_s=finished - started)
+        timings["total_s"] = time.perf_counter() - started
+        timings["generate_s"] = timings["total_s"] - timings["retrieve_s"]
+        timings.setdefault("first_token_s", timings["generate_s"])
         model = getattr(self.llm, "model_name", None) or type(self.llm).__name__
-        yield Answer(question, text, citations, passages, model, self._prompt_meta(), timings,
-                     extractive=extractive, generated=generated)
+        return Answer(question, text, citations, passages, model, self._prompt_meta(), timings,
+                      extractive=extractive, generated=generated)
 
     def _grounded(self, question: str, text: str, passages: list[Citation]) -> tuple[str, list[Citation], bool]:
         """The guardrail: keep a reply its cited passages support, else quote the best sentence of the first one."""
@@ -131,7 +225,7 @@ class RagChain:
 
     def retrieve(self, question: str) -> list[Citation]:
         """The numbered passages a question would be answered from."""
-        return [_citation(n, doc) for n, doc in enumerate(self.retriever.invoke(question), start=1)]
+        return _passages(self.retriever.invoke(question))
 
     def _prompt_meta(self) -> dict[str, Any]:
         return dict(self.prompt.metadata or {})
@@ -157,11 +251,39 @@ def cite(answer: str, passages: list[Citation]) -> list[Citation]:
         return cited
     words = set(_WORD.findall(answer.lower()))
     best = max(passages, key=lambda p: (len(words & set(_WORD.findall(p.text.lower()))), p.score))
-    return [Citation(**{**best.__dict__, "inferred": True})]
+    return [replace(best, inferred=True)]
+
+
+def _question(input: RagInput) -> str:
+    """The question of a chain input, refusing empty ones and dicts with anything else."""
+    if isinstance(input, dict):
+        if set(input) != {"question"}:
+            raise InvalidInputError(f"RagChain takes a question or {{'question': ...}}, got keys {sorted(input)}")
+        input = input["question"]
+    if not isinstance(input, str) or not input.strip():
+        raise InvalidInputError("the question is empty")
+    return input.strip()
+
+
+def _no_kwargs(kwargs: dict[str, Any]) -> None:
+    if kwargs:
+        raise InvalidInputError(f"RagChain got unknown arguments {sorted(kwargs)}: set them on the chain")
+
+
+def _last(events: Iterator[RagEvent]) -> Answer:
+    answer = None
+    for answer in events:  # noqa: B007 - the last event is the Answer
+        pass
+    assert isinstance(answer, Answer)
+    return answer
 
 
 def _says_not_found(answer: str) -> bool:
     return NOT_FOUND.lower().rstrip(".") in answer.lower()
+
+
+def _passages(docs: list[Document]) -> list[Citation]:
+    return [_citation(n, doc) for n, doc in enumerate(docs, start=1)]
 
 
 def _citation(n: int, doc: Document) -> Citation:

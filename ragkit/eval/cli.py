@@ -109,7 +109,8 @@ def qa(
     with Progress(console=err, transient=True) as bars:
         for name in model:
             prompt = load_prompt(preset_prompt(name) or prompt_id)
-            chain = RagChain(retriever, chat_model(backend, name, max_tokens=max_tokens), prompt, embedder=embedder)
+            chain = RagChain(retriever=retriever, llm=chat_model(backend, name), prompt=prompt, embedder=embedder,
+                             model_params={"max_tokens": max_tokens})
             task = bars.add_task(f"{name}", total=len(items))
             results.append(evaluate_chain(name, chain, items, lambda n, t=task: bars.advance(t, n)))
     table = Table(title=f"{len(items)} questions, top-{k} MiniLM retrieval, {backend}")

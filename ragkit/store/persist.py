@@ -17,6 +17,7 @@ import shutil
 import tempfile
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import Any
 
 from ragkit.errors import IndexFormatError, IndexNotFoundError
 from ragkit.hashing import file_sha256
@@ -40,6 +41,8 @@ class Manifest:
     embedder_spec: str = ""
     """How to rebuild the embedder (ragkit.embeddings.from_spec), so `ragkit ask` uses the one that built the index."""
     metric: str = "cosine"
+    settings: dict[str, Any] = field(default_factory=dict)
+    """The settings that shaped the index (ragkit.settings.IndexSettings.recorded)."""
     files: dict[str, str] = field(default_factory=dict)
     format: str = FORMAT
     format_version: int = FORMAT_VERSION

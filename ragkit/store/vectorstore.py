@@ -31,6 +31,7 @@ class FaissVectorStore(VectorStore):
         self._index = index
         self._docs = docs or DocStore.in_memory()
         self._lock = threading.RLock()
+        self._settings: dict[str, Any] = {}
 
     @property
     def embeddings(self) -> Embeddings:
@@ -170,13 +171,17 @@ class FaissVectorStore(VectorStore):
 
     # ----- persistence ---------------------------------------------------------------------------------------
 
-    def save(self, directory: str | Path) -> None:
-        """Atomically save to a directory (FAISS file + SQLite + manifest written last)."""
+    def save(self, directory: str | Path, settings: dict[str, Any] | None = None) -> None:
+        """Atomically save to a directory (FAISS file + SQLite + manifest written last); `settings` are recorded
+        in the manifest (None keeps the ones loaded with the store)."""
         with self._lock:
+            if settings is not None:
+                self._settings = dict(settings)
             index = self._index or FaissIndex.create(self._dimension(), self._factory)
             spec = self._embedding.spec if isinstance(self._embedding, VectorEmbeddings) else ""
             manifest = persist.Manifest(embedder=_embedder_id(self._embedding), embedder_spec=spec,
-                                        dimension=index.dimension, factory=index.factory, count=len(self._docs))
+                                        dimension=index.dimension, factory=index.factory, count=len(self._docs),
+                                        settings=self._settings)
             persist.write_generation(Path(directory), manifest, {
                 persist.INDEX_FILE: index.save,
                 persist.DOCSTORE_FILE: self._docs.save_to,
@@ -198,7 +203,9 @@ class FaissVectorStore(VectorStore):
         index = FaissIndex.load(files[persist.INDEX_FILE], manifest.factory, docs.tombstones())
         if index.dimension != manifest.dimension:
             raise IndexFormatError(f"index {directory.name}: FAISS dimension {index.dimension} != manifest's")
-        return cls(embedding, manifest.factory, index=index, docs=docs)
+        store = cls(embedding, manifest.factory, index=index, docs=docs)
+        store._settings = dict(manifest.settings)
+        return store
 
     def _dimension(self) -> int:
         if isinstance(self._embedding, VectorEmbeddings):

@@ -56,4 +56,30 @@ def test_bad_input_exits_2_with_one_line(indexes: Path, args: list[str], message
 def test_an_index_refuses_a_different_embedder(tmp_path: Path, indexes: Path):
     assert _run("index", str(EXAMPLES_KB), "--index", "t", "--embedder", "hashing").exit_code == 0
     result = _run("index", str(EXAMPLES_KB), "--index", "t", "--embedder", "hashing:64")
-    assert result.exit_code == 2 and "built with embedder 'ragkit-hashing-256'" in result.output
+    assert result.exit_code == 2 and "embedder='hashing:64' (the index has 'hashing:256')" in result.output
+
+
+def test_reindex_with_other_chunk_tokens_is_refused_then_rebuilt(indexes: Path):
+    assert _run("index", str(EXAMPLES_KB), "--index", "t", "--embedder", "hashing", "--chunk-tokens", "64").exit_code == 0
+    again = _run("index", str(EXAMPLES_KB), "--index", "t", "--chunk-tokens", "128")
+    lines = [line for line in again.output.splitlines() if line.strip()]
+    assert again.exit_code == 2 and len(lines) == 1 and "chunk_tokens=128 (the index has 64)" in lines[0]
+    rebuilt = _run("index", str(EXAMPLES_KB), "--index", "t", "--chunk-tokens", "128", "--rebuild")
+    assert rebuilt.exit_code == 0, rebuilt.output
+    info = _run("info", "--index", "t")
+    assert "'chunk_tokens': 128" in info.output
+
+
+def test_bad_settings_exit_2_naming_the_option(indexes: Path):
+    result = _run("index", str(EXAMPLES_KB), "--index", "t", "--chunk-tokens", "4")
+    assert result.exit_code == 2 and "chunk_tokens:" in result.output
+
+
+def test_info_keeps_each_source_on_one_line_when_piped(tmp_path: Path, indexes: Path):
+    docs = tmp_path / ("a-very-long-folder-name-" * 6)
+    docs.mkdir()
+    (docs / "escape\x1b[31m.md").write_text("Refunds are paid within five working days.")
+    assert _run("index", str(docs), "--index", "t", "--embedder", "hashing").exit_code == 0
+    output = _run("info", "--index", "t").output
+    line = next(line for line in output.splitlines() if "escape" in line)
+    assert line.strip().endswith("escape\\x1b[31m.md") and "\x1b" not in output

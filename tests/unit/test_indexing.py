@@ -5,6 +5,7 @@ from pathlib import Path
 import pytest
 
 from ragkit.indexing import Indexer
+from ragkit.settings import IndexSettings
 from ragkit.store import FaissVectorStore
 from tests.helpers import EXAMPLES_KB
 
@@ -20,7 +21,7 @@ def test_reindex_unchanged_embeds_nothing_and_changed_file_only_new_chunks(tmp_p
     docs.mkdir()
     (docs / "a.md").write_text(_paragraphs("alpha", 6))
     (docs / "b.txt").write_text(_paragraphs("beta", 6))
-    indexer = Indexer(tmp_path / "idx", hashing, chunk_tokens=64, overlap_tokens=0)
+    indexer = Indexer(tmp_path / "idx", hashing, IndexSettings(chunk_tokens=64, overlap_tokens=0))
     first = indexer.run([docs])
     assert first.indexed_files == 2 and first.embedded_chunks == first.new_chunks == first.chunks > 6
     again = indexer.run([docs])
@@ -73,8 +74,8 @@ def test_ivf_index_trains_on_more_than_one_batch(tmp_path: Path, hashing, monkey
     docs.mkdir()
     for i in range(30):
         (docs / f"d{i}.md").write_text(_paragraphs(f"doc{i}", 8))
-    report = Indexer(tmp_path / "idx", hashing, chunk_tokens=64, overlap_tokens=0, factory="IVF16,Flat",
-                     batch_chunks=20).run([docs])
+    report = Indexer(tmp_path / "idx", hashing, IndexSettings(chunk_tokens=64, overlap_tokens=0, factory="IVF16,Flat",
+                     batch_chunks=20)).run([docs])
     assert trained == [report.new_chunks] and report.new_chunks > 200
     store = FaissVectorStore.load(tmp_path / "idx", hashing)
     assert store.factory == "IVF16,Flat" and len(store) == report.chunks
@@ -91,9 +92,9 @@ def test_streamed_groups_and_reader_processes_build_the_same_index(tmp_path: Pat
     docs.mkdir()
     for i in range(12):
         (docs / f"f{i:02d}.md").write_text(_paragraphs(f"file{i}", 3))
-    whole = Indexer(tmp_path / "whole", hashing, chunk_tokens=64, overlap_tokens=0, workers=0).run([docs])
-    streamed = Indexer(tmp_path / "streamed", hashing, chunk_tokens=64, overlap_tokens=0, batch_chunks=4,
-                       workers=2).run([docs])
+    whole = Indexer(tmp_path / "whole", hashing, IndexSettings(chunk_tokens=64, overlap_tokens=0, workers=0)).run([docs])
+    streamed = Indexer(tmp_path / "streamed", hashing, IndexSettings(chunk_tokens=64, overlap_tokens=0, batch_chunks=4,
+                       workers=2)).run([docs])
     assert streamed.indexed_files == whole.indexed_files == 12
     assert streamed.chunks == streamed.embedded_chunks == whole.chunks
     assert _store_rows(tmp_path / "streamed", hashing) == _store_rows(tmp_path / "whole", hashing)
@@ -110,3 +111,10 @@ def test_folder_without_indexable_files_gives_an_empty_index_that_answers_nothin
     store = FaissVectorStore.load(tmp_path / "idx", hashing)
     assert store.similarity_search("anything", k=3) == []
     assert len(load_bm25(store, tmp_path / "idx").search("anything", 3)[1]) == 0
+
+
+def test_auto_factory_sizes_the_corpus_by_bytes_not_files(tmp_path: Path, hashing):
+    # One 50 MB file of 104k chunks read first, nine 1 kB files after: ~104k chunks, not ten times that.
+    indexer = Indexer(tmp_path / "idx", hashing)
+    store = indexer._empty_store(FaissVectorStore(hashing), 104_000, 50 * 2**20, 50 * 2**20 + 9 * 1024)
+    assert store.factory.endswith(",Flat") and store.factory.startswith("IVF")

@@ -3,30 +3,24 @@
 from pathlib import Path
 
 import pytest
-from langchain_core.language_models.fake_chat_models import GenericFakeChatModel
-from langchain_core.messages import AIMessage
+from langchain_core.runnables import Runnable, RunnableLambda, RunnablePassthrough
 
-from ragkit.chains import Answer, RagChain
+from ragkit.chains import Answer, TextDelta
 from ragkit.chains.rag import NOT_FOUND, cite
+from ragkit.errors import InvalidInputError
 from ragkit.kb import KnowledgeBase
+from ragkit.settings import RetrievalSettings
 from tests.helpers import EXAMPLES_KB
+from tests.scripted_model import ScriptedChatModel
 
 pytestmark = pytest.mark.unit
 
 
-class Scripted(GenericFakeChatModel):
-    """Replies with scripted messages and records every prompt it was given."""
-
-    prompts: list = []
-
-    def _generate(self, messages, stop=None, run_manager=None, **kwargs):
-        self.prompts.append(messages)
-        return super()._generate(messages, stop, run_manager, **kwargs)
-
-
 def _kb(tmp_path: Path, hashing, replies: list[str], threshold: float | None = 0.1) -> KnowledgeBase:
-    kb = KnowledgeBase(path=tmp_path / "idx", embedder=hashing, score_threshold=threshold,
-                       llm=Scripted(messages=iter([AIMessage(r) for r in replies]), prompts=[]))
+    queue = list(replies)
+    llm = ScriptedChatModel(reply=lambda prompt, params: queue.pop(0) if len(queue) > 1 else queue[0])
+    kb = KnowledgeBase(path=tmp_path / "idx", embedder=hashing, llm=llm,
+                       retrieval=RetrievalSettings(score_threshold=threshold))
     kb.index([EXAMPLES_KB])
     return kb
 
@@ -41,8 +35,9 @@ def test_answer_cites_numbered_passages_with_source_page_and_span(tmp_path: Path
     assert cited == answer.passages[0] and not cited.inferred
     assert cited.source.endswith("travel-policy.pdf") and cited.page == 1
     assert cited.end - cited.start == len(cited.text)
-    prompt = kb.llm.prompts[0]
-    assert "[1] (" in prompt[-1].content and "Question: How many days" in prompt[-1].content
+    prompt, params = kb.llm.calls[0]
+    assert "[1] (" in prompt and "Question: How many days" in prompt
+    assert params["max_tokens"] == 256 and params["temperature"] == 0.0  # the prompt file's model block is bound
     assert answer.prompt["prompt_id"] == "rag-answer" and answer.prompt["prompt_version"] >= 1
     assert set(answer.timings) >= {"retrieve_s", "generate_s", "total_s"}
 
@@ -51,14 +46,14 @@ def test_nothing_relevant_answers_without_calling_the_model(tmp_path: Path, hash
     kb = _kb(tmp_path, hashing, ["should never be used"], threshold=0.99)
     answer = kb.ask("Which volcano erupted in 1783?")
     assert not answer.found and answer.text == NOT_FOUND and answer.citations == []
-    assert kb.llm.prompts == []
+    assert kb.llm.calls == []
 
 
 def test_stream_yields_text_then_answer(tmp_path: Path, hashing):
     kb = _kb(tmp_path, hashing, ["Security keys [2]."], threshold=None)
     items = list(kb.stream("What second factor is required?"))
-    assert isinstance(items[-1], Answer)
-    assert "".join(i for i in items[:-1]) == "Security keys [2]."
+    assert isinstance(items[-1], Answer) and all(isinstance(i, TextDelta) for i in items[:-1])
+    assert "".join(i.text for i in items[:-1]) == "Security keys [2]."
 
 
 def test_cite_infers_a_passage_when_the_model_gives_no_number(tmp_path: Path, hashing):
@@ -82,3 +77,44 @@ def test_supported_reply_is_kept(tmp_path: Path, hashing):
     kb = _kb(tmp_path, hashing, ["The daily meal allowance while travelling is 60 euros [1]."], threshold=None)
     answer = kb.ask("What is the daily meal allowance when travelling?")
     assert not answer.extractive and answer.text == answer.generated
+
+
+def test_rag_chain_is_a_runnable_inside_a_larger_lcel_expression(tmp_path: Path, hashing):
+    kb = _kb(tmp_path, hashing, ["The daily meal allowance while travelling is 60 euros [1]."], threshold=None)
+    chain = kb.chain()
+    assert isinstance(chain, Runnable)
+    pipeline = RunnablePassthrough() | chain | RunnableLambda(lambda answer: answer.citations[0].source)
+    assert pipeline.invoke("What is the daily meal allowance?").endswith("travel-policy.pdf")
+    streamed = list(pipeline.stream({"question": "What is the daily meal allowance?"}))
+    assert streamed[-1].endswith("travel-policy.pdf")
+    answers = chain.batch(["What is the daily meal allowance?", "How long does the battery last?"])
+    assert [type(a) for a in answers] == [Answer, Answer]
+
+
+async def test_astream_yields_text_before_the_final_answer(tmp_path: Path, hashing):
+    kb = _kb(tmp_path, hashing, ["Security keys [2]."], threshold=None)
+    events = [event async for event in kb.chain().astream("What second factor is required?")]
+    assert isinstance(events[0], TextDelta) and isinstance(events[-1], Answer)
+    assert sum(isinstance(e, Answer) for e in events) == 1
+    answer = await kb.chain().ainvoke({"question": "What second factor is required?"})
+    assert answer.generated == "Security keys [2]."
+
+
+def test_model_params_override_the_prompt_file_and_unknown_inputs_raise(tmp_path: Path, hashing):
+    kb = _kb(tmp_path, hashing, ["Security keys [2]."], threshold=None)
+    kb.ask("What second factor is required?", max_tokens=12)
+    assert kb.llm.calls[-1][1]["max_tokens"] == 12
+    with pytest.raises(InvalidInputError, match="question"):
+        kb.chain().invoke({"question": "x", "k": 3})
+    with pytest.raises(InvalidInputError, match="unknown arguments"):
+        kb.chain().invoke("x", k=3)
+
+
+def test_chain_is_reused_per_index_version_and_reopened_after_a_reindex(tmp_path: Path, hashing):
+    kb = _kb(tmp_path, hashing, ["Security keys [2]."], threshold=None)
+    first = kb.chain()
+    assert kb.chain() is first and kb.store is first.retriever.retrievers[0].store
+    (tmp_path / "more.md").write_text("Visitors sign in at the front desk.")
+    kb.index([EXAMPLES_KB, tmp_path / "more.md"])
+    assert kb.chain() is not first
+

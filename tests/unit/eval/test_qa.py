@@ -45,7 +45,7 @@ def test_chain_scores_citations_and_the_guardrail() -> None:
     items = [QAItem("Who won Super Bowl 50?", ("Denver Broncos",), "Sports#0"),
              QAItem("How many squares does a chess board have?", ("64",), "Sports#1")]
     model = FakeListChatModel(responses=["Denver Broncos [1]", "Seven hundred [1]"])
-    chain = RagChain(DenseRetriever(store=store, k=1), model)
+    chain = RagChain(retriever=DenseRetriever(store=store, k=1), llm=model)
     result = evaluate_chain("fake", chain, items)
     assert result.exact_match == 0.5
     assert result.citation_accuracy == 1.0
