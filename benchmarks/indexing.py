@@ -24,6 +24,7 @@ from ragkit.eval.data import shared_data_or_say  # noqa: E402
 from ragkit.eval.metrics import ndcg_at_k  # noqa: E402
 from ragkit.settings import IndexSettings  # noqa: E402
 
+
 def peer(dataset: BeirDataset, ids: list[str]) -> tuple[float, object]:
     """LangChain's documented path: HuggingFaceEmbeddings + FAISS.from_documents (model load not timed)."""
     from langchain_community.vectorstores import FAISS

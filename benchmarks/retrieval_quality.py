@@ -25,6 +25,7 @@ from ragkit.eval.retrieval import document_run, index_corpus, rank_documents  # 
 from ragkit.retrieval import BM25Retriever, DenseRetriever, HybridRetriever, build_bm25, fuse  # noqa: E402
 from ragkit.retrieval.hybrid import DEFAULT_FUSION  # noqa: E402
 
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--split", default="train")

@@ -31,6 +31,7 @@ from ragkit.eval.retrieval import index_corpus  # noqa: E402
 from ragkit.hashing import content_hash  # noqa: E402
 from ragkit.store import FaissIndex, FaissVectorStore, auto_factory  # noqa: E402
 
+
 def real_embeddings(root: Path, queries: int) -> tuple[np.ndarray, np.ndarray]:
     """SciFact chunk and query embeddings (through ragkit's cache, so reruns embed nothing)."""
     data = load_beir(root, "train")
@@ -111,7 +112,7 @@ def bench_size(n: int, base: np.ndarray, queries: np.ndarray, hnsw_max: int, swe
         for key, value in settings:
             if key:
                 index.set_search_params(**{key: value})
-            ms, found = per_query(lambda q: index.search(q[None, :], 10)[1][0], queries)
+            ms, found = per_query(lambda q, index=index: index.search(q[None, :], 10)[1][0], queries)
             if exact is None:
                 exact_ms, exact = ms, found
             label = f"{key}={value}" if key else "exact"
@@ -141,7 +142,7 @@ def compare_langchain(vectors: np.ndarray, queries: np.ndarray, exact: np.ndarra
     faiss.omp_set_num_threads(1)
     rows = {}
     for name, store in (("ragkit FaissVectorStore " + ours.factory, ours), ("LangChain FAISS (flat)", peer)):
-        ms, found = per_query(lambda q: np.array([int(d.id) for d in store.similarity_search_by_vector(q, k=10)]),
+        ms, found = per_query(lambda q, store=store: np.array([int(d.id) for d in store.similarity_search_by_vector(q, k=10)]),
                               queries)
         rows[name] = ms
         print(f"{name:40s} {ms:8.3f} ms/query  recall@10 {recall(found, exact):.3f}")
