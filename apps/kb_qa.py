@@ -16,7 +16,7 @@ import streamlit as st
 
 from ragkit import Answer, KnowledgeBase, RagkitError
 from ragkit.chains import TextDelta
-from ragkit.ingest import SUPPORTED_SUFFIXES
+from ragkit.ingest.loaders import SUPPORTED_SUFFIXES
 from ragkit.kb import list_knowledge_bases
 from ragkit.settings import IndexSettings
 

@@ -110,7 +110,7 @@ def ask(
     retrieval = validated(RetrievalSettings, k=k)
     options = {"adapter" if backend == "transformers" else "lora": str(adapter)} if adapter is not None else {}
     kb = KnowledgeBase(index, llm=chat_model(backend, model, **options), retrieval=retrieval)
-    params = {key: value for key, value in (("max_tokens", max_tokens), ("temperature", temperature))
+    params: dict[str, Any] = {key: value for key, value in (("max_tokens", max_tokens), ("temperature", temperature))
               if value is not None}
     answer = None
     for event in kb.stream(question, **params):

@@ -84,3 +84,18 @@ def test_questions_reuse_the_opened_index_until_it_is_reindexed(app: AppTest, mo
     assert not app.exception
     assert len(loads) - reindexed_from == 1  # the new version is opened for the next question
     assert any("travel-policy.pdf" in e.label for e in app.expander)
+
+
+def test_no_server_paths_can_be_indexed_and_uploads_are_bounded(indexes: Path, monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.setenv("RAGKIT_APP_MODEL", "gemma3-270m")
+    monkeypatch.setenv("RAGKIT_APP_MAX_FILES", "1")
+    at = AppTest.from_file(APP, default_timeout=180)
+    at.run()
+    at.text_input(key="new_index").set_value("bounded").run()
+    assert [w.key for w in at.text_input] == ["new_index"]  # no free-text "folder on this server" box
+    _upload(at, "security.txt", "onboarding.md")
+    at.run()
+    at.button(key="index_button").click().run()
+    assert not at.exception
+    assert any("at most 1 files" in e.value for e in at.sidebar.error)
+    assert not (indexes / "bounded" / "manifest.json").exists()
