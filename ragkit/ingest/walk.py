@@ -11,7 +11,7 @@ from pathlib import Path
 
 from ragkit.errors import InvalidInputError
 
-OUTSIDE_LINK = "symlink to a path outside the indexed folders (allow_external_links to follow it)"
+OUTSIDE_LINK = "symlink to a path outside the indexed folders"
 BAD_NAME = "file name is not valid UTF-8: rename it"
 
 
@@ -28,8 +28,9 @@ class Walk:
 def walk(paths: Iterable[str | Path], *, allow_external_links: bool = False) -> Walk:
     """Files under the given files and directories; a missing path raises before anything is walked.
 
-    Symlinks whose target lies outside every given path are skipped unless allow_external_links; symlinked
-    folders inside them are not followed (their files are found under their own path)."""
+    A symlink whose target lies outside every given path is skipped unless allow_external_links (then its target
+    counts as given); a symlinked folder whose target is inside is not followed: its files are found under their
+    own path, and link cycles end."""
     given = [Path(p) for p in paths]
     for path in given:
         if not path.exists() and not path.is_symlink():
