@@ -36,7 +36,6 @@ def test_pdf_pages_are_numbered():
         ("empty.txt", b"", "empty file"),
         ("blank.md", b"  \n\n ", "empty file"),
         ("junk.txt", bytes(range(256)) * 8, "binary content"),
-        ("latin1.txt", "caf\u00e9 cr\u00e8me".encode("latin-1"), "not UTF-8"),
         ("broken.pdf", b"%PDF-1.4\nthis is not a pdf body", "corrupt PDF"),
         ("image.png", b"\x89PNG....", "unsupported file type .png"),
     ],

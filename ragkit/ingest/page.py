@@ -1,0 +1,16 @@
+"""A loaded part of a file: its text and where it sits, so a citation can name the page, sheet or slide."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Page:
+    """Text of one part of a file: a PDF page, a sheet or a slide (page 1 and no label for one-part formats)."""
+
+    text: str
+    page: int = 1
+    """1-based position of the part: page number, sheet index or slide number."""
+    label: str = ""
+    """How a citation names the part, e.g. "page 3", "sheet Budget", "slide 2"; empty for one-part formats."""
