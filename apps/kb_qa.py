@@ -16,7 +16,7 @@ import streamlit as st
 
 from ragkit import Answer, KnowledgeBase, RagkitError
 from ragkit.chains import TextDelta
-from ragkit.ingest.loaders import SUPPORTED_SUFFIXES
+from ragkit.ingest import supported_suffixes
 from ragkit.kb import list_knowledge_bases
 from ragkit.settings import IndexSettings
 
@@ -25,7 +25,7 @@ MODEL = os.environ.get("RAGKIT_APP_MODEL")  # preset or GGUF path; None = ragkit
 EMBEDDER = os.environ.get("RAGKIT_APP_EMBEDDER")  # embedder spec for new indexes; None = packaged MiniLM
 MAX_FILES = int(os.environ.get("RAGKIT_APP_MAX_FILES", "20"))
 MAX_UPLOAD_MB = int(os.environ.get("RAGKIT_APP_MAX_UPLOAD_MB", "50"))
-UPLOAD_TYPES = sorted(suffix.lstrip(".") for suffix in SUPPORTED_SUFFIXES)
+UPLOAD_TYPES = [suffix.lstrip(".") for suffix in supported_suffixes()]
 
 
 @st.cache_resource(max_entries=16, show_spinner=False)

@@ -12,13 +12,15 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from ragkit.cli_support import console, err, one_line_errors, printable
 from ragkit.errors import InvalidInputError
+from ragkit.ingest import supported_suffixes
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="Cited answers from your documents.")
 
 IndexOpt = Annotated[str, typer.Option("--index", "-i", help="Index name under indexes/ (or $RAGKIT_INDEXES).")]
 
 
-@app.command()
+@app.command(help=f"Index files ({', '.join(supported_suffixes())}) and folders; unchanged files are skipped, "
+                  "changed ones updated.")
 @one_line_errors
 def index(
     paths: Annotated[list[Path], typer.Argument(help="Files or directories to index.")],
@@ -34,6 +36,9 @@ def index(
     workers: Annotated[int, typer.Option(
         help="Processes that load and split files while embedding runs on every core; helps with many "
              "PDFs or many cores.")] = 0,
+    follow_external_links: Annotated[bool, typer.Option(
+        "--follow-external-links", help="Index the targets of symlinks that point outside the given paths "
+                                        "(skipped by default).")] = False,
     rebuild: Annotated[bool, typer.Option(
         "--rebuild", help="Build the index afresh from these paths (e.g. with new chunk sizes); computed "
                           "embeddings are reused.")] = False,
@@ -42,7 +47,7 @@ def index(
     ray_address: Annotated[str | None, typer.Option(
         help="Ray cluster to build on (implies --ray); default: the running one, else a local Ray.")] = None,
 ) -> None:
-    """Index files (.txt, .md, .pdf, .html); unchanged files are skipped, changed ones updated."""
+    """Index files and folders (the formats the loader registry knows)."""
     from ragkit.kb import KnowledgeBase
     from ragkit.settings import IndexSettings, validated
 
@@ -51,6 +56,7 @@ def index(
             raise InvalidInputError(f"path does not exist: {printable(str(path))}")
     given = {"chunk_tokens": chunk_tokens, "overlap_tokens": overlap_tokens, "embedder": embedder}
     settings = validated(IndexSettings, factory=factory, workers=workers, rebuild=rebuild,
+                         follow_external_links=follow_external_links,
                          **{key: value for key, value in given.items() if value is not None})
     kb = KnowledgeBase(index, embedder=embedder)
     if ray or ray_address:

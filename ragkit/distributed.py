@@ -23,7 +23,7 @@ import numpy as np
 from ragkit.embeddings import VectorEmbeddings, from_spec
 from ragkit.errors import InvalidInputError, RagkitError
 from ragkit.indexing import IndexReport, display_source, read_file
-from ragkit.ingest import Chunk, Splitter, iter_files
+from ragkit.ingest import Chunk, Splitter, safe_name, walk
 from ragkit.retrieval import save_bm25
 from ragkit.settings import IndexSettings
 from ragkit.store import FaissVectorStore, auto_factory
@@ -58,7 +58,8 @@ def ray_index(paths: Iterable[str | Path], directory: Path, embedder_spec: str, 
 
     settings = settings or IndexSettings()
     embedder = from_spec(embedder_spec)
-    files = list(iter_files(paths))
+    found = walk(paths, allow_external_links=settings.follow_external_links)
+    files = found.files
     items = [{"path": str(path.absolute()), "source": display_source(path)} for path in files]
     if not ray.is_initialized():
         local = {"include_dashboard": False} if address is None else {}
@@ -81,11 +82,12 @@ def ray_index(paths: Iterable[str | Path], directory: Path, embedder_spec: str, 
                           fn_constructor_args=(embedder_spec,))
              .write_parquet(str(shards)))
         shard_set = pads.dataset(shards, format="parquet", schema=_schema(embedder.dimension))
-        report = IndexReport(files=len(files))
+        report = IndexReport(files=len(files) + len(found.skipped))
         order = {item["source"]: n for n, item in enumerate(items)}
         skipped = shard_set.to_table(columns=["source", "reason"], filter=pads.field("reason").is_valid())
-        report.skipped = sorted(zip(skipped["source"].to_pylist(), skipped["reason"].to_pylist()),
-                                key=lambda pair: order[pair[0]])
+        report.skipped = [(safe_name(display_source(path)), reason) for path, reason in found.skipped]
+        report.skipped += sorted(zip(skipped["source"].to_pylist(), skipped["reason"].to_pylist()),
+                                 key=lambda pair: order[pair[0]])
         total = shard_set.count_rows() - skipped.num_rows
         factory = auto_factory(total) if settings.factory == "auto" else settings.factory
         store = FaissVectorStore(embedder, factory)

@@ -24,7 +24,8 @@ from ragkit.embeddings.base import VectorEmbeddings
 from ragkit.embeddings.cache import EmbeddingCache
 from ragkit.errors import IndexNotFoundError, SkipFile
 from ragkit.hashing import file_sha256
-from ragkit.ingest import Chunk, Splitter, iter_files, load_file
+from ragkit.ingest import Chunk, LoaderRegistry, Splitter, load_file, safe_name, walk
+from ragkit.ingest.registry import DEFAULT_LOADERS
 from ragkit.retrieval import save_bm25
 from ragkit.settings import IndexSettings
 from ragkit.store import FaissVectorStore, auto_factory
@@ -76,9 +77,10 @@ def open_store(directory: Path, embedder: VectorEmbeddings,
     return FaissVectorStore.load(directory, embedder), settings
 
 
-def read_file(path: Path, source: str, known_digest: str | None, splitter: Splitter) -> tuple[str, str, object]:
+def read_file(path: Path, source: str, known_digest: str | None, splitter: Splitter,
+              loaders: LoaderRegistry = DEFAULT_LOADERS) -> tuple[str, str, object]:
     """(source, kind, value) for one file, kind being 'unchanged', 'skip' (value: the reason) or 'chunks' (value:
-    sha256 and chunks); module-level so reader processes can run it."""
+    sha256 and chunks); module-level so reader processes can run it (they get the loaders registry pickled)."""
     try:
         digest = file_sha256(path)
     except OSError as exc:
@@ -86,7 +88,7 @@ def read_file(path: Path, source: str, known_digest: str | None, splitter: Split
     if digest == known_digest:
         return source, "unchanged", None
     try:
-        return source, "chunks", (digest, splitter.split(load_file(path), source))
+        return source, "chunks", (digest, splitter.split(load_file(path, loaders), source))
     except SkipFile as exc:
         return source, "skip", str(exc)
 
@@ -100,21 +102,25 @@ class Indexer:
     guard, as reader processes are spawned.
     """
 
-    def __init__(self, directory: Path, embedder: VectorEmbeddings, settings: IndexSettings | None = None):
+    def __init__(self, directory: Path, embedder: VectorEmbeddings, settings: IndexSettings | None = None,
+                 loaders: LoaderRegistry | None = None):
         self.directory = Path(directory)
         self.embedder = embedder
         settings = settings or IndexSettings()
         if settings.embedder is not None:  # compare specs as the embedder writes them ('hashing' is 'hashing:256')
             settings = settings.model_copy(update={"embedder": embedder.spec})
         self.settings = settings
+        self.loaders = DEFAULT_LOADERS if loaders is None else loaders
 
     def run(self, paths: Iterable[str | Path], progress: Progress | None = None) -> IndexReport:
         """Index files and directories; bad files are skipped with a reason, missing paths raise."""
         started = time.perf_counter()
         paths = list(paths)
         report = IndexReport()
-        files = list(iter_files(paths))
-        report.files = len(files)
+        found = walk(paths, allow_external_links=self.settings.follow_external_links)
+        files = found.files
+        report.files = len(files) + len(found.skipped)
+        report.skipped.extend((safe_name(display_source(path)), reason) for path, reason in found.skipped)
         store, settings = open_store(self.directory, self.embedder, self.settings)
         splitter = Splitter(self.embedder.count_tokens, settings.chunk_tokens, settings.overlap_tokens)
         known = store.docstore.sources()
@@ -143,7 +149,7 @@ class Indexer:
     def _changed(self, files: list[Path], known: dict[str, str], splitter: Splitter, report: IndexReport,
                  progress: Progress | None, pool: Executor | None) -> Iterator[Changed]:
         """Changed files in input order, read lazily (ahead by a bounded window when reader processes run)."""
-        jobs = ((path, source, known.get(source), splitter) for path in files
+        jobs = ((path, source, known.get(source), splitter, self.loaders) for path in files
                 for source in [display_source(path)])
         results = (read_file(*job) for job in jobs) if pool is None else _ordered(pool, jobs, 4 * self.settings.workers)
         for done, (source, kind, value) in enumerate(results, start=1):
