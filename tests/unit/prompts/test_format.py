@@ -3,7 +3,6 @@ file:line message."""
 
 from pathlib import Path
 
-import jinja2
 import pytest
 from langchain_core.prompts import (
     BasePromptTemplate,
@@ -31,7 +30,7 @@ def write(folder: Path, text: str, name: str = "p.prompt") -> Path:
 def test_plain_f_string_prompt_loads_as_prompt_template_with_provenance(tmp_path: Path):
     write(tmp_path, HEAD + QUESTION + "---\nQ: {question}\nA:\n")
     template = load("p", tmp_path)
-    assert type(template) is PromptTemplate
+    assert isinstance(template, PromptTemplate)
     assert template.format(question="Why?") == "Q: Why?\nA:"
     assert template.metadata["prompt_id"] == "p" and template.metadata["prompt_version"] == 1
     assert len(template.metadata["prompt_sha256"]) == 64
@@ -105,7 +104,8 @@ def test_optional_variable_renders_empty_and_can_be_given(tmp_path: Path):
 def test_jinja_sandbox_blocks_reaching_outside_declared_values(tmp_path: Path):
     write(tmp_path, HEAD + "template_format: jinja2\n" + QUESTION + "---\n{{ question.__class__.__mro__ }}\n")
     template = load("p", tmp_path)
-    with pytest.raises(jinja2.exceptions.SecurityError):
+    with pytest.raises(PromptError, match=r"p.prompt:10: the template failed: SecurityError: access to attribute "
+                                          "'__class__' of 'str' object is unsafe"):
         template.format(question="q")
 
 
