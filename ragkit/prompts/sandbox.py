@@ -420,10 +420,10 @@ class GuardedSandbox(ImmutableSandboxedEnvironment):
         _check_binop(operator, left, right)
         return _sized(super().call_binop(context, operator, left, right))
 
-    def call(__self, __context: Context, __obj: Any, *args: Any, **kwargs: Any) -> Any:  # noqa: N805
+    def call(self, context: Context, obj: Any, /, *args: Any, **kwargs: Any) -> Any:  # type: ignore[override]
         _tick()
-        _check_callable(__obj, args)
-        return _sized(super().call(__context, __obj, *args, **kwargs))
+        _check_callable(obj, args)
+        return _sized(super().call(context, obj, *args, **kwargs))
 
     def wrap_str_format(self, value: Any) -> Callable[..., str] | None:
         wrapper = super().wrap_str_format(value)

@@ -58,7 +58,7 @@ def build_template(spec: PromptFile, embeddings: Embeddings | None = None,
     """The LangChain template of a valid file, or the problem that kept it from being built."""
     try:
         return to_template(spec, embeddings=embeddings, count_tokens=count_tokens), []
-    except Exception as exc:  # a prompt file can break building in ways of its own: a problem of that file
+    except Exception as exc:  # noqa: BLE001 -- a prompt file can break building in ways of its own
         return None, [Problem(spec.path, 1, f"the template cannot be built: {type(exc).__name__}: {exc}")]
 
 
@@ -69,7 +69,7 @@ def render_case(spec: PromptFile, template: BasePromptTemplate, label: str, line
         return render_text(template, values), None
     except PromptRenderError as exc:
         return None, Problem(exc.path or spec.path, exc.line, f"{label}: {exc.reason}")
-    except Exception as exc:  # LangChain's own checks and example selectors fail in their own ways
+    except Exception as exc:  # noqa: BLE001 -- LangChain's checks and example selectors fail in their own ways
         return None, Problem(spec.path, line, f"{label}: rendering failed: {type(exc).__name__}: {exc}")
 
 

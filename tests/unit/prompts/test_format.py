@@ -124,8 +124,8 @@ def test_examples_from_referenced_jsonl_file(tmp_path: Path):
 
 
 INVALID = [
-    ("no-front.prompt", "Q: {question}\n", "1: a prompt file starts with a '---' line, then YAML front matter, a "
-                                         "'---' line and the template"),
+    ("no-front.prompt", "Q: {question}\n", ("1: a prompt file starts with a '---' line, then YAML front matter, a "
+                                         "'---' line and the template")),
     ("unclosed.prompt", HEAD + QUESTION, "1: the front matter has no closing '---' line"),
     ("yaml.prompt", HEAD + "input_variables: [a\n---\nx\n", "6: invalid YAML: expected ',' or ']', but got '<stream end>'"),
     ("dupkey.prompt", HEAD + "version: 2\n" + QUESTION + "---\n{question}\n",
@@ -136,8 +136,8 @@ INVALID = [
     ("badid.prompt", "---\nid: Bad Id\nversion: 1\ndescription: d\n" + QUESTION + "---\n{question}\n",
      "2: id: String should match pattern '^[a-z0-9][a-z0-9._-]*$'"),
     ("fstring.prompt", HEAD + QUESTION + "---\nQ: {question}\nA: {question.upper}\n",
-     "10: invalid f-string template: Invalid variable name 'question.upper' in f-string template. Variable names "
-     "cannot contain attribute access (.) or indexing ([])."),
+     ("10: invalid f-string template: Invalid variable name 'question.upper' in f-string template. Variable names "
+     "cannot contain attribute access (.) or indexing ([]).")),
     ("roles.prompt", HEAD + QUESTION + "---\nhello\nuser:\n{question}\n",
      "9: text before the first role line: start the template with 'system:', 'user:' or 'assistant:'"),
     ("empty.prompt", HEAD + QUESTION + "---\n\n", "9: the template is empty"),
@@ -154,8 +154,8 @@ INVALID = [
      "13: example_selector.input_keys: 'answer' is not a declared input variable"),
     ("selectortype.prompt", HEAD + QUESTION + "examples:\n  - {question: a}\nexample_template: '{question}'\n"
                                               "example_selector:\n  type: random\n---\nexamples:\n{question}\n",
-     "11: example_selector: Input tag 'random' found using 'type' does not match any of the expected tags: "
-     "'semantic_similarity', 'max_marginal_relevance', 'length_based', 'ngram_overlap'"),
+     ("11: example_selector: Input tag 'random' found using 'type' does not match any of the expected tags: "
+     "'semantic_similarity', 'max_marginal_relevance', 'length_based', 'ngram_overlap'")),
     ("testvars.prompt", HEAD + QUESTION + "tests:\n  - vars: {answer: x}\n---\n{question}\n",
      "9: tests[0].vars: 'answer' is not a declared input variable"),
     ("schema.prompt", HEAD + QUESTION + "tests:\n  - vars: {question: x}\n    assert:\n      - type: json-schema\n"
