@@ -483,7 +483,7 @@ def _check_tests(spec: PromptFile, ctx: _Context) -> None:
             elif check.type == "regex":
                 try:
                     re.compile(str(check.value))
-                except re.error as exc:
+                except (re.error, OverflowError, RecursionError) as exc:
                     ctx.add(at, f"{where}: invalid regex: {exc}")
             elif check.type == "json-schema" and not isinstance(check.value, dict):
                 ctx.add(at, f"{where}: a JSON schema is a mapping")

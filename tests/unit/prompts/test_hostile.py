@@ -153,6 +153,15 @@ def test_deeply_nested_jsonl_example_is_a_problem(tmp_path: Path):
     assert problems_of(path) == [f"{tmp_path / 'ex.jsonl'}:1: invalid JSON: nested too deeply"]
 
 
+@pytest.mark.parametrize(("pattern", "reason"), [("a{99999999999}", "the repetition number is too large"),
+                                                 ("(" * 2000 + ")" * 2000, "maximum recursion depth exceeded")])
+def test_a_test_regex_too_large_to_compile_is_a_problem(tmp_path: Path, pattern: str, reason: str):
+    path = write(tmp_path, HEAD + QUESTION + f"tests:\n  - vars: {{question: x}}\n    assert:\n"
+                                             f"      - {{type: regex, value: '{pattern}'}}\n---\n{{question}}\n")
+    (problem,) = problems_of(path)
+    assert problem.startswith(f"{path}:11: tests[0].assert[0]: invalid regex: ") and reason in problem
+
+
 def test_lint_renders_a_file_without_tests_with_placeholder_values(tmp_path: Path):
     path = write(tmp_path, HEAD + "template_format: jinja2\n" + QUESTION + "---\nQ: {{ question }}\n"
                                                                        "{{ question.missing }}\n")
