@@ -17,6 +17,7 @@ from langchain_core.prompts import (
     SystemMessagePromptTemplate,
 )
 
+from ragkit.errors import PromptError, RagkitError
 from ragkit.prompts.parse import EXAMPLES, ROLES, Section, sections
 from ragkit.prompts.selectors import TokenCounter, build_selector
 from ragkit.prompts.spec import PromptFile, TemplateFormat
@@ -28,7 +29,20 @@ _MESSAGES = {"system": SystemMessagePromptTemplate, "user": HumanMessagePromptTe
 
 def to_template(spec: PromptFile, *, embeddings: Embeddings | None = None,
                 count_tokens: TokenCounter | None = None) -> BasePromptTemplate:
-    """The LangChain template of a valid prompt file; `.metadata` carries its id, version and sha256."""
+    """The LangChain template of a valid prompt file; `.metadata` carries its id, version and sha256.
+
+    Raises PromptError naming the file when its examples or selector cannot be built (other RagkitErrors, such as a
+    missing embedding model, pass through).
+    """
+    try:
+        return _build(spec, embeddings, count_tokens)
+    except RagkitError:
+        raise
+    except Exception as exc:  # LangChain and the selectors fail on a file's data in ways of their own
+        raise PromptError(f"{spec.path}:1: the template cannot be built: {type(exc).__name__}: {exc}") from exc
+
+
+def _build(spec: PromptFile, embeddings: Embeddings | None, count_tokens: TokenCounter | None) -> BasePromptTemplate:
     parts = sections(spec.template, spec.body_line)
     chat = any(p.role in ROLES for p in parts)
     fmt, origin = spec.template_format, spec.path

@@ -19,7 +19,7 @@ from langchain_core.output_parsers import StrOutputParser
 from langchain_core.prompts import BasePromptTemplate
 from langchain_core.prompts.chat import BaseChatPromptTemplate
 
-from ragkit.errors import PromptRenderError
+from ragkit.errors import PromptRenderError, RagkitError
 from ragkit.prompts.build import to_template
 from ragkit.prompts.loader import prompt_files
 from ragkit.prompts.parse import Problem, check_prompt_file
@@ -58,8 +58,8 @@ def build_template(spec: PromptFile, embeddings: Embeddings | None = None,
     """The LangChain template of a valid file, or the problem that kept it from being built."""
     try:
         return to_template(spec, embeddings=embeddings, count_tokens=count_tokens), []
-    except Exception as exc:  # noqa: BLE001 -- a prompt file can break building in ways of its own
-        return None, [Problem(spec.path, 1, f"the template cannot be built: {type(exc).__name__}: {exc}")]
+    except RagkitError as exc:
+        return None, [Problem(spec.path, 1, str(exc).removeprefix(f"{spec.path}:1: "))]
 
 
 def render_case(spec: PromptFile, template: BasePromptTemplate, label: str, line: int,

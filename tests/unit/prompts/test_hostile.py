@@ -9,6 +9,7 @@ import pytest
 from typer.testing import CliRunner
 
 from ragkit.cli import app
+from ragkit.embeddings import HashingEmbeddings
 from ragkit.errors import PromptError, PromptRenderError
 from ragkit.prompts import check_prompt_file, load
 from ragkit.prompts.lint import lint
@@ -160,6 +161,17 @@ def test_a_test_regex_too_large_to_compile_is_a_problem(tmp_path: Path, pattern:
                                              f"      - {{type: regex, value: '{pattern}'}}\n---\n{{question}}\n")
     (problem,) = problems_of(path)
     assert problem.startswith(f"{path}:11: tests[0].assert[0]: invalid regex: ") and reason in problem
+
+
+def test_examples_a_selector_cannot_embed_are_a_problem_and_a_prompt_error(tmp_path: Path):
+    path = write(tmp_path, HEAD + QUESTION + "examples:\n  - {question: 1, answer: 2}\nexample_template: "
+                                             "'{question}={answer}'\nexample_selector: {type: semantic_similarity}\n"
+                                             "---\nexamples:\n{question}=\n")
+    expected = f"{path}:1: the template cannot be built: TypeError: sequence item 0: expected str instance, int found"
+    assert [str(p) for p in lint([path])[1]] == [expected]
+    with pytest.raises(PromptError) as info:
+        load("p", tmp_path, embeddings=HashingEmbeddings())
+    assert str(info.value) == expected
 
 
 def test_lint_renders_a_file_without_tests_with_placeholder_values(tmp_path: Path):
