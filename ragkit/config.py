@@ -8,7 +8,7 @@ from pathlib import Path
 
 from ragkit.errors import InvalidInputError
 
-_INDEX_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$")
+_INDEX_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,127}")
 
 
 def indexes_dir() -> Path:
@@ -25,7 +25,7 @@ def cache_dir() -> Path:
 
 def index_path(name: str) -> Path:
     """Map an index name to its directory, refusing names that would escape the indexes directory."""
-    if not _INDEX_NAME.match(name) or ".." in name:
+    if not _INDEX_NAME.fullmatch(name) or ".." in name:
         raise InvalidInputError(
             f"invalid index name {name!r}: use letters, digits, '_', '-' and '.', with no path separators"
         )

@@ -40,5 +40,13 @@ class PromptFileError(PromptError):
         self.problems = problems
 
 
+class PromptRenderError(PromptError):
+    """A prompt template failed to render; `path` (empty when unknown) and `line` locate the failing template line."""
+
+    def __init__(self, path: str, line: int, reason: str):
+        super().__init__(f"{path}:{line}: {reason}" if path else f"template line {line}: {reason}")
+        self.path, self.line, self.reason = path, line, reason
+
+
 class SkipFile(RagkitError):
     """A file cannot be ingested; the message is the reason shown in the index summary."""

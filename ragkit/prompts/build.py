@@ -17,10 +17,11 @@ from langchain_core.prompts import (
     SystemMessagePromptTemplate,
 )
 
+from ragkit.errors import PromptError, RagkitError
 from ragkit.prompts.parse import EXAMPLES, ROLES, Section, sections
 from ragkit.prompts.selectors import TokenCounter, build_selector
 from ragkit.prompts.spec import PromptFile, TemplateFormat
-from ragkit.prompts.templates import SandboxedPromptTemplate, VerbatimFewShotPromptTemplate
+from ragkit.prompts.templates import GuardedPromptTemplate, VerbatimFewShotPromptTemplate
 
 _MESSAGES = {"system": SystemMessagePromptTemplate, "user": HumanMessagePromptTemplate,
              "assistant": AIMessagePromptTemplate}
@@ -28,24 +29,41 @@ _MESSAGES = {"system": SystemMessagePromptTemplate, "user": HumanMessagePromptTe
 
 def to_template(spec: PromptFile, *, embeddings: Embeddings | None = None,
                 count_tokens: TokenCounter | None = None) -> BasePromptTemplate:
-    """The LangChain template of a valid prompt file; `.metadata` carries its id, version and sha256."""
+    """The LangChain template of a valid prompt file; `.metadata` carries its id, version and sha256.
+
+    Raises PromptError naming the file when its examples or selector cannot be built (other RagkitErrors, such as a
+    missing embedding model, pass through).
+    """
+    try:
+        return _build(spec, embeddings, count_tokens)
+    except RagkitError:
+        raise
+    except Exception as exc:  # LangChain and the selectors fail on a file's data in ways of their own
+        raise PromptError(f"{spec.path}:1: the template cannot be built: {type(exc).__name__}: {exc}") from exc
+
+
+def _build(spec: PromptFile, embeddings: Embeddings | None, count_tokens: TokenCounter | None) -> BasePromptTemplate:
     parts = sections(spec.template, spec.body_line)
     chat = any(p.role in ROLES for p in parts)
-    fmt = spec.template_format
+    fmt, origin = spec.template_format, spec.path
+    example_line = spec.key_lines.get("example_template", 1)
     template: BasePromptTemplate
     if spec.example_template is None:
-        template = ChatPromptTemplate(messages=_messages(parts[1:], fmt)) if chat else string_template(
-            spec.template, fmt)
+        template = ChatPromptTemplate(messages=_messages(parts[1:], fmt, origin)) if chat else string_template(
+            spec.template, fmt, origin, spec.body_line)
     elif chat:
-        example_prompt = ChatPromptTemplate(messages=_messages(sections(spec.example_template, 1)[1:], fmt))
+        example_prompt = ChatPromptTemplate(
+            messages=_messages(sections(spec.example_template, example_line)[1:], fmt, origin))
         few_shot = FewShotChatMessagePromptTemplate(
             example_prompt=example_prompt, **_example_source(spec, example_prompt, embeddings, count_tokens))
-        template = ChatPromptTemplate(messages=_messages(parts[1:], fmt, few_shot))
+        template = ChatPromptTemplate(messages=_messages(parts[1:], fmt, origin, few_shot))
     else:
-        example_prompt = string_template(spec.example_template, fmt)
+        example_prompt = string_template(spec.example_template, fmt, origin, example_line)
+        (prefix, prefix_line), (suffix, suffix_line) = (_stripped(part.text, part.line) for part in parts[:2])
         template = VerbatimFewShotPromptTemplate(
-            prefix=parts[0].text.strip(), suffix=parts[1].text.strip(), template_format=fmt,
-            example_prompt=example_prompt, **_example_source(spec, example_prompt, embeddings, count_tokens))
+            prefix=prefix, suffix=suffix, template_format=fmt, origin=origin, prefix_line=prefix_line,
+            suffix_line=suffix_line, example_prompt=example_prompt,
+            **_example_source(spec, example_prompt, embeddings, count_tokens))
     optional = {name: "" for name, var in spec.input_variables.items() if var.optional}
     if optional:
         template = template.partial(**optional)
@@ -53,18 +71,24 @@ def to_template(spec: PromptFile, *, embeddings: Embeddings | None = None,
     return template
 
 
-def string_template(text: str, template_format: TemplateFormat) -> PromptTemplate:
-    """A string template: LangChain's for f-strings (it refuses attribute access), ragkit's sandbox for Jinja2."""
-    if template_format == "jinja2":
-        return SandboxedPromptTemplate(template=text.strip(), template_format="jinja2")
-    return PromptTemplate(template=text.strip(), template_format="f-string")
+def string_template(text: str, template_format: TemplateFormat, origin: str = "", first_line: int = 1) -> PromptTemplate:
+    """A string template rendered in ragkit's guarded sandbox; `origin` and `first_line` locate its errors."""
+    stripped, line = _stripped(text, first_line)
+    return GuardedPromptTemplate(template=stripped, template_format=template_format, origin=origin, first_line=line)
 
 
-def _messages(parts: list[Section], template_format: TemplateFormat,
+def _stripped(text: str, first_line: int) -> tuple[str, int]:
+    """Text without surrounding blank space, and the file line it now starts on."""
+    leading = text[: len(text) - len(text.lstrip())]
+    return text.strip(), first_line + leading.count("\n")
+
+
+def _messages(parts: list[Section], template_format: TemplateFormat, origin: str,
               few_shot: FewShotChatMessagePromptTemplate | None = None) -> list[Any]:
     """Message templates for role sections; the 'examples:' section becomes the few-shot block."""
     return [few_shot if part.role == EXAMPLES else
-            _MESSAGES[str(part.role)](prompt=string_template(part.text, template_format)) for part in parts]
+            _MESSAGES[str(part.role)](prompt=string_template(part.text, template_format, origin, part.line))
+            for part in parts]
 
 
 def _example_source(spec: PromptFile, example_prompt: BasePromptTemplate, embeddings: Embeddings | None,

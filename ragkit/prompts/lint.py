@@ -7,36 +7,44 @@ import subprocess
 from collections.abc import Iterable
 from pathlib import Path
 
-from ragkit.prompts.loader import prompt_files
+from ragkit.embeddings import HashingEmbeddings
 from ragkit.prompts.parse import Problem, check_prompt_file
 from ragkit.prompts.spec import PromptFile
+from ragkit.prompts.testing import render_checks, repository_files
 
 
 def lint(paths: Iterable[Path]) -> tuple[int, list[Problem]]:
-    """Lint prompt files and directories of them: (files checked, problems in file order)."""
-    files = [f for path in paths for f in prompt_files(Path(path))]
+    """Lint prompt files and directories of them: (files checked, problems in file order).
+
+    Each valid file is also built and rendered with every test's vars, as `ragkit prompts test` does (selectors
+    with a model-free embedder and word counts), so a template that would fail there fails here.
+    """
+    files = repository_files(paths)
     problems: list[Problem] = []
     first: dict[str, str] = {}
-    for path in files:
-        spec, found = check_prompt_file(path)
+    embeddings = HashingEmbeddings()
+    for path, root in files:
+        spec, found = check_prompt_file(path, root=root)
         problems.extend(found)
         if spec is None:
             continue
+        if not found:
+            problems.extend(render_checks(spec, embeddings, lambda text: len(text.split())))
         line = spec.key_lines.get("id", 1)
         if spec.id in first:
             problems.append(Problem(str(path), line, f"duplicate id '{spec.id}', first defined at {first[spec.id]}"))
         else:
             first[spec.id] = f"{path}:{line}"
-        problems.extend(version_problems(path, spec))
+        problems.extend(version_problems(path, spec, root))
     return len(files), problems
 
 
-def version_problems(path: Path, spec: PromptFile) -> list[Problem]:
+def version_problems(path: Path, spec: PromptFile, root: Path) -> list[Problem]:
     """A template that differs from git HEAD's must have a higher version; files outside git or new are fine."""
-    root = _git(path.parent, "rev-parse", "--show-toplevel")
-    if root is None:
+    toplevel = _git(path.parent, "rev-parse", "--show-toplevel")
+    if toplevel is None:
         return []
-    top = Path(root.strip())
+    top = Path(toplevel.strip())
 
     def read_head(file: Path) -> str:
         relative = file.resolve().relative_to(top.resolve()).as_posix()
@@ -49,7 +57,7 @@ def version_problems(path: Path, spec: PromptFile) -> list[Problem]:
         read_head(path)
     except (FileNotFoundError, ValueError):
         return []
-    old, _ = check_prompt_file(path, read=read_head)
+    old, _ = check_prompt_file(path, read=read_head, root=root)
     if old is None or old.sha256 == spec.sha256 or spec.version > old.version:
         return []
     return [Problem(str(path), spec.key_lines.get("version", 1),

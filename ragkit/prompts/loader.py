@@ -62,4 +62,5 @@ def load(prompt_id: str, repository: str | Path | None = None, *, embeddings: Em
     files = index_prompts(repository)
     if prompt_id not in files:
         raise PromptError(f"no prompt with id {prompt_id!r} in {prompt_repository(repository)}")
-    return to_template(parse_prompt_file(files[prompt_id]), embeddings=embeddings, count_tokens=count_tokens)
+    spec = parse_prompt_file(files[prompt_id], root=prompt_repository(repository))
+    return to_template(spec, embeddings=embeddings, count_tokens=count_tokens)

@@ -17,6 +17,7 @@ import yaml
 from pydantic import ValidationError
 
 from ragkit.errors import PromptFileError
+from ragkit.prompts import yamlsafe
 from ragkit.prompts.spec import FrontMatter, LengthSelectorConfig, PromptFile
 from ragkit.prompts.templates import TemplateSyntax, template_variables
 
@@ -25,6 +26,8 @@ EXAMPLES = "examples"
 _MARKER = re.compile(r"^(system|user|assistant|examples):\s*$")
 _FENCE = "---"
 _TOKENIZERS_HINT = "'words', a model preset or a .gguf path"
+MAX_PROMPT_BYTES = 1 << 20
+MAX_EXAMPLES_BYTES = 8 << 20
 
 Path_ = tuple[str | int, ...]
 Reader = Callable[[Path], str]
@@ -74,22 +77,28 @@ class _Context:
         return self.lines.get(key, 1)
 
 
-def parse_prompt_file(path: str | Path) -> PromptFile:
-    """Parse and validate one prompt file; raises PromptFileError listing every problem."""
-    spec, problems = check_prompt_file(path)
+def parse_prompt_file(path: str | Path, root: str | Path | None = None) -> PromptFile:
+    """Parse and validate one prompt file (reading only inside `root`); raises PromptFileError listing every problem."""
+    spec, problems = check_prompt_file(path, root=root)
     if problems or spec is None:
         raise PromptFileError([str(p) for p in problems])
     return spec
 
 
-def check_prompt_file(path: str | Path, read: Reader | None = None) -> tuple[PromptFile | None, list[Problem]]:
+def check_prompt_file(path: str | Path, read: Reader | None = None,
+                      root: str | Path | None = None) -> tuple[PromptFile | None, list[Problem]]:
     """Every problem of one file, and the parsed file when its front matter is usable.
 
     `read` reads the file and the examples file it references (default: from disk; lint passes one that reads
-    from git HEAD); it raises OSError for a missing file.
+    from git HEAD); it raises OSError for a missing file. Files are read only inside `root`, the prompt repository
+    (default: the file's folder), symlinks resolved.
     """
     ctx = _Context(str(path))
     read = read or _read_disk
+    top = Path(root if root is not None else Path(path).parent).resolve()
+    if not _inside(Path(path), top):
+        ctx.add(1, f"the file resolves to {Path(path).resolve()}, outside the prompt repository {top}")
+        return None, ctx.problems
     try:
         text = read(Path(path))
     except (OSError, UnicodeDecodeError) as exc:
@@ -105,7 +114,7 @@ def check_prompt_file(path: str | Path, read: Reader | None = None) -> tuple[Pro
     front = _validate(data, ctx)
     if front is None:
         return None, ctx.problems
-    rows = _examples(front, Path(path).parent, ctx, read)
+    rows = _examples(front, Path(path).parent, top, ctx, read)
     spec = PromptFile(**front.model_dump(by_alias=True), template=body, path=str(path), body_line=body_line,
                       example_rows=rows, key_lines={_dotted(k): v for k, v in ctx.lines.items()})
     _check_body(spec, ctx)
@@ -116,7 +125,7 @@ def read_front_matter(path: Path) -> dict[str, Any]:
     """Only the YAML front matter of a file (to index a repository by id cheaply); raises PromptFileError."""
     ctx = _Context(str(path))
     try:
-        split = _split(path.read_text(encoding="utf-8"), ctx)
+        split = _split(_read_disk(path), ctx)
     except (OSError, UnicodeDecodeError) as exc:
         raise PromptFileError([f"{path}:1: cannot read the file: {exc}"]) from exc
     data = _front_matter(split[0], ctx) if split else None
@@ -164,14 +173,13 @@ def _split(text: str, ctx: _Context) -> tuple[str, str, int] | None:
 def _front_matter(text: str, ctx: _Context) -> dict[str, Any] | None:
     """The front matter as a dict, recording each key's line and refusing duplicate keys."""
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
+        node, data = yamlsafe.load(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         reason = getattr(exc, "problem", None) or str(exc)
         ctx.add(mark.line + 2 if mark else 2, f"invalid YAML: {reason}")
         return None
-    if not isinstance(data, dict):
+    if not isinstance(data, dict) or node is None:
         ctx.add(2, "the front matter must be a YAML mapping of fields")
         return None
     before = len(ctx.problems)
@@ -232,10 +240,7 @@ def _existing(data: Any, loc: tuple[Any, ...]) -> Path_:
     path: list[str | int] = []
     node = data
     for index, part in enumerate(loc):
-        if isinstance(node, dict) and part in node:
-            node = node[part]
-            path.append(part)
-        elif isinstance(node, list) and isinstance(part, int) and part < len(node):
+        if isinstance(node, dict) and part in node or isinstance(node, list) and isinstance(part, int) and part < len(node):
             node = node[part]
             path.append(part)
         elif index == len(loc) - 1:
@@ -247,10 +252,23 @@ def _existing(data: Any, loc: tuple[Any, ...]) -> Path_:
 
 
 def _read_disk(path: Path) -> str:
-    return path.read_text(encoding="utf-8")
+    limit = MAX_PROMPT_BYTES if path.suffix == ".prompt" else MAX_EXAMPLES_BYTES
+    with path.open("rb") as file:
+        data = file.read(limit + 1)
+    if len(data) > limit:
+        raise OSError(f"{path} is larger than {limit >> 20} MiB")
+    return data.decode("utf-8")
 
 
-def _examples(front: FrontMatter, folder: Path, ctx: _Context, read: Reader) -> list[dict[str, Any]]:
+def _inside(path: Path, root: Path) -> bool:
+    """Whether a path, symlinks resolved, lies inside root (itself resolved)."""
+    try:
+        return path.resolve().is_relative_to(root)
+    except (OSError, RuntimeError):  # a symlink loop
+        return False
+
+
+def _examples(front: FrontMatter, folder: Path, root: Path, ctx: _Context, read: Reader) -> list[dict[str, Any]]:
     """The example rows, inline or read from the referenced file (whose problems name that file)."""
     if front.examples is None or isinstance(front.examples, list):
         rows = list(front.examples or [])
@@ -262,6 +280,9 @@ def _examples(front: FrontMatter, folder: Path, ctx: _Context, read: Reader) -> 
         ctx.add(line, f"examples: {front.examples!r} must be a relative path to a .yaml, .json or .jsonl file")
         return []
     target = folder / ref
+    if not _inside(target, root):
+        ctx.add(line, f"examples file {front.examples} is outside the prompt repository {root}")
+        return []
     try:
         text = read(target)
     except (OSError, UnicodeDecodeError):
@@ -284,10 +305,11 @@ def _read_examples(target: Path, text: str, ctx: _Context) -> tuple[list[dict[st
                     row_lines.append(number)
                 except json.JSONDecodeError as exc:
                     inner.add(number, f"invalid JSON: {exc.msg}")
+                except RecursionError:
+                    inner.add(number, "invalid JSON: nested too deeply")
     else:
         try:
-            node = yaml.compose(text, Loader=yaml.SafeLoader)
-            loaded = yaml.safe_load(text)
+            node, loaded = yamlsafe.load(text)
         except yaml.YAMLError as exc:
             mark = getattr(exc, "problem_mark", None)
             inner.add(mark.line + 1 if mark else 1, f"invalid YAML: {getattr(exc, 'problem', exc)}")
@@ -461,7 +483,7 @@ def _check_tests(spec: PromptFile, ctx: _Context) -> None:
             elif check.type == "regex":
                 try:
                     re.compile(str(check.value))
-                except re.error as exc:
+                except (re.error, OverflowError, RecursionError) as exc:
                     ctx.add(at, f"{where}: invalid regex: {exc}")
             elif check.type == "json-schema" and not isinstance(check.value, dict):
                 ctx.add(at, f"{where}: a JSON schema is a mapping")

@@ -1,25 +1,33 @@
-"""Template text: finding variables (with lines), rendering in a sandbox, and the two LangChain template classes
-ragkit needs beyond LangChain's own.
+"""Template text: finding variables (with lines), rendering in ragkit's guarded sandbox, and the LangChain template
+classes ragkit renders through.
 
 LangChain renders Jinja2 in a default `SandboxedEnvironment`: templates still see its globals (`range`, `lipsum`,
-`cycler`, `namespace`...) and undefined names render silently as ''. ragkit's sandbox has no globals and strict
-undefined names, and gets only the variables a template declares. Its few-shot template also inserts rendered
-examples verbatim, where LangChain formats them a second time (so literal `{` in an example broke f-strings).
+`cycler`, `namespace`...), undefined names render silently as '', nothing bounds time or size, and even reading a
+template's variables folds its constants (`{{ 9**(9**9) }}` hangs). ragkit's sandbox (sandbox.py) has no globals,
+strict undefined names and limits, and gets only the declared variables, as plain data; f-string values are plain
+data too and format widths are bounded. Its few-shot template also inserts rendered examples verbatim, where
+LangChain formats them a second time (so literal `{` in an example broke f-strings). Every render failure is a
+PromptError located in the prompt file.
 """
 
 from __future__ import annotations
 
-import functools
+import traceback
 from collections.abc import Mapping
-from typing import Any, Literal
+from typing import Any
 
-from jinja2 import StrictUndefined, TemplateSyntaxError, meta, nodes
-from jinja2.sandbox import ImmutableSandboxedEnvironment
+from jinja2 import TemplateSyntaxError, meta, nodes
 from langchain_core.prompts import FewShotPromptTemplate, PromptTemplate
 from langchain_core.prompts.string import validate_f_string_template
 from langchain_core.utils.formatting import formatter
+from pydantic import model_validator
+from typing_extensions import Self
 
+from ragkit.errors import PromptError, PromptRenderError
+from ragkit.prompts.sandbox import TemplateLimitError, check_format_fields, compiled, plain_data, render_jinja, sandbox
 from ragkit.prompts.spec import TemplateFormat
+
+_JINJA_FILE = "<template>"
 
 
 class TemplateSyntax(ValueError):
@@ -28,14 +36,6 @@ class TemplateSyntax(ValueError):
     def __init__(self, line: int, message: str):
         super().__init__(message)
         self.line = line
-
-
-@functools.lru_cache(maxsize=1)
-def sandbox() -> ImmutableSandboxedEnvironment:
-    """The shared Jinja2 sandbox: immutable, no globals, undefined names are errors, no autoescaping of text."""
-    env = ImmutableSandboxedEnvironment(undefined=StrictUndefined, autoescape=False, keep_trailing_newline=False)
-    env.globals.clear()
-    return env
 
 
 def template_variables(text: str, template_format: TemplateFormat) -> dict[str, int]:
@@ -47,7 +47,8 @@ def template_variables(text: str, template_format: TemplateFormat) -> dict[str, 
     for number, line in enumerate(text.splitlines(), start=1):
         try:
             names = validate_f_string_template(line)
-        except ValueError as exc:
+            check_format_fields(line)
+        except (ValueError, TemplateLimitError) as exc:
             raise TemplateSyntax(number, f"invalid f-string template: {exc}") from None
         if "" in names:
             raise TemplateSyntax(number, "invalid f-string template: '{}' has no variable name (write {{ }} for "
@@ -60,11 +61,14 @@ def template_variables(text: str, template_format: TemplateFormat) -> dict[str, 
 def _jinja_variables(text: str) -> dict[str, int]:
     try:
         tree = sandbox().parse(text)
+        for node in tree.find_all((nodes.Extends, nodes.Include, nodes.Import, nodes.FromImport)):
+            raise TemplateSyntax(node.lineno, "a prompt cannot extend, include or import files")
+        free = meta.find_undeclared_variables(tree)
+        compiled(text)
     except TemplateSyntaxError as exc:
         raise TemplateSyntax(exc.lineno or 1, f"invalid Jinja2 template: {exc.message}") from None
-    for node in tree.find_all((nodes.Extends, nodes.Include, nodes.Import, nodes.FromImport)):
-        raise TemplateSyntax(node.lineno, "invalid Jinja2 template: a prompt cannot extend, include or import files")
-    free = meta.find_undeclared_variables(tree)
+    except RecursionError:
+        raise TemplateSyntax(1, "invalid Jinja2 template: nested too deeply") from None
     found: dict[str, int] = {}
     for node in tree.find_all(nodes.Name):
         if node.name in free and node.ctx == "load":
@@ -72,27 +76,63 @@ def _jinja_variables(text: str) -> dict[str, int]:
     return dict(sorted(found.items(), key=lambda item: item[1]))
 
 
-def render(text: str, template_format: TemplateFormat, values: Mapping[str, Any]) -> str:
-    """Render template text with exactly the given values (f-string via LangChain's strict formatter)."""
-    if template_format == "jinja2":
-        return sandbox().from_string(text).render(**values)
-    return formatter.format(text, **values)
+def render(text: str, template_format: TemplateFormat, values: Mapping[str, Any], origin: str = "",
+           first_line: int = 1) -> str:
+    """Render template text with exactly the given values, as plain data and within the sandbox's limits.
+
+    Raises PromptRenderError (the file and line of the failing template line) for any failure.
+    """
+    try:
+        if template_format == "jinja2":
+            return render_jinja(text, values)
+        data = plain_data(values)
+        check_format_fields(text, (), data)
+        return formatter.format(text, **data)
+    except PromptError as exc:
+        raise PromptRenderError(origin, first_line, str(exc)) from exc
+    except Exception as exc:  # a template may fail in any way: each is reported at the file line that failed
+        reason = exc.message if isinstance(exc, TemplateSyntaxError) else str(exc)
+        raise PromptRenderError(origin, first_line + _template_line(exc) - 1,
+                                f"the template failed: {type(exc).__name__}: {reason}") from exc
 
 
-class SandboxedPromptTemplate(PromptTemplate):
-    """A Jinja2 PromptTemplate rendered in ragkit's sandbox, seeing only the variables it declares."""
+def _template_line(exc: BaseException) -> int:
+    """The template line an error was raised on (jinja2 rewrites tracebacks to template lines); 1 when unknown."""
+    if isinstance(exc, TemplateSyntaxError) and exc.lineno:
+        return exc.lineno
+    lines = [frame.lineno for frame in traceback.extract_tb(exc.__traceback__) if frame.filename == _JINJA_FILE]
+    return (lines[-1] or 1) if lines else 1
 
-    template_format: Literal["jinja2"] = "jinja2"
+
+class GuardedPromptTemplate(PromptTemplate):
+    """A PromptTemplate (f-string or Jinja2) rendered by `render`: only its declared variables, as plain data, within
+    the sandbox's limits; failures name the prompt file and line."""
+
+    origin: str = ""
+    """The prompt file the template comes from, for error messages."""
+    first_line: int = 1
+    """File line of the template's first line."""
 
     @classmethod
     def is_lc_serializable(cls) -> bool:
-        """Not serializable: a reload as a plain PromptTemplate would drop the sandbox."""
+        """Not serializable: a reload as a plain PromptTemplate would drop the guards."""
         return False
+
+    @model_validator(mode="before")
+    @classmethod
+    def pre_init_validation(cls, values: Any) -> Any:
+        """Input variables found by ragkit's parser (LangChain's folds Jinja2 constants, so it can hang)."""
+        if isinstance(values, dict) and values.get("template") is not None:
+            partial = values.get("partial_variables") or {}
+            found = template_variables(values["template"], values.get("template_format", "f-string"))
+            values = {**values, "input_variables": sorted(name for name in found if name not in partial)}
+        return values
 
     def format(self, **kwargs: Any) -> str:
         values = self._merge_partial_and_user_variables(**kwargs)
         declared = [*self.input_variables, *self.partial_variables]
-        return render(self.template, "jinja2", {k: values[k] for k in declared if k in values})
+        return render(self.template, self.template_format,  # type: ignore[arg-type]
+                      {k: values[k] for k in declared if k in values}, self.origin, self.first_line)
 
     async def aformat(self, **kwargs: Any) -> str:
         return self.format(**kwargs)
@@ -101,9 +141,24 @@ class SandboxedPromptTemplate(PromptTemplate):
 class VerbatimFewShotPromptTemplate(FewShotPromptTemplate):
     """FewShotPromptTemplate whose rendered examples are inserted as they are, never formatted again."""
 
+    origin: str = ""
+    """The prompt file the template comes from, for error messages."""
+    prefix_line: int = 1
+    """File line of the prefix's first line."""
+    suffix_line: int = 1
+    """File line of the suffix's first line."""
+
     @classmethod
     def is_lc_serializable(cls) -> bool:
         return False
+
+    @model_validator(mode="after")
+    def template_is_valid(self) -> Self:
+        """Input variables of prefix and suffix found by ragkit's parser (LangChain's can hang on Jinja2 constants)."""
+        found = {*template_variables(self.prefix, self.template_format),
+                 *template_variables(self.suffix, self.template_format)}
+        self.input_variables = sorted(name for name in found if name not in self.partial_variables)
+        return self
 
     def format(self, **kwargs: Any) -> str:
         values = self._merge_partial_and_user_variables(**kwargs)
@@ -118,5 +173,6 @@ class VerbatimFewShotPromptTemplate(FewShotPromptTemplate):
         shown = [self.example_prompt.format(**{k: example[k] for k in keys}) for example in examples]
         declared = [*self.input_variables, *self.partial_variables]
         own = {k: values[k] for k in declared if k in values}
-        pieces = [render(self.prefix, self.template_format, own), *shown, render(self.suffix, self.template_format, own)]
+        pieces = [render(self.prefix, self.template_format, own, self.origin, self.prefix_line), *shown,
+                  render(self.suffix, self.template_format, own, self.origin, self.suffix_line)]
         return self.example_separator.join(piece for piece in pieces if piece)

@@ -3,7 +3,6 @@ file:line message."""
 
 from pathlib import Path
 
-import jinja2
 import pytest
 from langchain_core.prompts import (
     BasePromptTemplate,
@@ -31,7 +30,7 @@ def write(folder: Path, text: str, name: str = "p.prompt") -> Path:
 def test_plain_f_string_prompt_loads_as_prompt_template_with_provenance(tmp_path: Path):
     write(tmp_path, HEAD + QUESTION + "---\nQ: {question}\nA:\n")
     template = load("p", tmp_path)
-    assert type(template) is PromptTemplate
+    assert isinstance(template, PromptTemplate)
     assert template.format(question="Why?") == "Q: Why?\nA:"
     assert template.metadata["prompt_id"] == "p" and template.metadata["prompt_version"] == 1
     assert len(template.metadata["prompt_sha256"]) == 64
@@ -105,7 +104,8 @@ def test_optional_variable_renders_empty_and_can_be_given(tmp_path: Path):
 def test_jinja_sandbox_blocks_reaching_outside_declared_values(tmp_path: Path):
     write(tmp_path, HEAD + "template_format: jinja2\n" + QUESTION + "---\n{{ question.__class__.__mro__ }}\n")
     template = load("p", tmp_path)
-    with pytest.raises(jinja2.exceptions.SecurityError):
+    with pytest.raises(PromptError, match=r"p.prompt:10: the template failed: SecurityError: access to attribute "
+                                          "'__class__' of 'str' object is unsafe"):
         template.format(question="q")
 
 
@@ -124,8 +124,8 @@ def test_examples_from_referenced_jsonl_file(tmp_path: Path):
 
 
 INVALID = [
-    ("no-front.prompt", "Q: {question}\n", "1: a prompt file starts with a '---' line, then YAML front matter, a "
-                                         "'---' line and the template"),
+    ("no-front.prompt", "Q: {question}\n", ("1: a prompt file starts with a '---' line, then YAML front matter, a "
+                                         "'---' line and the template")),
     ("unclosed.prompt", HEAD + QUESTION, "1: the front matter has no closing '---' line"),
     ("yaml.prompt", HEAD + "input_variables: [a\n---\nx\n", "6: invalid YAML: expected ',' or ']', but got '<stream end>'"),
     ("dupkey.prompt", HEAD + "version: 2\n" + QUESTION + "---\n{question}\n",
@@ -136,8 +136,8 @@ INVALID = [
     ("badid.prompt", "---\nid: Bad Id\nversion: 1\ndescription: d\n" + QUESTION + "---\n{question}\n",
      "2: id: String should match pattern '^[a-z0-9][a-z0-9._-]*$'"),
     ("fstring.prompt", HEAD + QUESTION + "---\nQ: {question}\nA: {question.upper}\n",
-     "10: invalid f-string template: Invalid variable name 'question.upper' in f-string template. Variable names "
-     "cannot contain attribute access (.) or indexing ([])."),
+     ("10: invalid f-string template: Invalid variable name 'question.upper' in f-string template. Variable names "
+     "cannot contain attribute access (.) or indexing ([]).")),
     ("roles.prompt", HEAD + QUESTION + "---\nhello\nuser:\n{question}\n",
      "9: text before the first role line: start the template with 'system:', 'user:' or 'assistant:'"),
     ("empty.prompt", HEAD + QUESTION + "---\n\n", "9: the template is empty"),
@@ -154,8 +154,8 @@ INVALID = [
      "13: example_selector.input_keys: 'answer' is not a declared input variable"),
     ("selectortype.prompt", HEAD + QUESTION + "examples:\n  - {question: a}\nexample_template: '{question}'\n"
                                               "example_selector:\n  type: random\n---\nexamples:\n{question}\n",
-     "11: example_selector: Input tag 'random' found using 'type' does not match any of the expected tags: "
-     "'semantic_similarity', 'max_marginal_relevance', 'length_based', 'ngram_overlap'"),
+     ("11: example_selector: Input tag 'random' found using 'type' does not match any of the expected tags: "
+     "'semantic_similarity', 'max_marginal_relevance', 'length_based', 'ngram_overlap'")),
     ("testvars.prompt", HEAD + QUESTION + "tests:\n  - vars: {answer: x}\n---\n{question}\n",
      "9: tests[0].vars: 'answer' is not a declared input variable"),
     ("schema.prompt", HEAD + QUESTION + "tests:\n  - vars: {question: x}\n    assert:\n      - type: json-schema\n"

@@ -42,8 +42,8 @@ def test_lint_reports_each_defect_of_the_bad_fixtures_with_file_and_line():
     assert found == {
         "duplicate-id-b.prompt:2: duplicate id 'duplicate-id', first defined at duplicate-id-a.prompt:2",
         "example-missing-variable.prompt:11: example 2 is missing 'answer', used by example_template",
-        "invalid-template.prompt:11: invalid Jinja2 template: Unexpected end of template. Jinja was looking for the "
-        "following tags: 'elif' or 'else' or 'endif'. The innermost block that needs to be closed is 'if'.",
+        ("invalid-template.prompt:11: invalid Jinja2 template: Unexpected end of template. Jinja was looking for the "
+        "following tags: 'elif' or 'else' or 'endif'. The innermost block that needs to be closed is 'if'."),
         "missing-description.prompt:1: missing description",
         "missing-variable-description.prompt:6: missing input_variables.question.description",
         "undeclared-variable.prompt:10: variable 'context' is not declared in input_variables",
