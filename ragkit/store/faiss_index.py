@@ -13,6 +13,8 @@ from pathlib import Path
 import faiss
 import numpy as np
 
+from ragkit.store.ann import AnnIndex, register_ann_backend
+
 log = logging.getLogger(__name__)
 
 _SEARCH_SLACK = 4
@@ -46,13 +48,15 @@ def auto_factory(n_vectors: int) -> str:
     return f"{lists},SQ8" if n_vectors < 8_000_000 else f"{lists},PQ48"
 
 
-class FaissIndex:
+class FaissIndex(AnnIndex):
     """Inner-product FAISS index over unit vectors with external int64 ids."""
+
+    file_name = "index.faiss"
 
     def __init__(self, index: faiss.Index, factory: str, tombstones: set[int] | None = None):
         self.index = index
         self.factory = factory
-        self.tombstones: set[int] = set(tombstones or ())
+        self.tombstones = set(tombstones) if tombstones is not None else set()
         self._gpu: faiss.Index | None = None
 
     @classmethod
@@ -78,6 +82,21 @@ class FaissIndex:
 
     def __len__(self) -> int:
         return int(self.index.ntotal) - len(self.tombstones)
+
+    def ids(self) -> np.ndarray:
+        """Live ids: the id map of Flat/HNSW/PQ types, the inverted lists' ids of IVF types, tombstones excluded."""
+        ivf = faiss.try_extract_index_ivf(self.index)
+        if ivf is None:
+            stored = faiss.vector_to_array(self.index.id_map).astype(np.int64)
+        else:
+            lists = ivf.invlists
+            stored = np.concatenate([np.zeros(0, np.int64)] + [
+                faiss.rev_swig_ptr(lists.get_ids(i), lists.list_size(i)).astype(np.int64)
+                for i in range(lists.nlist) if lists.list_size(i)
+            ])
+        if not self.tombstones:
+            return stored
+        return stored[~np.isin(stored, np.fromiter(self.tombstones, np.int64, len(self.tombstones)))]
 
     def training_size(self) -> int:
         """How many vectors training wants (0 once trained): callers batch at least this many into the first add."""
@@ -121,10 +140,10 @@ class FaissIndex:
     def set_search_params(self, nprobe: int | None = None, ef_search: int | None = None) -> None:
         """Speed/recall knobs of approximate indexes; ignored where they do not apply."""
         ivf = faiss.try_extract_index_ivf(self.index)
-        if nprobe and ivf is not None:
+        if nprobe is not None and ivf is not None:
             ivf.nprobe = nprobe
             self._gpu = None  # the GPU copy holds its own nprobe
-        if ef_search:
+        if ef_search is not None:
             hnsw = _find_hnsw(self.index)
             if hnsw is not None:
                 hnsw.hnsw.efSearch = ef_search
@@ -199,7 +218,30 @@ class FaissIndex:
 
     @classmethod
     def load(cls, path: Path, factory: str, tombstones: set[int]) -> FaissIndex:
-        return cls(faiss.read_index(str(path)), factory, tombstones)
+        """Read an index file; ValueError if its structure or metric is not what `factory` builds."""
+        index = faiss.read_index(str(path))
+        expected = _structure(cls.create(int(index.d), factory).index)
+        if _structure(index) != expected:
+            raise ValueError(f"the FAISS file holds {_structure(index)}, factory {factory!r} builds {expected}")
+        if index.ntotal > 0 and not index.is_trained:
+            raise ValueError("the FAISS index holds vectors but is not trained")
+        return cls(index, factory, tombstones)
+
+
+def _structure(index: faiss.Index) -> tuple[object, ...]:
+    """Facts that identify an index type: class of each layer, metric, code size, IVF list count and quantizer."""
+    facts: list[object] = []
+    layer: faiss.Index | None = faiss.downcast_index(index)
+    while layer is not None:
+        facts += [type(layer).__name__, int(layer.metric_type), getattr(layer, "code_size", None)]
+        ivf = faiss.try_extract_index_ivf(layer)
+        if ivf is not None:
+            facts += [int(ivf.nlist), type(faiss.downcast_index(ivf.quantizer)).__name__]
+        layer = faiss.downcast_index(layer.index) if isinstance(layer, faiss.IndexIDMap) else None
+    return tuple(facts)
+
+
+register_ann_backend("faiss", FaissIndex)
 
 
 def _find_hnsw(index: faiss.Index) -> faiss.IndexHNSW | None:

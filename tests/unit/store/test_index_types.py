@@ -10,7 +10,7 @@ from ragkit.store import FaissVectorStore
 
 pytestmark = pytest.mark.unit
 
-FACTORIES = ["Flat", "IVF8,Flat", "HNSW16", "IVF8,SQ8", "IVF8,PQ16x4"]
+FACTORIES = ["Flat", "IVF8,Flat", "HNSW16", "IVF8,SQ8", "IVF8,PQ16x4", "PQ16x4"]
 N, DIM = 400, 64
 
 
@@ -81,6 +81,23 @@ def test_filtered_search_returns_k_when_k_match(factory: str) -> None:
     assert not {"d7", "d17"} & {doc.id for doc, _ in hits}
     everything = store.similarity_search_with_score_by_vector(query, 100, filter={"source": ["s7", "s8"]})
     assert len(everything) == 78
+
+
+@pytest.mark.parametrize("factory", FACTORIES)
+def test_a_store_emptied_then_refilled_searches_saves_and_loads(factory: str, tmp_path: Path) -> None:
+    """Issue 14: an emptied HNSW store (every vector a tombstone) lost its docstore on save, then never loaded."""
+    store, vectors = _store(factory)
+    store.delete([f"d{i}" for i in range(N)])
+    assert len(store) == 0 and _top(store, vectors[0]) == []
+    store.save(tmp_path / "empty")
+    emptied = FaissVectorStore.load(tmp_path / "empty", HashingEmbeddings(DIM))
+    assert len(emptied) == 0 and emptied.factory == factory
+    emptied.add_vectors(vectors[7:8], ["back again"], [{"source": "s7"}], ["again"])
+    assert _top(emptied, vectors[7], k=3) == ["again"]
+    emptied.save(tmp_path / "refilled")
+    refilled = FaissVectorStore.load(tmp_path / "refilled", HashingEmbeddings(DIM))
+    assert len(refilled) == 1 and _top(refilled, vectors[7], k=3) == ["again"]
+    assert refilled.get_by_ids(["again"])[0].page_content == "back again"
 
 
 def test_search_parameters_are_exposed() -> None:
