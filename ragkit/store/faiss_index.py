@@ -84,19 +84,22 @@ class FaissIndex(AnnIndex):
         return int(self.index.ntotal) - len(self.tombstones)
 
     def ids(self) -> np.ndarray:
-        """Live ids: the id map of Flat/HNSW/PQ types, the inverted lists' ids of IVF types, tombstones excluded."""
-        ivf = faiss.try_extract_index_ivf(self.index)
-        if ivf is None:
-            stored = faiss.vector_to_array(self.index.id_map).astype(np.int64)
-        else:
-            lists = ivf.invlists
-            stored = np.concatenate([np.zeros(0, np.int64)] + [
-                faiss.rev_swig_ptr(lists.get_ids(i), lists.list_size(i)).astype(np.int64)
-                for i in range(lists.nlist) if lists.list_size(i)
-            ])
+        """Live ids (tombstones excluded)."""
+        stored = self._stored_ids()
         if not self.tombstones:
             return stored
         return stored[~np.isin(stored, np.fromiter(self.tombstones, np.int64, len(self.tombstones)))]
+
+    def _stored_ids(self) -> np.ndarray:
+        """Every id in the FAISS index: the id map of Flat/HNSW/PQ types, the inverted lists' ids of IVF types."""
+        ivf = faiss.try_extract_index_ivf(self.index)
+        if ivf is None:
+            return faiss.vector_to_array(self.index.id_map).astype(np.int64)
+        lists = ivf.invlists
+        return np.concatenate([np.zeros(0, np.int64)] + [
+            faiss.rev_swig_ptr(lists.get_ids(i), lists.list_size(i)).astype(np.int64)
+            for i in range(lists.nlist) if lists.list_size(i)
+        ])
 
     def training_size(self) -> int:
         """How many vectors training wants (0 once trained): callers batch at least this many into the first add."""
@@ -133,8 +136,8 @@ class FaissIndex(AnnIndex):
             return
         try:
             self.index.remove_ids(faiss.IDSelectorBatch(np.asarray(ids, dtype=np.int64)))
-        except RuntimeError:
-            self.tombstones.update(int(i) for i in ids)
+        except RuntimeError:  # only ids the index holds become tombstones, so len() stays exact
+            self.tombstones.update(int(i) for i in np.intersect1d(np.asarray(ids, np.int64), self._stored_ids()))
         self._gpu = None
 
     def set_search_params(self, nprobe: int | None = None, ef_search: int | None = None) -> None:
@@ -169,18 +172,24 @@ class FaissIndex(AnnIndex):
             scores, ids = self._searcher(k).search(queries, k)
         else:
             params = _params_for(self.index, selector, exhaustive=allowed is not None)
-            scores, ids = self.index.search(queries, k, params=params)
+            try:
+                scores, ids = self.index.search(queries, k, params=params)
+            except RuntimeError:  # a type whose search takes no selector (plain PQ): search the allowed ids exactly
+                if allowed is None:
+                    raise
+                return self._exact(queries, k, np.asarray(allowed, dtype=np.int64))
             if allowed is not None and len(allowed) <= _EXACT_FALLBACK and (ids < 0).sum(axis=1).max() > max(0, k - len(allowed)):
                 scores, ids = self._exact(queries, k, np.asarray(allowed, dtype=np.int64))
         return scores, ids
 
     def _exact(self, queries: np.ndarray, k: int, allowed: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Brute-force search over the allowed ids, for graph indexes whose filtered search found too few."""
-        allowed = np.setdiff1d(allowed, np.fromiter(self.tombstones, np.int64, len(self.tombstones)))
+        """Brute-force search over the allowed ids, for graph indexes whose filtered search found too few and types
+        whose search takes no selector; padded with -1 to k like FAISS's."""
+        allowed = np.intersect1d(allowed, self.ids())  # removed or unknown ids have no vector to reconstruct
         vectors = self.reconstruct(allowed.tolist())
         flat = faiss.IndexFlatIP(self.dimension)
         flat.add(vectors.astype(np.float32))
-        scores, rows = flat.search(queries, min(k, len(allowed)))
+        scores, rows = flat.search(queries, k)
         ids = np.where(rows >= 0, allowed[np.clip(rows, 0, None)], -1)
         return scores, ids
 
@@ -208,8 +217,9 @@ class FaissIndex(AnnIndex):
 
     def reconstruct(self, ids: list[int]) -> np.ndarray:
         """Stored vectors of ids (exact for Flat and HNSW, approximate for PQ)."""
-        if hasattr(self.index, "make_direct_map") and not isinstance(self.index, faiss.IndexIDMap2):
-            self.index.make_direct_map()
+        ivf = faiss.try_extract_index_ivf(self.index)
+        if ivf is not None and ivf.direct_map.type != faiss.DirectMap.Hashtable:
+            ivf.set_direct_map_type(faiss.DirectMap.Hashtable)  # an array map needs ids 0..n-1; rows are not
         return np.vstack([self.index.reconstruct(int(i)) for i in ids]) if ids else np.zeros((0, self.dimension))
 
     def save(self, path: Path) -> None:
@@ -220,7 +230,8 @@ class FaissIndex(AnnIndex):
     def load(cls, path: Path, factory: str, tombstones: set[int]) -> FaissIndex:
         """Read an index file; ValueError if its structure or metric is not what `factory` builds."""
         index = faiss.read_index(str(path))
-        expected = _structure(cls.create(int(index.d), factory).index)
+        built = cls.create(int(index.d), factory).index
+        expected = _structure(faiss.deserialize_index(faiss.serialize_index(built)))  # the classes reading gives
         if _structure(index) != expected:
             raise ValueError(f"the FAISS file holds {_structure(index)}, factory {factory!r} builds {expected}")
         if index.ntotal > 0 and not index.is_trained:
@@ -241,9 +252,6 @@ def _structure(index: faiss.Index) -> tuple[object, ...]:
     return tuple(facts)
 
 
-register_ann_backend("faiss", FaissIndex)
-
-
 def _find_hnsw(index: faiss.Index) -> faiss.IndexHNSW | None:
     inner = faiss.downcast_index(index.index) if isinstance(index, faiss.IndexIDMap) else index
     return inner if isinstance(inner, faiss.IndexHNSW) else None
@@ -258,3 +266,6 @@ def _params_for(index: faiss.Index, selector: faiss.IDSelector, exhaustive: bool
     if hnsw is not None:
         return faiss.SearchParametersHNSW(sel=selector, efSearch=max(hnsw.hnsw.efSearch, 16 * _SEARCH_SLACK))
     return faiss.SearchParameters(sel=selector)
+
+
+register_ann_backend("faiss", FaissIndex)

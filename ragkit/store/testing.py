@@ -28,9 +28,14 @@ class AnnIndexContract:
         vectors = np.random.default_rng(seed).standard_normal((n, self.dimension)).astype(np.float32)
         return vectors / np.linalg.norm(vectors, axis=1, keepdims=True)
 
+    def empty(self) -> AnnIndex:
+        """A new index for `filled` (a backend whose training is slow may return copies of one trained on
+        `vectors(size, seed=1)`)."""
+        return self.backend.create(self.dimension, self.factory)
+
     def filled(self) -> tuple[AnnIndex, np.ndarray, np.ndarray]:
         """An index holding `size` random unit vectors under ids 3, 6, 9, ..."""
-        index = self.backend.create(self.dimension, self.factory)
+        index = self.empty()
         ids = np.arange(1, self.size + 1, dtype=np.int64) * 3
         vectors = self.vectors(self.size, seed=1)
         index.add(ids, vectors)
