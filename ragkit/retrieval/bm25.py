@@ -182,8 +182,10 @@ def _check_model(model: Any, n_docs: int) -> None:
         raise ValueError("the BM25 matrix does not match its vocabulary and rows")
     if np.any(np.diff(indptr) < 0) or not len(data) == len(indices) == indptr[-1]:
         raise ValueError("the BM25 matrix's pointers are not ascending")
-    if len(indices) and (indices.min() < 0 or indices.max() >= n_docs) or not np.all(np.isfinite(data)):
+    if len(indices) and (indices.min() < 0 or indices.max() >= n_docs):
         raise ValueError("the BM25 matrix refers to rows it does not have")
+    if not np.all(np.isfinite(data)):
+        raise ValueError("the BM25 matrix holds weights that are not finite")
     if sorted(vocab.values()) != list(range(len(vocab))):
         raise ValueError("the BM25 vocabulary's ids are not 0..n-1")
 

@@ -73,7 +73,7 @@ class Manifest(BaseModel):
     """Similarity of the scores (vectors are unit length, searched by inner product)."""
     files: dict[str, str] = Field(default_factory=dict, min_length=1)
     """Every file of the generation (relative POSIX path) and its sha256."""
-    format: Literal["ragkit-index"] = FORMAT
+    format: Literal["ragkit-index"] = "ragkit-index"
     """Marks the directory as a ragkit index."""
     format_version: int = Field(default=FORMAT_VERSION, ge=1, le=FORMAT_VERSION)
     """On-disk format version."""

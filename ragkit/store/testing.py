@@ -80,7 +80,7 @@ class AnnIndexContract:
         assert len(loaded) == 1 and self.top(loaded, new, k=3)[0].tolist()[0] == ids[-1] + 3
 
     def test_save_then_load_gives_the_same_results(self, tmp_path: Path) -> None:
-        index, ids, vectors = self.filled()
+        index, ids, _ = self.filled()
         index.remove([int(i) for i in ids[::5]])
         queries = self.vectors(20, seed=2)
         before = index.search(queries, 10)

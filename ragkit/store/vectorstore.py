@@ -156,7 +156,7 @@ class FaissVectorStore(VectorStore):
             found = self._docs.by_rows(int(r) for r in rows[0] if r >= 0)
         return [(found[int(r)], float(s), int(r)) for s, r in zip(scores[0], rows[0]) if int(r) in found]
 
-    def _select_relevance_score_fn(self):  # noqa: ANN202 - LangChain's signature
+    def _select_relevance_score_fn(self):  # LangChain's signature
         return lambda score: max(0.0, min(1.0, score))
 
     def max_marginal_relevance_search(self, query: str, k: int = 4, fetch_k: int = 20, lambda_mult: float = 0.5,

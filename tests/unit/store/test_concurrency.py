@@ -42,12 +42,11 @@ def test_a_second_writer_is_refused_with_the_holders_pid_or_waits(tmp_path: Path
     holder.start()
     try:
         assert locked.wait(60)
-        with pytest.raises(IndexLockedError, match=rf"index idx is being written by another process \(pid {holder.pid}\)"):
-            with write_lock(directory, wait=False):
-                pass
-        with pytest.raises(IndexLockedError, match="did not finish within 0.2 s"):
-            with write_lock(directory, wait=0.2):
-                pass
+        refusal = rf"index idx is being written by another process \(pid {holder.pid}\)"
+        with pytest.raises(IndexLockedError, match=refusal), write_lock(directory, wait=False):
+            pass
+        with pytest.raises(IndexLockedError, match="did not finish within 0.2 s"), write_lock(directory, wait=0.2):
+            pass
         saver = threading.Thread(target=FaissVectorStore.from_texts(["text"], HashingEmbeddings(DIM)).save,
                                  args=(directory,))
         saver.start()  # a save waits for the lock

@@ -3,7 +3,7 @@
 Every case must end in IndexFormatError or in a load whose searches return what the undamaged index returns;
 never another exception. Files changed without updating the manifest must always be refused. Files crafted with
 matching checksums must be refused or searched correctly; the one thing no check can see is a consistent forgery of
-content (a chunk's text or a BM25 weight rewritten and rehashed), which is counted, not failed.
+content (a chunk's id, text or metadata, or a BM25 weight, rewritten and rehashed), which is counted, not failed.
 """
 
 import json
@@ -109,8 +109,9 @@ KINDS: list[tuple[str, Mutation, int, bool]] = [
 ]
 
 
-def _dense_ranking(found: dict) -> list:
-    return [[(doc_id, score) for doc_id, score, _, _ in hits] for hits in found["dense"]]
+def _dense_scores(found: dict) -> list:
+    """What the vector index decides; a chunk's id, text and metadata are content a forger may rewrite."""
+    return [[score for _, score, _, _ in hits] for hits in found["dense"]]
 
 
 def test_every_damaged_or_crafted_index_is_refused_or_searched_correctly(pristine, tmp_path: Path) -> None:
@@ -138,7 +139,7 @@ def test_every_damaged_or_crafted_index_is_refused_or_searched_correctly(pristin
             if strict:
                 failures.append(f"{label}: a changed file was not refused")
             elif found != expected:
-                consistent = "crafted" in kind and _dense_ranking(found) == _dense_ranking(expected)
+                consistent = "crafted" in kind and _dense_scores(found) == _dense_scores(expected)
                 if consistent:
                     forgeries[kind] += 1
                 else:

@@ -10,7 +10,7 @@ from ragkit.store import FaissVectorStore
 
 pytestmark = pytest.mark.unit
 
-FACTORIES = ["Flat", "IVF8,Flat", "HNSW16", "IVF8,SQ8", "IVF8,PQ16x4", "PQ16x4"]
+FACTORIES = ["Flat", "IVF8,Flat", "HNSW16", "IVF8,SQ8", "IVF8,PQ16x4"]
 N, DIM = 400, 64
 
 
