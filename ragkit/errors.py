@@ -50,3 +50,7 @@ class PromptRenderError(PromptError):
 
 class SkipFile(RagkitError):
     """A file cannot be ingested; the message is the reason shown in the index summary."""
+
+
+class IndexLockedError(RagkitError):
+    """Another process is writing the index; the message names it and says how to proceed."""

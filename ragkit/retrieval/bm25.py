@@ -1,7 +1,7 @@
 """Sparse BM25 retrieval (bm25s, Snowball-stemmed English) over the chunks of a FaissVectorStore.
 
-The index is saved beside the FAISS index in bm25s's own format (numpy arrays + JSON, never pickle) and is
-rebuilt from the docstore when the store changed since it was built.
+The index is saved in the index's generation directory, in bm25s's own format (numpy arrays + JSON, never pickle)
+and covered by the manifest's checksums; it is rebuilt from the docstore when the store changed since it was built.
 """
 
 from __future__ import annotations
@@ -20,8 +20,8 @@ from langchain_core.documents import Document
 from langchain_core.retrievers import BaseRetriever
 from pydantic import ConfigDict
 
-from ragkit.errors import IndexFormatError, RagkitError
-from ragkit.store import FaissVectorStore
+from ragkit.errors import IndexFormatError, IndexNotFoundError, RagkitError
+from ragkit.store import FaissVectorStore, persist
 
 log = logging.getLogger(__name__)
 
@@ -113,16 +113,26 @@ class BM25Index:
 
     @classmethod
     def load(cls, directory: Path) -> BM25Index:
-        """Read an index written by `save` (no pickle is ever loaded)."""
-        bm25s, _ = _require_bm25s()
-        directory = Path(directory)
+        """Read an index written by `save` (no pickle is ever loaded); IndexFormatError if it is not one."""
         try:
-            meta = json.loads((directory / _META).read_text())
-            rows = np.load(directory / _ROWS, allow_pickle=False)
-            model = bm25s.BM25.load(directory, allow_pickle=False, show_progress=False) if len(rows) else None
-        except (OSError, ValueError, KeyError) as exc:
+            return cls._read(Path(directory))
+        except Exception as exc:
             raise IndexFormatError(f"cannot read the BM25 index at {directory}: {exc}") from exc
-        return cls(model, rows, meta["fingerprint"], meta.get("language", "english"))
+
+    @classmethod
+    def _read(cls, directory: Path) -> BM25Index:
+        bm25s, _ = _require_bm25s()
+        meta = json.loads((directory / _META).read_text())
+        rows = np.load(directory / _ROWS, allow_pickle=False)
+        fingerprint, language = meta["fingerprint"], meta.get("language", "english")
+        if not (isinstance(fingerprint, list) and all(type(n) is int for n in fingerprint) and isinstance(language, str)):
+            raise ValueError(f"{_META} is not a ragkit BM25 description")
+        if rows.dtype != np.int64 or rows.ndim != 1 or (len(rows) > 1 and np.any(np.diff(rows) <= 0)):
+            raise ValueError(f"{_ROWS} is not an ascending int64 vector")
+        model = bm25s.BM25.load(directory, allow_pickle=False, show_progress=False) if len(rows) else None
+        if model is not None:
+            _check_model(model, len(rows))
+        return cls(model, rows, fingerprint, language)
 
 
 def store_fingerprint(store: FaissVectorStore) -> list[int]:
@@ -137,24 +147,47 @@ def build_bm25(store: FaissVectorStore, language: str = "english") -> BM25Index:
 
 
 def save_bm25(store: FaissVectorStore, directory: str | Path) -> BM25Index:
-    """Build the store's BM25 index and save it in the index directory (call after `store.save(directory)`)."""
+    """Build the store's BM25 index and add it to the saved index's generation (call after `store.save(directory)`)."""
     index = build_bm25(store)
-    index.save(Path(directory) / BM25_DIR)
+    persist.extend_generation(Path(directory), {BM25_DIR: index.save})
+    shutil.rmtree(Path(directory) / BM25_DIR, ignore_errors=True)  # where ragkit kept it, unhashed, before format v2
     return index
 
 
 def load_bm25(store: FaissVectorStore, directory: str | Path) -> BM25Index:
-    """The BM25 index saved in directory if it matches the store, else one rebuilt from the store."""
-    path = Path(directory) / BM25_DIR
-    if path.is_dir():
-        try:
-            index = BM25Index.load(path)
-            if index.fingerprint == store_fingerprint(store):
-                return index
-            log.info("BM25 index at %s is out of date; rebuilding it from the docstore", path)
-        except IndexFormatError as exc:
-            log.warning("%s; rebuilding it from the docstore", exc)
+    """The BM25 index saved with the index in directory if it matches the store, else one rebuilt from the store;
+    IndexFormatError if the saved one is damaged."""
+    try:
+        index = persist.load_generation(Path(directory), _read_saved, prefix=BM25_DIR + "/")
+    except IndexNotFoundError:
+        index = None
+    if index is not None and index.fingerprint == store_fingerprint(store) and np.array_equal(
+            index.rows, store.docstore.rows()):
+        return index
+    log.info("no up-to-date BM25 index saved in %s; building it from the docstore", directory)
     return build_bm25(store)
+
+
+def _read_saved(manifest: persist.Manifest, files: dict[str, Path]) -> BM25Index | None:
+    """The generation's BM25 index (None if it was saved without one)."""
+    return BM25Index._read(files[f"{BM25_DIR}/{_ROWS}"].parent) if files else None
+
+
+def _check_model(model: Any, n_docs: int) -> None:
+    """Raise ValueError unless bm25s's arrays form a sparse (vocabulary x documents) matrix over n_docs documents
+    (scoring does not check bounds)."""
+    scores, vocab = model.scores, model.vocab_dict
+    data, indices, indptr = (np.asarray(scores[key]) for key in ("data", "indices", "indptr"))
+    if scores.get("num_docs") != n_docs or indptr.ndim != 1 or len(indptr) != len(vocab) + 1 or indptr[0] != 0:
+        raise ValueError("the BM25 matrix does not match its vocabulary and rows")
+    if np.any(np.diff(indptr) < 0) or not len(data) == len(indices) == indptr[-1]:
+        raise ValueError("the BM25 matrix's pointers are not ascending")
+    if len(indices) and (indices.min() < 0 or indices.max() >= n_docs):
+        raise ValueError("the BM25 matrix refers to rows it does not have")
+    if not np.all(np.isfinite(data)):
+        raise ValueError("the BM25 matrix holds weights that are not finite")
+    if sorted(vocab.values()) != list(range(len(vocab))):
+        raise ValueError("the BM25 vocabulary's ids are not 0..n-1")
 
 
 class BM25Retriever(BaseRetriever):

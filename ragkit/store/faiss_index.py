@@ -13,6 +13,8 @@ from pathlib import Path
 import faiss
 import numpy as np
 
+from ragkit.store.ann import AnnIndex, register_ann_backend
+
 log = logging.getLogger(__name__)
 
 _SEARCH_SLACK = 4
@@ -46,13 +48,15 @@ def auto_factory(n_vectors: int) -> str:
     return f"{lists},SQ8" if n_vectors < 8_000_000 else f"{lists},PQ48"
 
 
-class FaissIndex:
+class FaissIndex(AnnIndex):
     """Inner-product FAISS index over unit vectors with external int64 ids."""
+
+    file_name = "index.faiss"
 
     def __init__(self, index: faiss.Index, factory: str, tombstones: set[int] | None = None):
         self.index = index
         self.factory = factory
-        self.tombstones: set[int] = set(tombstones or ())
+        self.tombstones = set(tombstones) if tombstones is not None else set()
         self._gpu: faiss.Index | None = None
 
     @classmethod
@@ -78,6 +82,24 @@ class FaissIndex:
 
     def __len__(self) -> int:
         return int(self.index.ntotal) - len(self.tombstones)
+
+    def ids(self) -> np.ndarray:
+        """Live ids (tombstones excluded)."""
+        stored = self._stored_ids()
+        if not self.tombstones:
+            return stored
+        return stored[~np.isin(stored, np.fromiter(self.tombstones, np.int64, len(self.tombstones)))]
+
+    def _stored_ids(self) -> np.ndarray:
+        """Every id in the FAISS index: the id map of Flat/HNSW/PQ types, the inverted lists' ids of IVF types."""
+        ivf = faiss.try_extract_index_ivf(self.index)
+        if ivf is None:
+            return faiss.vector_to_array(self.index.id_map).astype(np.int64)
+        lists = ivf.invlists
+        return np.concatenate([np.zeros(0, np.int64)] + [
+            faiss.rev_swig_ptr(lists.get_ids(i), lists.list_size(i)).astype(np.int64)
+            for i in range(lists.nlist) if lists.list_size(i)
+        ])
 
     def training_size(self) -> int:
         """How many vectors training wants (0 once trained): callers batch at least this many into the first add."""
@@ -114,17 +136,17 @@ class FaissIndex:
             return
         try:
             self.index.remove_ids(faiss.IDSelectorBatch(np.asarray(ids, dtype=np.int64)))
-        except RuntimeError:
-            self.tombstones.update(int(i) for i in ids)
+        except RuntimeError:  # only ids the index holds become tombstones, so len() stays exact
+            self.tombstones.update(int(i) for i in np.intersect1d(np.asarray(ids, np.int64), self._stored_ids()))
         self._gpu = None
 
     def set_search_params(self, nprobe: int | None = None, ef_search: int | None = None) -> None:
         """Speed/recall knobs of approximate indexes; ignored where they do not apply."""
         ivf = faiss.try_extract_index_ivf(self.index)
-        if nprobe and ivf is not None:
+        if nprobe is not None and ivf is not None:
             ivf.nprobe = nprobe
             self._gpu = None  # the GPU copy holds its own nprobe
-        if ef_search:
+        if ef_search is not None:
             hnsw = _find_hnsw(self.index)
             if hnsw is not None:
                 hnsw.hnsw.efSearch = ef_search
@@ -150,18 +172,24 @@ class FaissIndex:
             scores, ids = self._searcher(k).search(queries, k)
         else:
             params = _params_for(self.index, selector, exhaustive=allowed is not None)
-            scores, ids = self.index.search(queries, k, params=params)
+            try:
+                scores, ids = self.index.search(queries, k, params=params)
+            except RuntimeError:  # a type whose search takes no selector (plain PQ): search the allowed ids exactly
+                if allowed is None:
+                    raise
+                return self._exact(queries, k, np.asarray(allowed, dtype=np.int64))
             if allowed is not None and len(allowed) <= _EXACT_FALLBACK and (ids < 0).sum(axis=1).max() > max(0, k - len(allowed)):
                 scores, ids = self._exact(queries, k, np.asarray(allowed, dtype=np.int64))
         return scores, ids
 
     def _exact(self, queries: np.ndarray, k: int, allowed: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Brute-force search over the allowed ids, for graph indexes whose filtered search found too few."""
-        allowed = np.setdiff1d(allowed, np.fromiter(self.tombstones, np.int64, len(self.tombstones)))
+        """Brute-force search over the allowed ids, for graph indexes whose filtered search found too few and types
+        whose search takes no selector; padded with -1 to k like FAISS's."""
+        allowed = np.intersect1d(allowed, self.ids())  # removed or unknown ids have no vector to reconstruct
         vectors = self.reconstruct(allowed.tolist())
         flat = faiss.IndexFlatIP(self.dimension)
         flat.add(vectors.astype(np.float32))
-        scores, rows = flat.search(queries, min(k, len(allowed)))
+        scores, rows = flat.search(queries, k)
         ids = np.where(rows >= 0, allowed[np.clip(rows, 0, None)], -1)
         return scores, ids
 
@@ -189,8 +217,9 @@ class FaissIndex:
 
     def reconstruct(self, ids: list[int]) -> np.ndarray:
         """Stored vectors of ids (exact for Flat and HNSW, approximate for PQ)."""
-        if hasattr(self.index, "make_direct_map") and not isinstance(self.index, faiss.IndexIDMap2):
-            self.index.make_direct_map()
+        ivf = faiss.try_extract_index_ivf(self.index)
+        if ivf is not None and ivf.direct_map.type != faiss.DirectMap.Hashtable:
+            ivf.set_direct_map_type(faiss.DirectMap.Hashtable)  # an array map needs ids 0..n-1; rows are not
         return np.vstack([self.index.reconstruct(int(i)) for i in ids]) if ids else np.zeros((0, self.dimension))
 
     def save(self, path: Path) -> None:
@@ -199,7 +228,28 @@ class FaissIndex:
 
     @classmethod
     def load(cls, path: Path, factory: str, tombstones: set[int]) -> FaissIndex:
-        return cls(faiss.read_index(str(path)), factory, tombstones)
+        """Read an index file; ValueError if its structure or metric is not what `factory` builds."""
+        index = faiss.read_index(str(path))
+        built = cls.create(int(index.d), factory).index
+        expected = _structure(faiss.deserialize_index(faiss.serialize_index(built)))  # the classes reading gives
+        if _structure(index) != expected:
+            raise ValueError(f"the FAISS file holds {_structure(index)}, factory {factory!r} builds {expected}")
+        if index.ntotal > 0 and not index.is_trained:
+            raise ValueError("the FAISS index holds vectors but is not trained")
+        return cls(index, factory, tombstones)
+
+
+def _structure(index: faiss.Index) -> tuple[object, ...]:
+    """Facts that identify an index type: class of each layer, metric, code size, IVF list count and quantizer."""
+    facts: list[object] = []
+    layer: faiss.Index | None = faiss.downcast_index(index)
+    while layer is not None:
+        facts += [type(layer).__name__, int(layer.metric_type), getattr(layer, "code_size", None)]
+        ivf = faiss.try_extract_index_ivf(layer)
+        if ivf is not None:
+            facts += [int(ivf.nlist), type(faiss.downcast_index(ivf.quantizer)).__name__]
+        layer = faiss.downcast_index(layer.index) if isinstance(layer, faiss.IndexIDMap) else None
+    return tuple(facts)
 
 
 def _find_hnsw(index: faiss.Index) -> faiss.IndexHNSW | None:
@@ -216,3 +266,6 @@ def _params_for(index: faiss.Index, selector: faiss.IDSelector, exhaustive: bool
     if hnsw is not None:
         return faiss.SearchParametersHNSW(sel=selector, efSearch=max(hnsw.hnsw.efSearch, 16 * _SEARCH_SLACK))
     return faiss.SearchParameters(sel=selector)
+
+
+register_ann_backend("faiss", FaissIndex)

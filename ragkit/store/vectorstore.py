@@ -17,21 +17,24 @@ from langchain_core.vectorstores.utils import maximal_marginal_relevance
 from ragkit.embeddings.base import VectorEmbeddings
 from ragkit.errors import IndexFormatError
 from ragkit.store import persist
+from ragkit.store.ann import DEFAULT_BACKEND, AnnIndex, ann_backend
 from ragkit.store.docstore import DocStore, StoredDoc
-from ragkit.store.faiss_index import FaissIndex
 
 
 class FaissVectorStore(VectorStore):
-    """Cosine-similarity FAISS store: upsert and delete by id or source on every index type, filters inside search."""
+    """Cosine-similarity store (FAISS unless another ANN backend is named): upsert and delete by id or source on every
+    index type, filters inside search."""
 
-    def __init__(self, embedding: Embeddings, factory: str = "Flat", *, index: FaissIndex | None = None,
-                 docs: DocStore | None = None):
+    def __init__(self, embedding: Embeddings, factory: str = "Flat", *, backend: str = DEFAULT_BACKEND,
+                 index: AnnIndex | None = None, docs: DocStore | None = None, settings: dict[str, Any] | None = None):
         self._embedding = embedding
         self._factory = factory
+        self._backend = backend
+        self._ann = ann_backend(backend)
         self._index = index
-        self._docs = docs or DocStore.in_memory()
+        self._docs = docs if docs is not None else DocStore.in_memory()
+        self._settings = persist.settings_json(settings) if settings is not None else {}
         self._lock = threading.RLock()
-        self._settings: dict[str, Any] = {}
 
     @property
     def embeddings(self) -> Embeddings:
@@ -42,13 +45,23 @@ class FaissVectorStore(VectorStore):
         return self._docs
 
     @property
-    def index(self) -> FaissIndex | None:
-        """The FAISS index (None until the first add), e.g. to tune `set_search_params`."""
+    def index(self) -> AnnIndex | None:
+        """The vector index (None until the first add), e.g. to tune a FaissIndex's `set_search_params`."""
         return self._index
 
     @property
     def factory(self) -> str:
-        return self._index.factory if self._index else self._factory
+        return self._index.factory if self._index is not None else self._factory
+
+    @property
+    def backend(self) -> str:
+        """Name of the ANN backend (ragkit.store.ann registry)."""
+        return self._backend
+
+    @property
+    def settings(self) -> dict[str, Any]:
+        """The settings recorded in the manifest by the last load or save (a copy)."""
+        return dict(self._settings)
 
     def __len__(self) -> int:
         return len(self._docs)
@@ -56,7 +69,7 @@ class FaissVectorStore(VectorStore):
     def training_size(self) -> int:
         """Vectors the first add should bring so an untrained IVF/PQ index trains on enough of them (0: none needed)."""
         if self._index is None:
-            return FaissIndex.create(self._dimension(), self._factory).training_size()
+            return self._ann.create(self._dimension(), self._factory).training_size()
         return self._index.training_size()
 
     # ----- writing -------------------------------------------------------------------------------------------
@@ -80,7 +93,7 @@ class FaissVectorStore(VectorStore):
         with self._lock:
             self._delete_rows(list(self._docs.rows_for_ids(ids).values()))
             if self._index is None:
-                self._index = FaissIndex.create(vectors.shape[1], self._factory)
+                self._index = self._ann.create(vectors.shape[1], self._factory)
             elif vectors.shape[1] != self._index.dimension:
                 raise ValueError(f"vectors have dimension {vectors.shape[1]}, the index {self._index.dimension}")
             rows = self._docs.next_rows(len(ids))
@@ -143,7 +156,7 @@ class FaissVectorStore(VectorStore):
             found = self._docs.by_rows(int(r) for r in rows[0] if r >= 0)
         return [(found[int(r)], float(s), int(r)) for s, r in zip(scores[0], rows[0]) if int(r) in found]
 
-    def _select_relevance_score_fn(self):  # noqa: ANN202 - LangChain's signature
+    def _select_relevance_score_fn(self):  # LangChain's signature
         return lambda score: max(0.0, min(1.0, score))
 
     def max_marginal_relevance_search(self, query: str, k: int = 4, fetch_k: int = 20, lambda_mult: float = 0.5,
@@ -164,48 +177,55 @@ class FaissVectorStore(VectorStore):
 
     @classmethod
     def from_texts(cls, texts: list[str], embedding: Embeddings, metadatas: list[dict] | None = None, *,
-                   ids: list[str] | None = None, factory: str = "Flat", **kwargs: Any) -> FaissVectorStore:
-        store = cls(embedding, factory)
+                   ids: list[str] | None = None, factory: str = "Flat", backend: str = DEFAULT_BACKEND,
+                   **kwargs: Any) -> FaissVectorStore:
+        store = cls(embedding, factory, backend=backend)
         store.add_texts(texts, metadatas, ids=ids)
         return store
 
     # ----- persistence ---------------------------------------------------------------------------------------
 
     def save(self, directory: str | Path, settings: dict[str, Any] | None = None) -> None:
-        """Atomically save to a directory (FAISS file + SQLite + manifest written last); `settings` are recorded
-        in the manifest (None keeps the ones loaded with the store)."""
+        """Atomically save to a directory (vector index + SQLite + manifest written last), under its write lock;
+        `settings` (a JSON object) is recorded in the manifest, None keeps the ones loaded or saved before."""
         with self._lock:
             if settings is not None:
-                self._settings = dict(settings)
-            index = self._index or FaissIndex.create(self._dimension(), self._factory)
+                self._settings = persist.settings_json(settings)
+            index = self._index if self._index is not None else self._ann.create(self._dimension(), self._factory)
             spec = self._embedding.spec if isinstance(self._embedding, VectorEmbeddings) else ""
             manifest = persist.Manifest(embedder=_embedder_id(self._embedding), embedder_spec=spec,
                                         dimension=index.dimension, factory=index.factory, count=len(self._docs),
-                                        settings=self._settings)
+                                        backend=self._backend, settings=self._settings)
             persist.write_generation(Path(directory), manifest, {
-                persist.INDEX_FILE: index.save,
+                index.file_name: index.save,
                 persist.DOCSTORE_FILE: self._docs.save_to,
             })
 
     @classmethod
     def load(cls, directory: str | Path, embedding: Embeddings) -> FaissVectorStore:
-        """Load a saved store; refuses an index built with another embedding model or dimension."""
+        """Load a saved store; refuses an index built with another embedding model, and raises IndexFormatError
+        naming the problem when any file is damaged or the files disagree with each other or the manifest."""
         directory = Path(directory)
-        manifest = persist.read_manifest(directory)
-        expected = _embedder_id(embedding)
-        if manifest.embedder != expected:
-            raise IndexFormatError(
-                f"index {directory.name} was built with embedder {manifest.embedder!r}, not {expected!r}: "
-                "load it with the same embedding model or rebuild it"
-            )
-        files = persist.generation_files(directory, manifest)
-        docs = DocStore.load(files[persist.DOCSTORE_FILE])
-        index = FaissIndex.load(files[persist.INDEX_FILE], manifest.factory, docs.tombstones())
-        if index.dimension != manifest.dimension:
-            raise IndexFormatError(f"index {directory.name}: FAISS dimension {index.dimension} != manifest's")
-        store = cls(embedding, manifest.factory, index=index, docs=docs)
-        store._settings = dict(manifest.settings)
-        return store
+
+        def read(manifest: persist.Manifest, files: dict[str, Path]) -> FaissVectorStore:
+            expected = _embedder_id(embedding)
+            if manifest.embedder != expected:
+                raise IndexFormatError(
+                    f"index {directory.name} was built with embedder {manifest.embedder!r}, not {expected!r}: "
+                    "load it with the same embedding model or rebuild it"
+                )
+            ann = ann_backend(manifest.backend)
+            missing = sorted({ann.file_name, persist.DOCSTORE_FILE} - set(files))
+            if missing:
+                raise ValueError(f"{persist.MANIFEST} lists no {', '.join(missing)}")
+            docs = DocStore.load(files[persist.DOCSTORE_FILE])
+            docs.check()
+            index = ann.load(files[ann.file_name], manifest.factory, docs.tombstones())
+            _check_agree(manifest, index, docs, embedding)
+            return cls(embedding, manifest.factory, backend=manifest.backend, index=index, docs=docs,
+                       settings=manifest.settings)
+
+        return persist.load_generation(directory, read)
 
     def _dimension(self) -> int:
         if isinstance(self._embedding, VectorEmbeddings):
@@ -218,6 +238,20 @@ class FaissVectorStore(VectorStore):
         if query:
             return np.asarray([self._embedding.embed_query(t) for t in texts], dtype=np.float32)
         return np.asarray(self._embedding.embed_documents(texts), dtype=np.float32)
+
+
+def _check_agree(manifest: persist.Manifest, index: AnnIndex, docs: DocStore, embedding: Embeddings) -> None:
+    """Raise ValueError unless the manifest, the vector index and the docstore describe the same chunks."""
+    dimensions = {"manifest": manifest.dimension, "vector index": index.dimension}
+    if isinstance(embedding, VectorEmbeddings):
+        dimensions["embedder"] = embedding.dimension
+    if len(set(dimensions.values())) > 1:
+        raise ValueError(f"dimensions disagree: {dimensions}")
+    counts = {"manifest": manifest.count, "vector index": len(index), "docstore": len(docs)}
+    if len(set(counts.values())) > 1:
+        raise ValueError(f"chunk counts disagree: {counts}")
+    if not np.array_equal(np.sort(index.ids()), docs.rows()):
+        raise ValueError("the vector index's ids are not the docstore's rows")
 
 
 def _embedder_id(embedding: Embeddings) -> str:

@@ -2,12 +2,15 @@
 
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from ragkit.embeddings import HashingEmbeddings
+from ragkit.errors import IndexFormatError
 from ragkit.retrieval import BM25Index, BM25Retriever, load_bm25, save_bm25
 from ragkit.retrieval.bm25 import BM25_DIR
 from ragkit.store import FaissVectorStore
+from ragkit.store.persist import read_manifest
 
 pytestmark = pytest.mark.unit
 
@@ -45,20 +48,37 @@ def test_filter_returns_k_hits_when_k_match(store: FaissVectorStore) -> None:
     assert retriever.invoke("garden", filter={"source": "nowhere.md"}) == []
 
 
+def _saved_bm25(store: FaissVectorStore, directory: Path) -> Path:
+    store.save(directory)
+    save_bm25(store, directory)
+    return directory / read_manifest(directory).generation / BM25_DIR
+
+
 def test_save_and_load_use_no_pickle(store: FaissVectorStore, tmp_path: Path) -> None:
-    save_bm25(store, tmp_path)
-    files = {p.name for p in (tmp_path / BM25_DIR).iterdir()}
+    saved = _saved_bm25(store, tmp_path)
+    files = {p.name for p in saved.iterdir()}
     assert not any(name.endswith((".pkl", ".pickle")) for name in files)
-    index = BM25Index.load(tmp_path / BM25_DIR)
+    index = BM25Index.load(saved)
     assert len(index) == len(store)
     assert BM25Retriever(store=store, index=load_bm25(store, tmp_path), k=1).invoke("marathon runner")[0].id == "c3"
 
 
+def test_saved_files_are_in_the_generation_and_checked_against_the_manifest(store: FaissVectorStore,
+                                                                          tmp_path: Path) -> None:
+    saved = _saved_bm25(store, tmp_path)
+    listed = read_manifest(tmp_path).files
+    assert {f"{BM25_DIR}/{p.name}" for p in saved.iterdir()} <= set(listed) and not (tmp_path / BM25_DIR).exists()
+    rows = saved / "rows.npy"
+    np.save(rows, np.load(rows)[::-1])
+    with pytest.raises(IndexFormatError, match="is damaged"):
+        load_bm25(store, tmp_path)
+
+
 def test_out_of_date_index_is_rebuilt(store: FaissVectorStore, tmp_path: Path) -> None:
-    save_bm25(store, tmp_path)
+    saved = _saved_bm25(store, tmp_path)
     store.add_texts(["Quantum entanglement of photons."], [{"source": "physics.md"}], ids=["q"])
-    assert load_bm25(store, tmp_path).fingerprint != BM25Index.load(tmp_path / BM25_DIR).fingerprint
-    stale = BM25Retriever(store=store, index=BM25Index.load(tmp_path / BM25_DIR), k=1)
+    assert load_bm25(store, tmp_path).fingerprint != BM25Index.load(saved).fingerprint
+    stale = BM25Retriever(store=store, index=BM25Index.load(saved), k=1)
     assert stale.invoke("photon entanglement")[0].id == "q"
     store.delete(["c0"])
     assert all(d.id != "c0" for d in stale.invoke("cats chasing mice", k=5))

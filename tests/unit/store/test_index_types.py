@@ -83,6 +83,23 @@ def test_filtered_search_returns_k_when_k_match(factory: str) -> None:
     assert len(everything) == 78
 
 
+@pytest.mark.parametrize("factory", FACTORIES)
+def test_a_store_emptied_then_refilled_searches_saves_and_loads(factory: str, tmp_path: Path) -> None:
+    """Issue 14: an emptied HNSW store (every vector a tombstone) lost its docstore on save, then never loaded."""
+    store, vectors = _store(factory)
+    store.delete([f"d{i}" for i in range(N)])
+    assert len(store) == 0 and _top(store, vectors[0]) == []
+    store.save(tmp_path / "empty")
+    emptied = FaissVectorStore.load(tmp_path / "empty", HashingEmbeddings(DIM))
+    assert len(emptied) == 0 and emptied.factory == factory
+    emptied.add_vectors(vectors[7:8], ["back again"], [{"source": "s7"}], ["again"])
+    assert _top(emptied, vectors[7], k=3) == ["again"]
+    emptied.save(tmp_path / "refilled")
+    refilled = FaissVectorStore.load(tmp_path / "refilled", HashingEmbeddings(DIM))
+    assert len(refilled) == 1 and _top(refilled, vectors[7], k=3) == ["again"]
+    assert refilled.get_by_ids(["again"])[0].page_content == "back again"
+
+
 def test_search_parameters_are_exposed() -> None:
     ivf, vectors = _store("IVF8,Flat")
     ivf.index.set_search_params(nprobe=8, ef_search=99)

@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from ragkit.embeddings import HashingEmbeddings
-from ragkit.errors import IndexFormatError, IndexNotFoundError
+from ragkit.errors import IndexFormatError, IndexNotFoundError, InvalidInputError
 from ragkit.store import FaissVectorStore
 from ragkit.store.persist import MANIFEST, read_manifest
 
@@ -39,7 +39,7 @@ def test_round_trip_keeps_documents_scores_and_deletes(tmp_path: Path, hashing, 
 def test_no_pickle_on_disk(tmp_path: Path, hashing):
     _store(hashing).save(tmp_path / "idx")
     names = sorted(p.name for p in (tmp_path / "idx").rglob("*") if p.is_file())
-    assert names == ["docstore.sqlite", "index.faiss", "manifest.json"]
+    assert names == [".lock", "docstore.sqlite", "index.faiss", "manifest.json"]
     for path in (tmp_path / "idx").rglob("*"):
         if path.is_file():
             assert not path.read_bytes().startswith(b"\x80"), f"{path} looks like a pickle"
@@ -57,10 +57,10 @@ def test_load_reports_missing_and_damaged_indexes(tmp_path: Path, hashing):
     _store(hashing).save(tmp_path / "idx")
     manifest = json.loads((tmp_path / "idx" / MANIFEST).read_text())
     (tmp_path / "idx" / manifest["generation"] / "index.faiss").write_bytes(b"garbage")
-    with pytest.raises(IndexFormatError, match="does not match its checksum"):
+    with pytest.raises(IndexFormatError, match="index idx is damaged .*index.faiss is missing or does not match"):
         FaissVectorStore.load(tmp_path / "idx", hashing)
     (tmp_path / "idx" / MANIFEST).write_text(json.dumps({**manifest, "format_version": 99}))
-    with pytest.raises(IndexFormatError, match="reads ragkit-index up to v1"):
+    with pytest.raises(IndexFormatError, match="reads ragkit-index up to v2"):
         FaissVectorStore.load(tmp_path / "idx", hashing)
 
 
@@ -88,3 +88,24 @@ def test_delete_by_source_and_filtered_search_returns_k(hashing):
     big.add_texts([f"common words text {i}" for i in range(300)], [{"group": i % 30} for i in range(300)])
     hits = big.similarity_search("common words", k=8, filter={"group": 7})
     assert len(hits) == 8 and {d.metadata["group"] for d in hits} == {7}
+
+
+def test_settings_and_backend_are_recorded_in_the_manifest(tmp_path: Path, hashing):
+    store = _store(hashing)
+    settings = {"chunk_tokens": 100, "factory": "Flat", "splitter": {"overlap": 16}, "语言": "中文"}
+    store.save(tmp_path / "idx", settings=settings)
+    manifest = read_manifest(tmp_path / "idx")
+    assert manifest.settings == settings and manifest.backend == "faiss"
+    loaded = FaissVectorStore.load(tmp_path / "idx", hashing)
+    assert loaded.settings == settings
+    loaded.add_texts(["one more"], ids=["more"])
+    loaded.save(tmp_path / "idx")  # None keeps the loaded settings
+    assert read_manifest(tmp_path / "idx").settings == settings
+    loaded.save(tmp_path / "idx", settings={})
+    assert read_manifest(tmp_path / "idx").settings == {}
+
+
+def test_settings_must_be_a_json_object(tmp_path: Path, hashing):
+    with pytest.raises(InvalidInputError, match="settings must be a JSON object"):
+        _store(hashing).save(tmp_path / "idx", settings={"path": Path("x")})
+    assert not (tmp_path / "idx" / MANIFEST).exists()
