@@ -27,7 +27,7 @@ from ragkit.ingest import Chunk, Splitter, safe_name, walk
 from ragkit.retrieval import save_bm25
 from ragkit.settings import IndexSettings
 from ragkit.store import FaissVectorStore, auto_factory
-from ragkit.store.persist import MANIFEST
+from ragkit.store.persist import MANIFEST, write_lock
 
 if TYPE_CHECKING:
     import pyarrow as pa
@@ -65,37 +65,38 @@ def ray_index(paths: Iterable[str | Path], directory: Path, embedder_spec: str, 
         local = {"include_dashboard": False} if address is None else {}
         ray.init(address=address, logging_level=logging.WARNING, **local)
     directory.mkdir(parents=True, exist_ok=True)
-    shards = Path(tempfile.mkdtemp(prefix=".ray-shards-", dir=directory))
-    try:
-        if items:
-            cpus = max(1, int(ray.cluster_resources().get("CPU", 1)))
-            pool = ray.data.ActorPoolStrategy(size=actors) if actors else ray.data.ActorPoolStrategy(
-                min_size=1, max_size=cpus)
-            dataset = ray.data.from_items(items)
-            # The dataset holds its own copy of Ray Data's context: set this run's output, not the global one.
-            dataset.context.enable_progress_bars = dataset.context.print_on_execution_start = show_progress
-            (dataset
-             .map_batches(_split_files, batch_format="pyarrow",
-                          fn_kwargs={"spec": embedder_spec, "chunk_tokens": settings.chunk_tokens,
-                                     "overlap_tokens": settings.overlap_tokens})
-             .map_batches(_Embed, batch_format="pyarrow", batch_size=batch_size, compute=pool,
-                          fn_constructor_args=(embedder_spec,))
-             .write_parquet(str(shards)))
-        shard_set = pads.dataset(shards, format="parquet", schema=_schema(embedder.dimension))
-        report = IndexReport(files=len(files) + len(found.skipped))
-        order = {item["source"]: n for n, item in enumerate(items)}
-        skipped = shard_set.to_table(columns=["source", "reason"], filter=pads.field("reason").is_valid())
-        report.skipped = [(safe_name(display_source(path)), reason) for path, reason in found.skipped]
-        report.skipped += sorted(zip(skipped["source"].to_pylist(), skipped["reason"].to_pylist()),
-                                 key=lambda pair: order[pair[0]])
-        total = shard_set.count_rows() - skipped.num_rows
-        factory = auto_factory(total) if settings.factory == "auto" else settings.factory
-        store = FaissVectorStore(embedder, factory)
-        sources = _merge(store, shard_set, embedder.dimension)
-        store.save(directory, settings=settings.recorded(store.factory, embedder_spec))
-        save_bm25(store, directory)
-    finally:
-        shutil.rmtree(shards, ignore_errors=True)
+    with write_lock(directory, wait=False):  # a local `ragkit index` on the same name refuses meanwhile
+        shards = Path(tempfile.mkdtemp(prefix=".ray-shards-", dir=directory))
+        try:
+            if items:
+                cpus = max(1, int(ray.cluster_resources().get("CPU", 1)))
+                pool = ray.data.ActorPoolStrategy(size=actors) if actors else ray.data.ActorPoolStrategy(
+                    min_size=1, max_size=cpus)
+                dataset = ray.data.from_items(items)
+                # The dataset holds its own copy of Ray Data's context: set this run's output, not the global one.
+                dataset.context.enable_progress_bars = dataset.context.print_on_execution_start = show_progress
+                (dataset
+                 .map_batches(_split_files, batch_format="pyarrow",
+                              fn_kwargs={"spec": embedder_spec, "chunk_tokens": settings.chunk_tokens,
+                                         "overlap_tokens": settings.overlap_tokens})
+                 .map_batches(_Embed, batch_format="pyarrow", batch_size=batch_size, compute=pool,
+                              fn_constructor_args=(embedder_spec,))
+                 .write_parquet(str(shards)))
+            shard_set = pads.dataset(shards, format="parquet", schema=_schema(embedder.dimension))
+            report = IndexReport(files=len(files) + len(found.skipped))
+            order = {item["source"]: n for n, item in enumerate(items)}
+            skipped = shard_set.to_table(columns=["source", "reason"], filter=pads.field("reason").is_valid())
+            report.skipped = [(safe_name(display_source(path)), reason) for path, reason in found.skipped]
+            report.skipped += sorted(zip(skipped["source"].to_pylist(), skipped["reason"].to_pylist()),
+                                     key=lambda pair: order[pair[0]])
+            total = shard_set.count_rows() - skipped.num_rows
+            factory = auto_factory(total) if settings.factory == "auto" else settings.factory
+            store = FaissVectorStore(embedder, factory)
+            sources = _merge(store, shard_set, embedder.dimension)
+            store.save(directory, settings=settings.recorded(store.factory, embedder_spec))
+            save_bm25(store, directory)
+        finally:
+            shutil.rmtree(shards, ignore_errors=True)
     report.indexed_files = len(sources)
     report.chunks = len(store)
     report.new_chunks = report.embedded_chunks = total

@@ -29,7 +29,7 @@ from ragkit.ingest.registry import DEFAULT_LOADERS
 from ragkit.retrieval import save_bm25
 from ragkit.settings import IndexSettings
 from ragkit.store import FaissVectorStore, auto_factory
-from ragkit.store.persist import read_manifest
+from ragkit.store.persist import read_manifest, write_lock
 
 CACHE_FILE = "embeddings.sqlite"
 Progress = Callable[[str, int, int], None]
@@ -67,12 +67,13 @@ def open_store(directory: Path, embedder: VectorEmbeddings,
     """The saved store at directory with the settings it was built with (explicit ones that differ are refused),
     or a new empty store if none was saved yet or the settings ask for a rebuild."""
     if settings.rebuild:
-        return FaissVectorStore(embedder, "Flat"), settings
+        return FaissVectorStore(embedder, "Flat", backend=settings.backend), settings
     try:
         manifest = read_manifest(directory)
     except IndexNotFoundError:
-        return FaissVectorStore(embedder, "Flat"), settings
-    recorded = {"factory": manifest.factory, "embedder": manifest.embedder_spec, **manifest.settings}
+        return FaissVectorStore(embedder, "Flat", backend=settings.backend), settings
+    recorded = {"factory": manifest.factory, "embedder": manifest.embedder_spec, "backend": manifest.backend,
+                **manifest.settings}
     settings = settings.adopt(recorded, directory.name)
     return FaissVectorStore.load(directory, embedder), settings
 
@@ -121,6 +122,15 @@ class Indexer:
         files = found.files
         report.files = len(files) + len(found.skipped)
         report.skipped.extend((safe_name(display_source(path)), reason) for path, reason in found.skipped)
+        # One writer at a time: a second run waits, then updates what the first one saved (read-modify-write).
+        with write_lock(self.directory, wait=True):
+            self._update(paths, files, report, progress)
+        report.seconds = time.perf_counter() - started
+        return report
+
+    def _update(self, paths: list[str | Path], files: list[Path], report: IndexReport,
+                progress: Progress | None) -> None:
+        """The read-modify-write of one run, under the index's write lock."""
         store, settings = open_store(self.directory, self.embedder, self.settings)
         splitter = Splitter(self.embedder.count_tokens, settings.chunk_tokens, settings.overlap_tokens)
         known = store.docstore.sources()
@@ -143,8 +153,6 @@ class Indexer:
                 self.directory / "manifest.json").exists():
             store.save(self.directory, settings=settings.recorded(store.factory, self.embedder.spec))
             save_bm25(store, self.directory)
-        report.seconds = time.perf_counter() - started
-        return report
 
     def _changed(self, files: list[Path], known: dict[str, str], splitter: Splitter, report: IndexReport,
                  progress: Progress | None, pool: Executor | None) -> Iterator[Changed]:
@@ -170,8 +178,8 @@ class Indexer:
         factory = self.settings.factory
         if factory == "auto":
             estimate = head_chunks * max(total_bytes, 1) // max(head_bytes, 1)
-            return FaissVectorStore(self.embedder, auto_factory(estimate))
-        return store if store.factory == factory else FaissVectorStore(self.embedder, factory)
+            factory = auto_factory(estimate)
+        return store if store.factory == factory else FaissVectorStore(self.embedder, factory, backend=store.backend)
 
     def _embed_and_add(self, store: FaissVectorStore, changed: Iterable[Changed], report: IndexReport,
                        progress: Progress | None) -> None:

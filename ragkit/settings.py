@@ -13,9 +13,9 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from ragkit.errors import InvalidInputError, SettingsMismatchError
 
-RECORDED_INDEX_FIELDS = ("chunk_tokens", "overlap_tokens", "factory", "embedder")
+RECORDED_INDEX_FIELDS = ("chunk_tokens", "overlap_tokens", "backend", "factory", "embedder")
 """IndexSettings fields that change what an index stores; the others only change how a run goes."""
-LEGACY_INDEX_SETTINGS: dict[str, Any] = {"chunk_tokens": 100, "overlap_tokens": 16}
+LEGACY_INDEX_SETTINGS: dict[str, Any] = {"chunk_tokens": 100, "overlap_tokens": 16, "backend": "faiss"}
 """What indexes written before settings were recorded were built with (the CLI's defaults then)."""
 SettingsT = TypeVar("SettingsT", bound=BaseModel)
 
@@ -29,6 +29,8 @@ class IndexSettings(BaseModel):
     """Chunk size in the embedding model's tokens."""
     overlap_tokens: int = Field(16, ge=0)
     """Tokens shared by neighbouring chunks, so a fact cut at a boundary is whole in one of them."""
+    backend: str = "faiss"
+    """ANN backend (ragkit.store.ann registry) that holds the vectors."""
     factory: str = "auto"
     """FAISS factory string (e.g. 'Flat', 'IVF1024,Flat', 'HNSW32'), or 'auto' to choose by corpus size."""
     embedder: str | None = None
@@ -50,8 +52,8 @@ class IndexSettings(BaseModel):
 
     def recorded(self, factory: str, embedder: str) -> dict[str, Any]:
         """The settings to record in a new index's manifest, with the factory and embedder actually used."""
-        return {"chunk_tokens": self.chunk_tokens, "overlap_tokens": self.overlap_tokens, "factory": factory,
-                "embedder": embedder}
+        return {"chunk_tokens": self.chunk_tokens, "overlap_tokens": self.overlap_tokens, "backend": self.backend,
+                "factory": factory, "embedder": embedder}
 
     def adopt(self, recorded: dict[str, Any], index: str) -> IndexSettings:
         """These settings for updating an index built with `recorded`: fields not set explicitly take the recorded
@@ -66,7 +68,8 @@ class IndexSettings(BaseModel):
                 f"index {index!r} was built with other settings: {', '.join(differ)}; rebuild it with the same "
                 "command plus --rebuild, or index into a new --index name"
             )
-        update = {key: saved[key] for key in ("chunk_tokens", "overlap_tokens") if key not in self.model_fields_set}
+        update = {key: saved[key] for key in ("chunk_tokens", "overlap_tokens", "backend")
+                  if key in saved and key not in self.model_fields_set}
         return self.model_copy(update=update)
 
 

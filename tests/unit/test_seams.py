@@ -7,6 +7,7 @@ import pytest
 from ragkit.ingest import Page, register_loader, supported_suffixes
 from ragkit.kb import KnowledgeBase
 from ragkit.settings import IndexSettings
+from tests.helpers import EXAMPLES_KB
 
 pytestmark = pytest.mark.unit
 
@@ -46,3 +47,15 @@ def test_symlinks_out_of_the_corpus_are_skipped_with_a_reason_unless_allowed(tmp
     allowed = KnowledgeBase(path=tmp_path / "idx2", embedder=hashing).index(
         [docs], IndexSettings(follow_external_links=True))
     assert allowed.indexed_files == 2
+
+
+def test_a_toy_ann_backend_indexes_and_answers_through_the_knowledge_base(tmp_path: Path, hashing, toy_registered):
+    from tests.unit.store.test_ann_seam import NumpyIndex  # registered there as "numpy-exact" via the public seam
+
+    (tmp_path / "notes.toy").write_text("1|The kettle is in the kitchen.\n7|Parking is behind the lab.\n")
+    kb = KnowledgeBase(path=tmp_path / "idx", embedder=hashing)
+    kb.index([tmp_path / "notes.toy", EXAMPLES_KB], IndexSettings(backend="numpy-exact", factory="Flat"))
+    assert kb.manifest().backend == "numpy-exact" and isinstance(kb.store.index, NumpyIndex)
+    assert "Parking" in kb.retriever().invoke("Where is parking behind the lab?")[0].page_content
+    again = kb.index([tmp_path / "notes.toy", EXAMPLES_KB])  # an update keeps the recorded backend
+    assert again.unchanged_files == 6 and kb.manifest().settings["backend"] == "numpy-exact"

@@ -25,7 +25,7 @@ def test_unknown_and_invalid_settings_are_refused_with_the_field_named():
 def test_the_settings_that_shape_an_index_are_recorded(tmp_path: Path, hashing):
     Indexer(tmp_path / "idx", hashing, IndexSettings(chunk_tokens=64, overlap_tokens=8)).run([EXAMPLES_KB])
     assert read_manifest(tmp_path / "idx").settings == {
-        "chunk_tokens": 64, "overlap_tokens": 8, "factory": "Flat", "embedder": "hashing:256"}
+        "chunk_tokens": 64, "overlap_tokens": 8, "backend": "faiss", "factory": "Flat", "embedder": "hashing:256"}
 
 
 def test_an_update_keeps_the_recorded_chunking_unless_told_otherwise(tmp_path: Path, hashing):
