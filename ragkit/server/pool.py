@@ -14,7 +14,7 @@ from typing import Any
 
 from langchain_core.callbacks import CallbackManagerForLLMRun
 from langchain_core.language_models import BaseChatModel
-from langchain_core.messages import BaseMessage
+from langchain_core.messages import AIMessageChunk, BaseMessage
 from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
 from pydantic import ConfigDict
 
@@ -95,7 +95,15 @@ class PooledChatModel(BaseChatModel):
         # Closing this generator (client gone, timeout) closes the model's stream and gives the model back.
         with self.pool.borrow() as model:
             for message in model.stream(messages, stop=stop, **kwargs):
-                chunk = ChatGenerationChunk(message=message)
+                chunk = ChatGenerationChunk(message=_as_chunk(message))
                 if run_manager and message.text:
                     run_manager.on_llm_new_token(message.text, chunk=chunk)
                 yield chunk
+
+
+def _as_chunk(message: BaseMessage) -> AIMessageChunk:
+    """Models without streaming yield their whole reply as an AIMessage; streams are made of chunks."""
+    if isinstance(message, AIMessageChunk):
+        return message
+    return AIMessageChunk(content=message.content, response_metadata=message.response_metadata,
+                          usage_metadata=getattr(message, "usage_metadata", None), id=message.id)
