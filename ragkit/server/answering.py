@@ -10,16 +10,19 @@ from ragkit.chains.rag import Answer, RagEvent
 from ragkit.kb import KnowledgeBase
 from ragkit.server.auth import Access
 from ragkit.server.errors import QueueFullError
+from ragkit.server.schemas import Filter, retrieval_settings
 from ragkit.server.state import ServerState
-from ragkit.settings import RetrievalSettings
 
 
-async def answer_events(state: ServerState, access: Access, index: str, question: str,
-                        retrieval: RetrievalSettings | None, params: dict[str, Any]
-                        ) -> tuple[KnowledgeBase, AsyncIterator[RagEvent]]:
-    """The knowledge base and the events of its answer: TextDeltas, then the Answer."""
+async def answer_events(state: ServerState, access: Access, index: str, question: str, k: int | None,
+                        filter: Filter | None, params: dict[str, Any]) -> tuple[KnowledgeBase, AsyncIterator[RagEvent]]:
+    """The knowledge base and the events of its answer: TextDeltas, then the Answer. Sources in the filter are
+    named as clients see them."""
     access.require(index, "read")
     kb = state.kbs.get(index)
+    if filter and "source" in filter:
+        filter = {**filter, "source": state.kbs.stored_sources(kb, filter["source"])}
+    retrieval = retrieval_settings(k, filter)
     try:
         stream = state.workers.start(lambda: kb.stream(question, retrieval, **params))
     except QueueFullError:

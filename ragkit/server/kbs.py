@@ -145,6 +145,11 @@ class KnowledgeBases:
             paths = ([files] if files.is_dir() else []) + [p for p in others if p.is_file()]
             return kb.index(paths, IndexSettings(rebuild=rebuild), progress)
 
+    def stored_sources(self, kb: KnowledgeBase, shown: object) -> list[object]:
+        """The stored form of sources named as shown (a value or a list); unknown ones are kept as given."""
+        stored = {self.public_source(kb, s): s for s in kb.store.docstore.sources()}
+        return [stored.get(str(s), s) for s in (shown if isinstance(shown, list) else [shown])]
+
     def _stored_source(self, kb: KnowledgeBase, source: str) -> str:
         for stored in kb.store.docstore.sources():
             if source in (stored, self.public_source(kb, stored)):

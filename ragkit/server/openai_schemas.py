@@ -14,7 +14,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from ragkit.server.schemas import AnswerOut, CitationOut
+from ragkit.server.schemas import AnswerOut, CitationOut, Filter
 
 KB_PREFIX = "kb:"
 
@@ -55,8 +55,8 @@ class ChatCompletionRequest(BaseModel):
     """Sampling temperature."""
     k: int | None = None
     """ragkit extra: passages given to the model."""
-    filter: dict[str, Any] | None = None
-    """ragkit extra: metadata filter of the retrieval."""
+    filter: Filter | None = None
+    """ragkit extra: metadata filter of the retrieval (sources as listed)."""
 
     @field_validator("messages")
     @classmethod

@@ -14,6 +14,9 @@ from ragkit.settings import RetrievalSettings
 
 Show = Callable[[str], str]
 """How a stored source is shown to clients."""
+FilterValue = str | int | float | bool
+Filter = dict[str, FilterValue | list[FilterValue]]
+"""Metadata filter: each key must equal the value, or one of the values of a list."""
 
 
 class CreateKnowledgeBase(BaseModel):
@@ -83,8 +86,8 @@ class AskRequest(BaseModel):
     """The question."""
     k: int | None = None
     """Passages given to the model (default 4)."""
-    filter: dict[str, Any] | None = None
-    """Metadata filter, e.g. {"source": ["a.md"]} (sources as stored in the index)."""
+    filter: Filter | None = None
+    """Metadata filter, e.g. {"source": ["a.md"]} (sources as listed by /v1/kbs/{name}/sources)."""
     max_tokens: int | None = Field(None, ge=1, le=8192)
     """Most tokens to generate (default: the prompt file's)."""
     temperature: float | None = Field(None, ge=0, le=2)
@@ -156,7 +159,7 @@ def answer_out(answer: Answer, show: Show) -> AnswerOut:
                      extractive=answer.extractive, generated=answer.generated)
 
 
-def retrieval_settings(k: int | None, filter: dict[str, Any] | None) -> RetrievalSettings | None:
+def retrieval_settings(k: int | None, filter: Filter | None) -> RetrievalSettings | None:
     """RetrievalSettings from a request's fields (None: the defaults); invalid values are a 422 naming the field."""
     given = {key: value for key, value in (("k", k), ("filter", filter)) if value is not None}
     if not given:

@@ -9,7 +9,7 @@ from sse_starlette import ServerSentEvent
 
 from ragkit.chains.rag import TextDelta
 from ragkit.server.answering import answer_events, final_answer
-from ragkit.server.schemas import AnswerOut, AskRequest, answer_out, retrieval_settings
+from ragkit.server.schemas import AnswerOut, AskRequest, answer_out
 from ragkit.server.sse import event, sse_response
 from ragkit.server.state import Caller, State
 
@@ -20,10 +20,9 @@ router = APIRouter(tags=["answers"])
              responses={200: {"content": {"text/event-stream": {}},
                               "description": "The Answer; with stream=true `delta` events, then one `answer`."}})
 async def ask(body: AskRequest, state: State, access: Caller):  # noqa: ANN201 - JSON or a stream
-    retrieval = retrieval_settings(body.k, body.filter)
     params = {key: value for key, value in (("max_tokens", body.max_tokens), ("temperature", body.temperature))
               if value is not None}
-    kb, events = await answer_events(state, access, body.index, body.question, retrieval, params)
+    kb, events = await answer_events(state, access, body.index, body.question, body.k, body.filter, params)
 
     def show(source: str) -> str:
         return state.kbs.public_source(kb, source)

@@ -24,7 +24,7 @@ from ragkit.server.openai_schemas import (
     completion_id,
     now,
 )
-from ragkit.server.schemas import answer_out, retrieval_settings
+from ragkit.server.schemas import answer_out
 from ragkit.server.sse import event, sse_response
 from ragkit.server.state import Caller, State
 
@@ -43,8 +43,8 @@ def list_models(state: State, access: Caller) -> ModelList:
              responses={200: {"content": {"text/event-stream": {}},
                               "description": "A chat.completion; with stream=true chunks, then [DONE]."}})
 async def chat_completions(body: ChatCompletionRequest, state: State, access: Caller):  # noqa: ANN201
-    retrieval = retrieval_settings(body.k, body.filter)
-    kb, events = await answer_events(state, access, body.index, body.question(), retrieval, body.params())
+    kb, events = await answer_events(state, access, body.index, body.question(), body.k, body.filter,
+                                     body.params())
     reply_id, created = completion_id(), now()
 
     def show(source: str) -> str:

@@ -18,7 +18,7 @@ from tests.scripted_model import ScriptedChatModel
 
 _PASSAGE = re.compile(r"^\[(\d+)\] \([^)]*\) ", re.M)
 _SENTENCE = re.compile(r"(?<=[.!?。！？])\s*")
-_WORD = re.compile(r"\w")
+_WORD = re.compile(r"[^\W\d_]{2,}|\d+|[\u4e00-\u9fff]")  # English words, numbers, Chinese characters
 
 
 class LiveServer:
@@ -48,7 +48,7 @@ class LiveServer:
 
 
 def quoting_reply(prompt: str, params: dict[str, Any]) -> str:
-    """Quote the passage sentence sharing most characters with the question, citing its passage: a grounded reply
+    """Quote the passage sentence sharing most words (Chinese: characters) with the question, citing its passage: a grounded reply
     in English and Chinese alike."""
     body, _, question = prompt.rpartition("Question: ")
     context = body.split("Passages:", 1)[-1]

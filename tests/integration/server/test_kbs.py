@@ -8,7 +8,7 @@ import pytest
 
 from ragkit.kb import KnowledgeBase
 from tests.helpers import EXAMPLES_KB
-from tests.integration.server.live import Factory, LiveServer, sse_json, upload, wait_job
+from tests.integration.server.live import Factory, LiveServer, sse_json, wait_job
 
 pytestmark = pytest.mark.integration
 
