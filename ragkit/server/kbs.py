@@ -10,6 +10,7 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 from langchain_core.language_models import BaseChatModel
 
@@ -145,7 +146,7 @@ class KnowledgeBases:
             paths = ([files] if files.is_dir() else []) + [p for p in others if p.is_file()]
             return kb.index(paths, IndexSettings(rebuild=rebuild), progress)
 
-    def stored_sources(self, kb: KnowledgeBase, shown: object) -> list[object]:
+    def stored_sources(self, kb: KnowledgeBase, shown: Any) -> list[Any]:
         """The stored form of sources named as shown (a value or a list); unknown ones are kept as given."""
         stored = {self.public_source(kb, s): s for s in kb.store.docstore.sources()}
         return [stored.get(str(s), s) for s in (shown if isinstance(shown, list) else [shown])]
