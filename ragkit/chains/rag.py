@@ -18,7 +18,6 @@ from langchain_core.callbacks import AsyncCallbackManagerForChainRun, CallbackMa
 from langchain_core.documents import Document
 from langchain_core.embeddings import Embeddings
 from langchain_core.language_models import BaseLanguageModel
-from langchain_core.output_parsers import StrOutputParser
 from langchain_core.prompts import BasePromptTemplate
 from langchain_core.retrievers import BaseRetriever
 from langchain_core.runnables import Runnable, RunnableConfig, RunnableSerializable
@@ -167,7 +166,8 @@ class RagChain(RunnableSerializable[RagInput, Answer]):
             yield from self._not_found(question, started, timings)
             return
         parts: list[str] = []
-        for piece in self._generator().stream(self._inputs(question, passages), config):
+        for chunk in self._generator().stream(self._inputs(question, passages), config):
+            piece = _text(chunk)
             timings.setdefault("first_token_s", time.perf_counter() - started - timings["retrieve_s"])
             parts.append(piece)
             yield TextDelta(piece)
@@ -182,15 +182,18 @@ class RagChain(RunnableSerializable[RagInput, Answer]):
                 yield event
             return
         parts: list[str] = []
-        async for piece in self._generator().astream(self._inputs(question, passages), config):
+        async for chunk in self._generator().astream(self._inputs(question, passages), config):
+            piece = _text(chunk)
             timings.setdefault("first_token_s", time.perf_counter() - started - timings["retrieve_s"])
             parts.append(piece)
             yield TextDelta(piece)
         yield self._finish(question, "".join(parts), passages, started, timings)
 
-    def _generator(self) -> Runnable[dict[str, Any], str]:
+    def _generator(self) -> Runnable[dict[str, Any], Any]:
+        """prompt -> model, without an output parser: closing a parser's stream drains the model's, and a stream
+        closed early (its client went away) must stop the generation."""
         params = {**(self.prompt.metadata or {}).get("model_params", {}), **self.model_params}
-        return self.prompt | self.llm.bind(**params) | StrOutputParser()
+        return self.prompt | self.llm.bind(**params)
 
     @staticmethod
     def _inputs(question: str, passages: list[Citation]) -> dict[str, str]:
@@ -276,6 +279,11 @@ def _last(events: Iterator[RagEvent]) -> Answer:
         pass
     assert isinstance(answer, Answer)
     return answer
+
+
+def _text(chunk: Any) -> str:
+    """The text of a streamed model chunk (a message chunk from chat models, a string from LLMs)."""
+    return chunk if isinstance(chunk, str) else chunk.text
 
 
 def _says_not_found(answer: str) -> bool:

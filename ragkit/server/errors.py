@@ -1,0 +1,107 @@
+"""Errors of the HTTP service and how every error becomes a JSON response: a status and a message, no traceback."""
+
+from __future__ import annotations
+
+import logging
+
+from fastapi import FastAPI, Request
+from fastapi.encoders import jsonable_encoder
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException
+
+from ragkit.errors import IndexFormatError, IndexNotFoundError, ModelError, RagkitError
+
+log = logging.getLogger("ragkit.server")
+
+
+class NotFoundError(RagkitError):
+    """A source, job or model named in the request does not exist."""
+
+
+class ConflictError(RagkitError):
+    """The resource to create exists already."""
+
+
+class PayloadTooLargeError(RagkitError):
+    """An upload is larger than the server accepts."""
+
+
+class UnsupportedTypeError(RagkitError):
+    """An uploaded file's type cannot be indexed."""
+
+
+class QueueFullError(RagkitError):
+    """Every model worker is busy and the queue is full."""
+
+
+class AnswerTimeoutError(RagkitError):
+    """An answer took longer than the request timeout."""
+
+
+class UnauthorizedError(RagkitError):
+    """No API key, or an unknown one."""
+
+
+class ForbiddenError(RagkitError):
+    """The API key does not grant this access to this knowledge base."""
+
+
+STATUS: list[tuple[type[RagkitError], int]] = [
+    (IndexNotFoundError, 404), (NotFoundError, 404), (ConflictError, 409), (PayloadTooLargeError, 413),
+    (UnsupportedTypeError, 415), (UnauthorizedError, 401), (ForbiddenError, 403), (QueueFullError, 503),
+    (AnswerTimeoutError, 504), (IndexFormatError, 500), (ModelError, 500), (RagkitError, 400),
+]
+"""Status of each error class, most specific first; other RagkitErrors are the caller's to fix (400)."""
+
+
+def status_of(exc: BaseException) -> int:
+    """The HTTP status an error maps to (500 for anything that is not a RagkitError)."""
+    return next((status for kind, status in STATUS if isinstance(exc, kind)), 500)
+
+
+def error_body(status: int, message: str, **extra: object) -> dict[str, object]:
+    """The error document, in OpenAI's shape so OpenAI clients show the message: {"error": {"message", ...}}."""
+    return {"error": {"message": message, "type": _TYPES.get(status, "error"), "code": status, **extra}}
+
+
+def error_response(exc: BaseException, retry_after_s: int) -> JSONResponse:
+    """The response for an error raised while handling a request."""
+    status = status_of(exc)
+    if status == 500 and not isinstance(exc, RagkitError):
+        log.exception("internal error", exc_info=exc)
+        message = "internal server error (see the server log)"
+    else:
+        message = str(exc)
+    headers = {"Retry-After": str(retry_after_s)} if status == 503 else None
+    if status == 401:
+        headers = {"WWW-Authenticate": "Bearer"}
+    return JSONResponse(error_body(status, message), status, headers=headers)
+
+
+def install_error_handlers(app: FastAPI, retry_after_s: int) -> None:
+    """Every error as a JSON error document; validation errors name the field ('body.k: ...')."""
+
+    async def ragkit_error(request: Request, exc: Exception) -> JSONResponse:
+        return error_response(exc, retry_after_s)
+
+    async def validation_error(request: Request, exc: Exception) -> JSONResponse:
+        assert isinstance(exc, RequestValidationError)
+        errors = jsonable_encoder(exc.errors())
+        first = errors[0] if errors else {"loc": [], "msg": "invalid request"}
+        where = ".".join(str(part) for part in first["loc"])
+        return JSONResponse(error_body(422, f"{where}: {first['msg']}", param=where, detail=errors), 422)
+
+    async def http_error(request: Request, exc: Exception) -> JSONResponse:
+        assert isinstance(exc, HTTPException)
+        return JSONResponse(error_body(exc.status_code, str(exc.detail)), exc.status_code, headers=exc.headers)
+
+    app.add_exception_handler(RagkitError, ragkit_error)
+    app.add_exception_handler(RequestValidationError, validation_error)
+    app.add_exception_handler(HTTPException, http_error)
+    app.add_exception_handler(Exception, ragkit_error)
+
+
+_TYPES = {400: "invalid_request_error", 401: "authentication_error", 403: "permission_error", 404: "not_found_error",
+          409: "conflict_error", 413: "request_too_large", 415: "unsupported_media_type", 422: "invalid_request_error",
+          503: "overloaded_error", 504: "timeout_error", 500: "server_error"}

@@ -1,0 +1,167 @@
+"""The knowledge bases the server serves: every index under one directory, each opened once and shared by requests,
+with one writer (upload, delete, re-index) at a time per knowledge base."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import threading
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from langchain_core.language_models import BaseChatModel
+
+from ragkit.config import index_path
+from ragkit.embeddings.sentence import DEFAULT_MODEL
+from ragkit.errors import IndexNotFoundError, InvalidInputError
+from ragkit.indexing import IndexReport, Progress
+from ragkit.kb import KnowledgeBase
+from ragkit.retrieval import save_bm25
+from ragkit.server.errors import ConflictError, NotFoundError
+from ragkit.server.uploads import FILES_DIR, Upload, uploaded_name
+from ragkit.settings import IndexSettings
+from ragkit.store import FaissVectorStore
+from ragkit.store.persist import MANIFEST
+
+_HASHING = re.compile(r"^hashing(:\d{1,5})?$")
+
+
+class KnowledgeBases:
+    """Knowledge bases under `root`, answering with `llm`; new ones embed with `embedder` unless told otherwise."""
+
+    def __init__(self, root: Path, llm: BaseChatModel, embedder: str | None = None):
+        self.root = root
+        self.llm = llm
+        self.embedder = embedder
+        self._open: dict[str, KnowledgeBase] = {}
+        self._writers: dict[str, threading.Lock] = {}
+        self._lock = threading.Lock()
+
+    def names(self) -> list[str]:
+        """Names of the built knowledge bases."""
+        if not self.root.is_dir():
+            return []
+        return sorted(p.name for p in self.root.iterdir() if not p.name.startswith(".") and (p / MANIFEST).is_file())
+
+    def directory(self, name: str) -> Path:
+        """The directory of a knowledge base name (InvalidInputError for names that are not plain)."""
+        return self.root / index_path(name).name
+
+    def get(self, name: str) -> KnowledgeBase:
+        """The opened knowledge base; IndexNotFoundError if it is not built."""
+        directory = self.directory(name)
+        if not (directory / MANIFEST).is_file():
+            raise IndexNotFoundError(f"unknown knowledge base {name!r}")
+        with self._lock:
+            if name not in self._open:
+                self._open[name] = KnowledgeBase(path=directory, llm=self.llm)
+            return self._open[name]
+
+    @contextmanager
+    def writing(self, name: str) -> Iterator[None]:
+        """Hold the knowledge base's writer lock (uploads, deletes and re-indexing never interleave)."""
+        with self._lock:
+            lock = self._writers.setdefault(name, threading.Lock())
+        with lock:
+            yield
+
+    def create(self, name: str, embedder: str | None = None) -> KnowledgeBase:
+        """Build an empty knowledge base; ConflictError if one exists under that name."""
+        directory = self.directory(name)
+        spec = self._embedder_spec(embedder)
+        with self.writing(name):
+            if (directory / MANIFEST).is_file():
+                raise ConflictError(f"knowledge base {name!r} exists already")
+            existed = directory.exists()
+            try:
+                KnowledgeBase(path=directory, embedder=spec).index([], IndexSettings(embedder=spec))
+            except BaseException:
+                if not existed:
+                    shutil.rmtree(directory, ignore_errors=True)
+                raise
+        return self.get(name)
+
+    def delete(self, name: str) -> None:
+        """Remove a knowledge base and its uploaded files (renamed away first, so no half-deleted index is seen)."""
+        self.get(name)
+        with self.writing(name):
+            trash = self.root / f".deleted-{name}-{uuid.uuid4().hex[:8]}"
+            self.directory(name).rename(trash)
+            with self._lock:
+                self._open.pop(name, None)
+            shutil.rmtree(trash, ignore_errors=True)
+
+    def public_source(self, kb: KnowledgeBase, source: str) -> str:
+        """How a source is shown: an uploaded file by its name inside the knowledge base, others as indexed."""
+        return uploaded_name(kb.directory, source) or source
+
+    def sources(self, name: str) -> list[tuple[str, int]]:
+        """(shown name, chunk count) of every indexed source."""
+        kb = self.get(name)
+        docstore = kb.store.docstore
+        return sorted((self.public_source(kb, s), len(docstore.rows_for_source(s))) for s in docstore.sources())
+
+    def delete_source(self, name: str, source: str) -> int:
+        """Delete a source's chunks and save a new version of the index (and drop the uploaded file); returns how
+        many chunks went. NotFoundError for a source that is not indexed."""
+        kb = self.get(name)
+        with self.writing(name):
+            stored = self._stored_source(kb, source)
+            store = FaissVectorStore.load(kb.directory, kb.embedder)
+            removed = store.delete_by_source(stored)
+            store.save(kb.directory)
+            save_bm25(store, kb.directory)
+            if uploaded_name(kb.directory, stored) is not None:
+                Path(stored).unlink(missing_ok=True)
+        return removed
+
+    def index_upload(self, name: str, upload: Upload, progress: Progress | None = None) -> IndexReport:
+        """Move staged files into the knowledge base and index them; on failure the files folder is put back (the
+        index is replaced atomically, so it is unchanged). Files that could not be read are removed again."""
+        with self.writing(name):
+            try:
+                kb = self.get(name)
+                upload.commit()
+                report = kb.index(upload.paths, IndexSettings(), progress)
+            except BaseException:
+                upload.undo()
+                raise
+            finally:
+                upload.finish()
+        for source, _ in report.skipped:
+            if uploaded_name(kb.directory, source) is not None:
+                Path(source).unlink(missing_ok=True)
+        return report
+
+    def reindex(self, name: str, rebuild: bool = False, progress: Progress | None = None) -> IndexReport:
+        """Index again what the knowledge base holds: its uploaded files and every other indexed source still on
+        disk; uploaded files deleted from the folder drop out. `rebuild` starts the index afresh."""
+        with self.writing(name):
+            kb = self.get(name)
+            files = kb.directory / FILES_DIR
+            others = [Path(s) for s in kb.store.docstore.sources() if uploaded_name(kb.directory, s) is None]
+            paths = ([files] if files.is_dir() else []) + [p for p in others if p.is_file()]
+            return kb.index(paths, IndexSettings(rebuild=rebuild), progress)
+
+    def stored_sources(self, kb: KnowledgeBase, shown: Any) -> list[Any]:
+        """The stored form of sources named as shown (a value or a list); unknown ones are kept as given."""
+        stored = {self.public_source(kb, s): s for s in kb.store.docstore.sources()}
+        return [stored.get(str(s), s) for s in (shown if isinstance(shown, list) else [shown])]
+
+    def _stored_source(self, kb: KnowledgeBase, source: str) -> str:
+        for stored in kb.store.docstore.sources():
+            if source in (stored, self.public_source(kb, stored)):
+                return stored
+        raise NotFoundError(f"knowledge base {kb.name!r} has no source {source!r}")
+
+    def _embedder_spec(self, embedder: str | None) -> str | None:
+        """The embedder spec for a new knowledge base; clients may pick only model-free or configured ones, never
+        a path on the server."""
+        spec = embedder or self.embedder
+        if spec in (None, self.embedder, DEFAULT_MODEL) or _HASHING.match(spec or ""):
+            return spec
+        raise InvalidInputError(f"embedder {embedder!r} is not offered: use {DEFAULT_MODEL!r}, 'hashing[:DIM]'"
+                                + (f" or {self.embedder!r}" if self.embedder else ""))

@@ -1,0 +1,187 @@
+"""OpenAI chat-completion bodies, as much of them as a knowledge base can honour, plus ragkit's documented extras.
+
+Extras: `citations` on the choice's message (and on the final chunk's delta when streaming), and `ragkit`
+(found, extractive, the final text, model, prompt provenance, timings) on the completion and the final chunk.
+When the grounding guardrail replaced a streamed reply, the deltas are the model's reply and `ragkit.text` is the
+answer to show.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from ragkit.server.schemas import AnswerOut, CitationOut, Filter
+
+KB_PREFIX = "kb:"
+
+
+class ChatMessage(BaseModel):
+    """A message of the conversation; content as text or as OpenAI content parts."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    role: str
+    """system, user, assistant (others are ignored)."""
+    content: str | list[dict[str, Any]] | None = None
+    """The text, or parts of which those of type 'text' count."""
+
+    def text(self) -> str:
+        if isinstance(self.content, list):
+            return "".join(str(p.get("text", "")) for p in self.content if p.get("type") == "text")
+        return self.content or ""
+
+
+class ChatCompletionRequest(BaseModel):
+    """POST /v1/chat/completions. OpenAI parameters a knowledge base has no use for (top_p, n, tools, ...) are
+    ignored, as OpenAI-compatible servers do, so clients work unchanged."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    model: str = Field(pattern=r"^kb:.+")
+    """`kb:NAME` answers from knowledge base NAME."""
+    messages: list[ChatMessage] = Field(min_length=1)
+    """The conversation; its last user message is the question."""
+    stream: bool = False
+    """Stream `chat.completion.chunk` events, then `[DONE]`."""
+    max_tokens: int | None = Field(None, ge=1, le=8192)
+    """Most tokens to generate."""
+    max_completion_tokens: int | None = Field(None, ge=1, le=8192)
+    """The newer name of max_tokens (wins when both are given)."""
+    temperature: float | None = Field(None, ge=0, le=2)
+    """Sampling temperature."""
+    k: int | None = None
+    """ragkit extra: passages given to the model."""
+    filter: Filter | None = None
+    """ragkit extra: metadata filter of the retrieval (sources as listed)."""
+
+    @field_validator("messages")
+    @classmethod
+    def _has_question(cls, messages: list[ChatMessage]) -> list[ChatMessage]:
+        if not any(m.role == "user" and m.text().strip() for m in messages):
+            raise ValueError("no user message with text: the last user message is the question")
+        return messages
+
+    @property
+    def index(self) -> str:
+        return self.model.removeprefix(KB_PREFIX)
+
+    def question(self) -> str:
+        return next(m.text() for m in reversed(self.messages) if m.role == "user" and m.text().strip())
+
+    def params(self) -> dict[str, Any]:
+        limit = self.max_completion_tokens or self.max_tokens
+        given = (("max_tokens", limit), ("temperature", self.temperature))
+        return {key: value for key, value in given if value is not None}
+
+
+class RagkitExtra(BaseModel):
+    """What the Answer says beyond the text."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    text: str
+    """The answer to show (differs from streamed deltas when the guardrail replaced the reply)."""
+    found: bool
+    """False when nothing relevant was found (no model call)."""
+    extractive: bool
+    """True when the reply was replaced by a quoted sentence of the cited passage."""
+    model: str
+    """The model that generated the reply."""
+    prompt: dict[str, Any]
+    """Prompt provenance."""
+    timings: dict[str, float]
+    """Where the time went."""
+
+    @classmethod
+    def of(cls, answer: AnswerOut) -> RagkitExtra:
+        return cls(text=answer.text, found=answer.found, extractive=answer.extractive, model=answer.model,
+                   prompt=answer.prompt, timings=answer.timings)
+
+
+class AssistantMessage(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    role: Literal["assistant"] = "assistant"
+    content: str
+    citations: list[CitationOut] = Field(default_factory=list)
+    """ragkit extra: the passages the answer cites."""
+
+
+class Choice(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    index: int = 0
+    message: AssistantMessage
+    finish_reason: Literal["stop", "length"] = "stop"
+
+
+class ChatCompletion(BaseModel):
+    """A non-streamed reply."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    id: str
+    object: Literal["chat.completion"] = "chat.completion"
+    created: int
+    model: str
+    choices: list[Choice]
+    ragkit: RagkitExtra
+
+
+class Delta(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    role: Literal["assistant"] | None = None
+    content: str | None = None
+    citations: list[CitationOut] | None = None
+    """ragkit extra, on the final chunk."""
+
+
+class ChunkChoice(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    index: int = 0
+    delta: Delta
+    finish_reason: Literal["stop", "length"] | None = None
+
+
+class ChatCompletionChunk(BaseModel):
+    """One streamed piece."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    id: str
+    object: Literal["chat.completion.chunk"] = "chat.completion.chunk"
+    created: int
+    model: str
+    choices: list[ChunkChoice]
+    ragkit: RagkitExtra | None = None
+    """ragkit extra, on the final chunk."""
+
+
+class ModelCard(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    id: str
+    object: Literal["model"] = "model"
+    created: int
+    owned_by: str = "ragkit"
+
+
+class ModelList(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    object: Literal["list"] = "list"
+    data: list[ModelCard]
+
+
+def completion_id() -> str:
+    return f"chatcmpl-{uuid.uuid4().hex}"
+
+
+def now() -> int:
+    return int(time.time())

@@ -1,0 +1,109 @@
+"""A bounded pool of chat models behind one LangChain chat model: each generation borrows a free model.
+
+llama.cpp contexts are not thread-safe, so a model serves one generation at a time; the pool is what lets the
+server run retrieval for every request concurrently while generations wait for a free model.
+"""
+
+from __future__ import annotations
+
+import queue
+import threading
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any
+
+from langchain_core.callbacks import CallbackManagerForLLMRun
+from langchain_core.language_models import BaseChatModel
+from langchain_core.messages import AIMessageChunk, BaseMessage
+from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
+from pydantic import ConfigDict
+
+
+class ModelPool:
+    """Chat models, each lent to one generation at a time; counts who is waiting for one."""
+
+    def __init__(self, models: Sequence[BaseChatModel]):
+        if not models:
+            raise ValueError("a model pool needs at least one model")
+        self.models = list(models)
+        self._free: queue.Queue[BaseChatModel] = queue.Queue()
+        for model in self.models:
+            self._free.put(model)
+        self._count = threading.Lock()
+        self.waiting = 0
+        """Generations waiting for a free model (the queue depth)."""
+
+    @property
+    def busy(self) -> int:
+        """Models generating now."""
+        return len(self.models) - self._free.qsize()
+
+    @contextmanager
+    def borrow(self) -> Iterator[BaseChatModel]:
+        """A free model for the duration of the block (waits for one)."""
+        with self._count:
+            self.waiting += 1
+        try:
+            model = self._free.get()
+        finally:
+            with self._count:
+                self.waiting -= 1
+        try:
+            yield model
+        finally:
+            self._free.put(model)
+
+
+class PooledChatModel(BaseChatModel):
+    """A chat model that generates with a free model of its pool; names and presets are the first model's."""
+
+    model_config = ConfigDict(arbitrary_types_allowed=True, extra="forbid")
+
+    pool: ModelPool
+    """The models generations are spread over."""
+
+    @property
+    def _llm_type(self) -> str:
+        return "ragkit-pool"
+
+    @property
+    def model_name(self) -> str:
+        first = self.pool.models[0]
+        return getattr(first, "model_name", None) or type(first).__name__
+
+    @property
+    def model(self) -> str | None:
+        """The first model's preset or path (it decides which prompt a fine-tuned preset is used with)."""
+        return getattr(self.pool.models[0], "model", None)
+
+    @property
+    def lora(self) -> str | None:
+        return getattr(self.pool.models[0], "lora", None)
+
+    @property
+    def adapter(self) -> str | None:
+        return getattr(self.pool.models[0], "adapter", None)
+
+    def _generate(self, messages: list[BaseMessage], stop: list[str] | None = None,
+                  run_manager: CallbackManagerForLLMRun | None = None, **kwargs: Any) -> ChatResult:
+        with self.pool.borrow() as model:
+            message = model.invoke(messages, stop=stop, **kwargs)
+        return ChatResult(generations=[ChatGeneration(message=message)])
+
+    def _stream(self, messages: list[BaseMessage], stop: list[str] | None = None,
+                run_manager: CallbackManagerForLLMRun | None = None, **kwargs: Any) -> Iterator[ChatGenerationChunk]:
+        # Closing this generator (client gone, timeout) closes the model's stream and gives the model back.
+        with self.pool.borrow() as model:
+            for message in model.stream(messages, stop=stop, **kwargs):
+                chunk = ChatGenerationChunk(message=_as_chunk(message))
+                if run_manager and message.text:
+                    run_manager.on_llm_new_token(message.text, chunk=chunk)
+                yield chunk
+
+
+def _as_chunk(message: BaseMessage) -> AIMessageChunk:
+    """Models without streaming yield their whole reply as an AIMessage; streams are made of chunks."""
+    if isinstance(message, AIMessageChunk):
+        return message
+    return AIMessageChunk(content=message.content, response_metadata=message.response_metadata,
+                          usage_metadata=getattr(message, "usage_metadata", None), id=message.id)

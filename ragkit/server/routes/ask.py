@@ -1,0 +1,40 @@
+"""POST /v1/ask: a question to a knowledge base, answered with citations as JSON or as server-sent events."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+from fastapi import APIRouter
+from sse_starlette import ServerSentEvent
+
+from ragkit.chains.rag import TextDelta
+from ragkit.server.answering import answer_events, final_answer
+from ragkit.server.schemas import AnswerOut, AskRequest, answer_out
+from ragkit.server.sse import event, sse_response
+from ragkit.server.state import Caller, State
+
+router = APIRouter(tags=["answers"])
+
+
+@router.post("/v1/ask", response_model=AnswerOut,
+             responses={200: {"content": {"text/event-stream": {}},
+                              "description": "The Answer; with stream=true `delta` events, then one `answer`."}})
+async def ask(body: AskRequest, state: State, access: Caller):  # noqa: ANN201 - JSON or a stream
+    params = {key: value for key, value in (("max_tokens", body.max_tokens), ("temperature", body.temperature))
+              if value is not None}
+    kb, events = await answer_events(state, access, body.index, body.question, body.k, body.filter, params)
+
+    def show(source: str) -> str:
+        return state.kbs.public_source(kb, source)
+
+    if not body.stream:
+        return answer_out(await final_answer(events), show)
+
+    async def stream() -> AsyncIterator[ServerSentEvent]:
+        async for item in events:
+            if isinstance(item, TextDelta):
+                yield event({"text": item.text}, "delta")
+            else:
+                yield event(answer_out(item, show).model_dump(mode="json"), "answer")
+
+    return sse_response(stream())

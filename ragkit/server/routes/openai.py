@@ -1,0 +1,74 @@
+"""OpenAI-compatible chat completions over the knowledge bases: the model `kb:NAME` answers from NAME."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+from fastapi import APIRouter
+from sse_starlette import ServerSentEvent
+
+from ragkit.chains.rag import TextDelta
+from ragkit.server.answering import answer_events, final_answer
+from ragkit.server.openai_schemas import (
+    KB_PREFIX,
+    AssistantMessage,
+    ChatCompletion,
+    ChatCompletionChunk,
+    ChatCompletionRequest,
+    Choice,
+    ChunkChoice,
+    Delta,
+    ModelCard,
+    ModelList,
+    RagkitExtra,
+    completion_id,
+    now,
+)
+from ragkit.server.schemas import answer_out
+from ragkit.server.sse import event, sse_response
+from ragkit.server.state import Caller, State
+
+router = APIRouter(prefix="/v1", tags=["openai"])
+
+
+@router.get("/models")
+def list_models(state: State, access: Caller) -> ModelList:
+    """Every readable knowledge base as a model `kb:NAME`."""
+    names = [name for name in state.kbs.names() if access.can(name, "read")]
+    created = {name: int((state.kbs.directory(name) / "manifest.json").stat().st_mtime) for name in names}
+    return ModelList(data=[ModelCard(id=KB_PREFIX + name, created=created[name]) for name in names])
+
+
+@router.post("/chat/completions", response_model=ChatCompletion,
+             responses={200: {"content": {"text/event-stream": {}},
+                              "description": "A chat.completion; with stream=true chunks, then [DONE]."}})
+async def chat_completions(body: ChatCompletionRequest, state: State, access: Caller):  # noqa: ANN201
+    kb, events = await answer_events(state, access, body.index, body.question(), body.k, body.filter,
+                                     body.params())
+    reply_id, created = completion_id(), now()
+
+    def show(source: str) -> str:
+        return state.kbs.public_source(kb, source)
+
+    if not body.stream:
+        answer = answer_out(await final_answer(events), show)
+        return ChatCompletion(id=reply_id, created=created, model=body.model, ragkit=RagkitExtra.of(answer),
+                              choices=[Choice(message=AssistantMessage(content=answer.text,
+                                                                       citations=answer.citations))])
+
+    def chunk(delta: Delta, finish: bool = False, extra: RagkitExtra | None = None) -> ServerSentEvent:
+        piece = ChatCompletionChunk(id=reply_id, created=created, model=body.model, ragkit=extra,
+                                    choices=[ChunkChoice(delta=delta, finish_reason="stop" if finish else None)])
+        return event(piece.model_dump(mode="json", exclude_none=True))
+
+    async def stream() -> AsyncIterator[ServerSentEvent]:
+        yield chunk(Delta(role="assistant", content=""))
+        async for item in events:
+            if isinstance(item, TextDelta):
+                yield chunk(Delta(content=item.text))
+            else:
+                answer = answer_out(item, show)
+                yield chunk(Delta(citations=answer.citations), finish=True, extra=RagkitExtra.of(answer))
+        yield event("[DONE]")
+
+    return sse_response(stream())

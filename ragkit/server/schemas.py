@@ -1,0 +1,171 @@
+"""Request and response bodies of the knowledge-base and ask routes."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from fastapi.encoders import jsonable_encoder
+from fastapi.exceptions import RequestValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from ragkit.chains.rag import Answer, Citation
+from ragkit.settings import RetrievalSettings
+
+Show = Callable[[str], str]
+"""How a stored source is shown to clients."""
+FilterValue = str | int | float | bool
+Filter = dict[str, FilterValue | list[FilterValue]]
+"""Metadata filter: each key must equal the value, or one of the values of a list."""
+
+
+class CreateKnowledgeBase(BaseModel):
+    """POST /v1/kbs."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(min_length=1, max_length=128)
+    """Letters, digits, '_', '-' and '.'."""
+    embedder: str | None = None
+    """'all-MiniLM-L6-v2' (packaged), 'hashing[:DIM]' (model-free) or the server's configured one (default)."""
+
+
+class KnowledgeBaseInfo(BaseModel):
+    """A knowledge base's facts."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str
+    """Its name (the model `kb:NAME` of the chat API)."""
+    embedder: str
+    """Embedder id recorded in the index."""
+    dimension: int
+    """Vector dimension."""
+    metric: str
+    """Similarity metric."""
+    factory: str
+    """FAISS index type."""
+    chunks: int
+    """Chunks indexed."""
+    generation: str
+    """Saved version of the index; changes with every write."""
+    settings: dict[str, Any]
+    """Settings recorded when it was built (chunking, factory, embedder)."""
+    sources: list[str]
+    """Indexed sources, uploaded files by their name inside the knowledge base."""
+
+
+class SourceInfo(BaseModel):
+    """One indexed source."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    source: str
+    """The source as shown in citations; use it to delete the source."""
+    chunks: int
+    """Its chunks in the index."""
+
+
+class Reindex(BaseModel):
+    """POST /v1/kbs/{name}/reindex."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    rebuild: bool = False
+    """Build the index afresh (embeddings computed before are reused); otherwise only changed files are read."""
+
+
+class AskRequest(BaseModel):
+    """POST /v1/ask."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    index: str = Field(min_length=1)
+    """The knowledge base to answer from."""
+    question: str = Field(min_length=1, max_length=8000)
+    """The question."""
+    k: int | None = None
+    """Passages given to the model (default 4)."""
+    filter: Filter | None = None
+    """Metadata filter, e.g. {"source": ["a.md"]} (sources as listed by /v1/kbs/{name}/sources)."""
+    max_tokens: int | None = Field(None, ge=1, le=8192)
+    """Most tokens to generate (default: the prompt file's)."""
+    temperature: float | None = Field(None, ge=0, le=2)
+    """Sampling temperature (default: the prompt file's)."""
+    stream: bool = False
+    """Stream server-sent events: `delta` events ({"text"}), then one `answer` event (the Answer)."""
+
+
+class CitationOut(BaseModel):
+    """A passage an answer relies on."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    n: int
+    """Its number, as cited [n] in the text."""
+    source: str
+    """Source file, uploaded ones by their name inside the knowledge base."""
+    page: int
+    """Page (1 for formats without pages)."""
+    start: int
+    """Character offset where the passage starts in its page."""
+    end: int
+    """Character offset where it ends."""
+    score: float
+    """Retrieval score."""
+    chunk_id: str
+    """The chunk's id in the index."""
+    text: str
+    """The passage."""
+    inferred: bool = False
+    """True when the model cited nothing and the passage was attributed by word overlap."""
+
+
+class AnswerOut(BaseModel):
+    """An answer with its citations, the model and prompt that produced it, and timings."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    question: str
+    """The question answered."""
+    text: str
+    """The answer, citing passages as [n]."""
+    citations: list[CitationOut]
+    """The passages cited."""
+    passages: list[CitationOut]
+    """Every passage retrieved and given to the model."""
+    model: str
+    """The answering model."""
+    prompt: dict[str, Any]
+    """Prompt provenance: id, version, sha256 of the prompt file, model parameters."""
+    timings: dict[str, float]
+    """retrieve_s, first_token_s, generate_s, total_s."""
+    found: bool
+    """False when nothing relevant was found and the model was not called."""
+    extractive: bool
+    """True when the grounding guardrail replaced the reply by a sentence of the cited passage."""
+    generated: str
+    """The model's reply before the guardrail."""
+
+
+def answer_out(answer: Answer, show: Show) -> AnswerOut:
+    def citation(c: Citation) -> CitationOut:
+        return CitationOut(n=c.n, source=show(c.source), page=c.page, start=c.start, end=c.end, score=c.score,
+                           chunk_id=c.chunk_id, text=c.text, inferred=c.inferred)
+
+    return AnswerOut(question=answer.question, text=answer.text, citations=[citation(c) for c in answer.citations],
+                     passages=[citation(c) for c in answer.passages], model=answer.model,
+                     prompt=jsonable_encoder(answer.prompt), timings=answer.timings, found=answer.found,
+                     extractive=answer.extractive, generated=answer.generated)
+
+
+def retrieval_settings(k: int | None, filter: Filter | None) -> RetrievalSettings | None:
+    """RetrievalSettings from a request's fields (None: the defaults); invalid values are a 422 naming the field."""
+    given = {key: value for key, value in (("k", k), ("filter", filter)) if value is not None}
+    if not given:
+        return None
+    try:
+        return RetrievalSettings(**given)
+    except ValidationError as exc:
+        raise RequestValidationError([{**e, "loc": ("body", *e["loc"])} for e in exc.errors()]) from None
+

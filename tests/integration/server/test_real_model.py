@@ -1,0 +1,27 @@
+"""One answer from the real packaged fast model through the real server (llama.cpp behind the model pool)."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.helpers import EXAMPLES_KB
+from tests.integration.server.live import Factory, sse_json, upload
+
+pytestmark = [pytest.mark.integration, pytest.mark.slow]
+
+
+def test_gemma3_270m_answers_with_a_citation_json_and_streamed(serve: Factory):
+    from ragkit.models import chat_model
+
+    server = serve(llm=lambda: chat_model("llamacpp", "gemma3-270m"), preload=True)
+    with server.client() as client:
+        assert client.get("/readyz").status_code == 200
+        client.post("/v1/kbs", json={"name": "docs"})
+        assert upload(client, "docs", sorted(EXAMPLES_KB.iterdir()))["status"] == "done"
+        question = {"index": "docs", "question": "What is the hotel cap in capital cities?", "max_tokens": 48}
+        answer = client.post("/v1/ask", json=question).json()
+        with client.stream("POST", "/v1/ask", json={**question, "stream": True}) as response:
+            events = sse_json(response)
+    assert answer["found"] and answer["model"].startswith("gemma3-270m")
+    assert answer["citations"] and answer["citations"][0]["source"] == "travel-policy.pdf"
+    assert events[-1][0] == "answer" and events[-1][1]["text"] == answer["text"]  # greedy: the same answer

@@ -1,0 +1,89 @@
+"""Answer workers (admission, deadline, cancellation) and the model pool."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import time
+
+import pytest
+from langchain_core.messages import HumanMessage
+
+from ragkit.server.errors import AnswerTimeoutError, QueueFullError
+from ragkit.server.pool import ModelPool, PooledChatModel
+from ragkit.server.workers import AnswerWorkers
+from tests.scripted_model import ScriptedChatModel
+
+pytestmark = pytest.mark.unit
+
+
+async def test_events_arrive_and_errors_are_raised_in_the_consumer():
+    workers = AnswerWorkers(2, timeout_s=5)
+    assert [e async for e in workers.start(lambda: iter([1, 2, 3]))] == [1, 2, 3]
+
+    def failing():
+        yield 1
+        raise ValueError("boom")
+
+    stream = workers.start(failing)
+    assert await anext(stream) == 1
+    with pytest.raises(ValueError, match="boom"):
+        await anext(stream)
+    await asyncio.sleep(0.05)
+    assert workers.in_flight == 0
+
+
+async def test_capacity_is_enforced_and_cancellation_closes_the_producer():
+    gate, closed = threading.Event(), threading.Event()
+
+    def slow():
+        try:
+            while True:
+                gate.wait(5)
+                yield "tick"
+        finally:
+            closed.set()
+
+    workers = AnswerWorkers(1, timeout_s=5)
+    stream = workers.start(slow)
+    with pytest.raises(QueueFullError):
+        workers.start(slow)
+    gate.set()
+    assert await anext(stream) == "tick"
+    await stream.aclose()
+    assert await asyncio.to_thread(closed.wait, 5)
+    await asyncio.sleep(0.05)
+    assert workers.in_flight == 0
+
+
+async def test_deadline_raises_and_stops_the_producer():
+    closed = threading.Event()
+
+    def silent():
+        try:
+            time.sleep(0.5)
+            yield "late"
+        finally:
+            closed.set()
+
+    stream = AnswerWorkers(1, timeout_s=0.1).start(silent)
+    with pytest.raises(AnswerTimeoutError, match="0.1 s"):
+        await anext(stream)
+    assert await asyncio.to_thread(closed.wait, 5)
+
+
+def test_pooled_model_spreads_calls_and_counts_waiting():
+    a = ScriptedChatModel(reply=lambda prompt, params: "from a")
+    b = ScriptedChatModel(reply=lambda prompt, params: "from b")
+    pool = ModelPool([a, b])
+    llm = PooledChatModel(pool=pool)
+    with pool.borrow() as first:
+        assert pool.busy == 1
+        reply = llm.invoke([HumanMessage("hi")], max_tokens=5)
+        other = b if first is a else a
+        assert reply.content == f"from {'b' if other is b else 'a'}"
+        assert other.calls[-1][1]["max_tokens"] == 5
+    assert pool.busy == 0 and pool.waiting == 0
+    chunks = list(llm.stream("你好"))
+    assert "".join(c.text for c in chunks) in ("from a", "from b")
+    assert llm.model_name == "ScriptedChatModel" and llm.model is None
