@@ -160,9 +160,11 @@ def _register_subcommands() -> None:
     from ragkit.eval.cli import eval_app
     from ragkit.finetune.cli import finetune_command
     from ragkit.prompts.cli import prompts_app
+    from ragkit.server.cli import serve_app
 
     app.add_typer(eval_app, name="eval")
     app.add_typer(prompts_app, name="prompts")
+    app.add_typer(serve_app, name="serve")
     app.command("finetune")(finetune_command)
 
 

@@ -1,6 +1,5 @@
-"""`ragkit serve`: the HTTP service over the knowledge bases (FastAPI; OpenAI-compatible chat included)."""
+"""`ragkit serve`: the HTTP service over the knowledge bases (FastAPI; OpenAI-compatible chat included).
 
-from ragkit.server.app import create_app
-from ragkit.server.settings import ServerSettings
-
-__all__ = ["ServerSettings", "create_app"]
+`ragkit.server.app.create_app(settings)` builds the app; this package imports nothing heavy, so the `ragkit` CLI
+starts without FastAPI installed (`pip install 'ragkit[serve]'` brings it).
+"""

@@ -14,7 +14,7 @@ from pathlib import Path, PurePosixPath
 from typing import BinaryIO
 
 from ragkit.errors import InvalidInputError
-from ragkit.ingest.loaders import SUPPORTED_SUFFIXES
+from ragkit.ingest import supported_suffixes
 from ragkit.server.errors import PayloadTooLargeError, UnsupportedTypeError
 
 FILES_DIR = "files"
@@ -35,9 +35,9 @@ def safe_name(raw: str | None) -> str:
 def check_type(name: str) -> None:
     """UnsupportedTypeError unless a loader reads files of this suffix."""
     suffix = Path(name).suffix.lower()
-    if suffix not in SUPPORTED_SUFFIXES:
+    if suffix not in supported_suffixes():
         raise UnsupportedTypeError(
-            f"unsupported file type {suffix or '(none)'} of {name!r}: upload {', '.join(SUPPORTED_SUFFIXES)}")
+            f"unsupported file type {suffix or '(none)'} of {name!r}: upload {', '.join(supported_suffixes())}")
 
 
 class Upload:

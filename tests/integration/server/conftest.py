@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from ragkit.server import ServerSettings
+from ragkit.server.settings import ServerSettings
 from tests.helpers import EXAMPLES_KB
 from tests.integration.server.live import Factory, LiveServer, quoting_model, upload
 

@@ -13,7 +13,8 @@ from typing import Any
 import httpx
 import uvicorn
 
-from ragkit.server import ServerSettings, create_app
+from ragkit.server.app import create_app
+from ragkit.server.settings import ServerSettings
 from tests.scripted_model import ScriptedChatModel
 
 _PASSAGE = re.compile(r"^\[(\d+)\] \([^)]*\) ", re.M)
