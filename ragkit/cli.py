@@ -101,7 +101,7 @@ def ask(
 
     options: dict[str, Any] = {"max_tokens": max_tokens, "temperature": temperature}
     if adapter is not None:
-        options["lora" if backend == "llamacpp" else "adapter"] = str(adapter)
+        options["adapter"] = str(adapter)
     kb = _kb(index, llm=chat_model(backend, model, **options))
     kb.k = k
     answer = None

@@ -14,7 +14,7 @@ from typing import Any
 
 from ragkit.errors import ModelError
 from ragkit.finetune.data import QAExample, encode
-from ragkit.finetune.metadata import AdapterMetadata, TrainingParams, write_metadata
+from ragkit.models.adapter import AdapterMetadata, TrainingParams, write_metadata
 from ragkit.models.hf import device, load_model, resolve_hf
 from ragkit.prompts import load as load_prompt
 

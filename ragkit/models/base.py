@@ -39,14 +39,16 @@ class LocalChatModel(BaseChatModel):
     """Sampling seed."""
     streaming: bool = False
     """Stream from `invoke` too (LangChain convention; callbacks then see each token)."""
+    adapter: str | None = None
+    """LoRA adapter directory written by `ragkit finetune` (llama.cpp reads its adapter.gguf, and also takes a
+    GGUF LoRA file); None uses the preset's own adapter."""
 
     @property
     def model_name(self) -> str:
         """The name shown with answers: the preset, or the model file or directory name, plus a user adapter's."""
         from ragkit.models.presets import display_name
 
-        adapter = getattr(self, "lora", None) or getattr(self, "adapter", None)
-        return display_name(self.model) + (f" + {Path(adapter).name}" if adapter else "")
+        return display_name(self.model) + (f" + {Path(self.adapter).name}" if self.adapter else "")
 
     @property
     def _identifying_params(self) -> dict[str, Any]:

@@ -11,7 +11,7 @@ import functools
 import json
 import os
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -77,6 +77,18 @@ def _avoid_amx_buffers() -> None:
     native.llama_model_default_params = without_extra_buffers
 
 
+@functools.lru_cache(maxsize=4)
+def token_counter(model: str | None = None) -> Callable[[str], int]:
+    """Token counts with a preset's or .gguf file's own tokenizer (only its vocabulary is loaded), e.g. for
+    `ragkit.prompts.load(..., count_tokens=token_counter('gemma3-270m'))`."""
+    try:
+        from llama_cpp import Llama
+    except ImportError as exc:
+        raise ModelError("install llama-cpp-python to count tokens with a GGUF tokenizer") from exc
+    vocab = Llama(model_path=str(resolve_model(model).path), vocab_only=True, verbose=False)
+    return lambda text: len(vocab.tokenize(text.encode("utf-8"), add_bos=False))
+
+
 def gpu_layers() -> int:
     """Offload every layer when this llama.cpp build can use a GPU, none otherwise."""
     try:
@@ -100,8 +112,6 @@ class ChatLlamaCpp(LocalChatModel):
     """CPU threads; None lets llama.cpp choose."""
     n_gpu_layers: int | None = None
     """Layers offloaded to the GPU; None means all when this llama.cpp build supports a GPU, else none."""
-    lora: str | None = None
-    """A GGUF LoRA file (or an adapter directory holding adapter.gguf); None uses the preset's own adapter."""
 
     _resolved: ResolvedModel | None = PrivateAttr(default=None)
 
@@ -120,7 +130,7 @@ class ChatLlamaCpp(LocalChatModel):
         return self
 
     def _lora_file(self) -> str | None:
-        spec = Path(self.lora).expanduser() if self.lora else self._resolve().adapter
+        spec = Path(self.adapter).expanduser() if self.adapter else self._resolve().adapter
         if spec is None:
             return None
         path = spec / ADAPTER_GGUF if spec.is_dir() else spec

@@ -23,8 +23,6 @@ from ragkit.models.hf import Loaded, device, load_shared
 class ChatTransformers(LocalChatModel):
     """A preset, .gguf file or Hugging Face model directory run by transformers, with an optional LoRA adapter."""
 
-    adapter: str | None = None
-    """PEFT adapter directory put on top (a preset's own adapter is used when this is None)."""
     device: str | None = None
     """'cuda' or 'cpu'; None picks CUDA when present."""
 

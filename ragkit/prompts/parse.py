@@ -25,6 +25,7 @@ EXAMPLES = "examples"
 _MARKER = re.compile(r"^(system|user|assistant|examples):\s*$")
 _FENCE = "---"
 _TOKENIZERS_HINT = "'words', a model preset or a .gguf path"
+_PRESET_NAME = re.compile(r"^[a-z0-9][a-z0-9._-]*$")
 
 Path_ = tuple[str | int, ...]
 Reader = Callable[[Path], str]
@@ -139,11 +140,6 @@ def sections(text: str, first_line: int) -> list[Section]:
             lines.append(line)
     found.append(Section(role, "\n".join(lines), start))
     return found
-
-
-def is_chat(text: str) -> bool:
-    """Whether template text has role lines."""
-    return any(s.role in ROLES for s in sections(text, 1))
 
 
 # ----- file structure and YAML -------------------------------------------------------------------------------
@@ -421,9 +417,8 @@ def _check_selector(spec: PromptFile, ctx: _Context) -> None:
         ctx.add(line, "example_selector needs examples to select from")
         return
     if isinstance(config, LengthSelectorConfig):
-        from ragkit.models.presets import PRESETS
-
-        if config.tokenizer != "words" and config.tokenizer not in PRESETS and not config.tokenizer.endswith(".gguf"):
+        # Only the shape is checked: which presets exist is the models' business (the counter is handed in).
+        if not _PRESET_NAME.fullmatch(config.tokenizer) and not config.tokenizer.endswith(".gguf"):
             ctx.add(ctx.line("example_selector", "tokenizer"),
                     f"example_selector.tokenizer: {config.tokenizer!r} is not {_TOKENIZERS_HINT}")
         return

@@ -1,9 +1,11 @@
 """Few-shot example selectors (LangChain BaseExampleSelector): semantic similarity and maximal marginal relevance
-over ragkit's FAISS store, a token budget of the target model, and word n-gram overlap."""
+over ragkit's FAISS store, a token budget of the target model, and word n-gram overlap.
+
+Token counts other than whitespace words come from the caller (e.g. `ragkit.models.token_counter`): prompts know
+no models."""
 
 from __future__ import annotations
 
-import functools
 import re
 from collections.abc import Callable
 from typing import Any
@@ -17,7 +19,7 @@ from langchain_core.example_selectors import (
 from langchain_core.prompts import BasePromptTemplate
 from pydantic import BaseModel, ConfigDict, Field
 
-from ragkit.errors import ModelError
+from ragkit.errors import PromptError
 from ragkit.prompts.spec import (
     LengthSelectorConfig,
     MMRSelectorConfig,
@@ -60,7 +62,7 @@ class TokenBudgetExampleSelector(BaseExampleSelector, BaseModel):
     """How one example renders (string or chat template); its rendered text is what gets counted."""
     max_tokens: int = Field(ge=1)
     count_tokens: TokenCounter
-    """Tokens of a text for the target model, e.g. `token_counter('gemma3-270m')`."""
+    """Tokens of a text for the target model, e.g. `count_words` or `ragkit.models.token_counter('gemma3-270m')`."""
 
     def add_example(self, example: dict[str, Any]) -> None:
         self.examples.append(example)
@@ -118,34 +120,25 @@ class NGramOverlapExampleSelector(BaseExampleSelector, BaseModel):
         return {tuple(words[i : i + m]) for m in range(1, self.n + 1) for i in range(len(words) - m + 1)}
 
 
-def token_counter(tokenizer: str = "words") -> TokenCounter:
-    """Token counts for 'words' (whitespace words), a model preset, or a .gguf file (its own tokenizer)."""
-    if tokenizer == "words":
-        return lambda text: len(text.split())
-    return _gguf_counter(tokenizer)
-
-
-@functools.lru_cache(maxsize=4)
-def _gguf_counter(model: str) -> TokenCounter:
-    from ragkit.models import resolve_model
-
-    try:
-        from llama_cpp import Llama
-    except ImportError as exc:
-        raise ModelError("install llama-cpp-python to count tokens with a GGUF tokenizer") from exc
-    vocab = Llama(model_path=str(resolve_model(model).path), vocab_only=True, verbose=False)
-    return lambda text: len(vocab.tokenize(text.encode("utf-8"), add_bos=False))
+def count_words(text: str) -> int:
+    """Whitespace words: the 'words' tokenizer of a length-based selector, which needs no model."""
+    return len(text.split())
 
 
 def build_selector(config: SelectorConfig, examples: list[dict[str, Any]], example_prompt: BasePromptTemplate,
                    input_keys: list[str], embeddings: Embeddings | None = None,
                    count_tokens: TokenCounter | None = None) -> BaseExampleSelector:
-    """The selector a prompt file configures; embeddings default to the packaged sentence-transformer."""
+    """The selector a prompt file configures; embeddings default to the packaged sentence-transformer.
+
+    A length-based selector counts with `count_tokens`; without one, only the 'words' tokenizer can be used.
+    """
     keys = getattr(config, "input_keys", None) or input_keys
     if isinstance(config, LengthSelectorConfig):
+        if count_tokens is None and config.tokenizer != "words":
+            raise PromptError(f"example_selector.tokenizer {config.tokenizer!r} needs its token counter: load the "
+                              f"prompt with count_tokens=ragkit.models.token_counter({config.tokenizer!r})")
         return TokenBudgetExampleSelector(examples=examples, example_prompt=example_prompt,
-                                          max_tokens=config.max_tokens,
-                                          count_tokens=count_tokens or token_counter(config.tokenizer))
+                                          max_tokens=config.max_tokens, count_tokens=count_tokens or count_words)
     if isinstance(config, NGramSelectorConfig):
         return NGramOverlapExampleSelector(examples=examples, k=config.k, n=config.n, threshold=config.threshold,
                                            input_keys=keys)

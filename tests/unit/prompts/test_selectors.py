@@ -8,8 +8,8 @@ from ragkit.prompts import (
     NGramOverlapExampleSelector,
     TokenBudgetExampleSelector,
     mmr_selector,
+    count_words,
     semantic_similarity_selector,
-    token_counter,
 )
 
 pytestmark = pytest.mark.unit
@@ -43,7 +43,7 @@ def test_mmr_trades_a_near_duplicate_for_diversity(hashing):
 def test_token_budget_keeps_examples_in_order_while_they_fit():
     prompt = PromptTemplate.from_template("Q: {question}\nA: {answer}")
     selector = TokenBudgetExampleSelector(examples=list(EXAMPLES), example_prompt=prompt, max_tokens=24,
-                                          count_tokens=token_counter("words"))
+                                          count_tokens=count_words)
     # input 4 words, then 10, 11 (25 > 24 stops before the second example)
     assert questions(selector.select_examples({"question": "How many apples now?"})) == [EXAMPLES[0]["question"]]
     selector.max_tokens = 40
