@@ -13,7 +13,7 @@ import os
 import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 from langchain_core.callbacks import CallbackManagerForLLMRun
 from langchain_core.language_models import LanguageModelInput
@@ -106,6 +106,8 @@ class ChatLlamaCpp(LocalChatModel):
     `grammar` (GBNF text) constrain the output; `with_structured_output(schema)` builds on them.
     """
 
+    call_options: ClassVar[tuple[str, ...]] = (*LocalChatModel.call_options, "response_format", "json_schema",
+                                               "grammar")
     n_ctx: int = 4096
     """Context window in tokens."""
     n_threads: int | None = None
@@ -160,6 +162,7 @@ class ChatLlamaCpp(LocalChatModel):
         return llama.create_completion(prompt=plain_prompt(messages), stream=stream, **params)
 
     def _params(self, stop: list[str] | None, **kwargs: Any) -> dict[str, Any]:
+        self._check_options(kwargs)
         params: dict[str, Any] = {
             "temperature": self.temperature,
             "top_k": self.top_k,
@@ -175,9 +178,10 @@ class ChatLlamaCpp(LocalChatModel):
 
     def _generate(self, messages: list[BaseMessage], stop: list[str] | None = None,
                   run_manager: CallbackManagerForLLMRun | None = None, **kwargs: Any) -> ChatResult:
+        params = self._params(stop, **kwargs)
         llama, lock = self._llama()
         with lock:
-            reply = self._complete(llama, messages, False, self._params(stop, **kwargs))
+            reply = self._complete(llama, messages, False, params)
         choice = reply["choices"][0]
         message = AIMessage(
             content=_text(choice),
@@ -188,10 +192,11 @@ class ChatLlamaCpp(LocalChatModel):
 
     def _stream(self, messages: list[BaseMessage], stop: list[str] | None = None,
                 run_manager: CallbackManagerForLLMRun | None = None, **kwargs: Any) -> Iterator[ChatGenerationChunk]:
+        params = self._params(stop, **kwargs)
         llama, lock = self._llama()
         # The lock is held for the whole stream: another caller waits instead of corrupting the context.
         with lock:
-            for part in self._complete(llama, messages, True, self._params(stop, **kwargs)):
+            for part in self._complete(llama, messages, True, params):
                 choice = part["choices"][0]
                 text = _text(choice)
                 finish = choice.get("finish_reason")

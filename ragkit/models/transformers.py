@@ -76,6 +76,7 @@ class ChatTransformers(LocalChatModel):
 
     def _run(self, messages: list[BaseMessage], stop: list[str] | None, kwargs: dict[str, Any]) -> Iterator[str]:
         """Generate in a worker thread, yielding text pieces as the streamer produces them (lock held throughout)."""
+        self._check_options(kwargs)
         import torch
         from transformers import TextIteratorStreamer
 

@@ -40,11 +40,29 @@ def semantic_similarity_selector(examples: list[dict[str, Any]], embeddings: Emb
                                                            input_keys=input_keys)
 
 
+class MMRExampleSelector(MaxMarginalRelevanceExampleSelector):
+    """LangChain's MMR selector, but `vectorstore_kwargs` (e.g. lambda_mult) reach the search: LangChain's own
+    MaxMarginalRelevanceExampleSelector documents them and then drops them."""
+
+    def select_examples(self, input_variables: dict[str, str]) -> list[dict[str, Any]]:
+        docs = self.vectorstore.max_marginal_relevance_search(
+            self._example_to_text(input_variables, self.input_keys), k=self.k, fetch_k=self.fetch_k,
+            **(self.vectorstore_kwargs or {}))
+        return self._documents_to_examples(docs)
+
+    async def aselect_examples(self, input_variables: dict[str, str]) -> list[dict[str, Any]]:
+        docs = await self.vectorstore.amax_marginal_relevance_search(
+            self._example_to_text(input_variables, self.input_keys), k=self.k, fetch_k=self.fetch_k,
+            **(self.vectorstore_kwargs or {}))
+        return self._documents_to_examples(docs)
+
+
 def mmr_selector(examples: list[dict[str, Any]], embeddings: Embeddings, k: int = 4,
                  input_keys: list[str] | None = None, fetch_k: int = 20,
-                 lambda_mult: float = 0.5) -> MaxMarginalRelevanceExampleSelector:
-    """k examples near the input but unlike each other: MMR over the fetch_k nearest in a FaissVectorStore."""
-    return MaxMarginalRelevanceExampleSelector.from_examples(
+                 lambda_mult: float = 0.5) -> MMRExampleSelector:
+    """k examples near the input but unlike each other: MMR over the fetch_k nearest in a FaissVectorStore;
+    lambda_mult 1 ranks by similarity alone, 0 by diversity alone."""
+    return MMRExampleSelector.from_examples(
         examples, embeddings, FaissVectorStore, k=k, input_keys=input_keys, fetch_k=fetch_k,
         vectorstore_kwargs={"lambda_mult": lambda_mult},
     )
