@@ -4,6 +4,7 @@ import pytest
 from langchain_core.example_selectors import BaseExampleSelector
 from langchain_core.prompts import PromptTemplate
 
+from ragkit.errors import PromptError
 from ragkit.prompts import (
     NGramOverlapExampleSelector,
     TokenBudgetExampleSelector,
@@ -11,6 +12,8 @@ from ragkit.prompts import (
     count_words,
     semantic_similarity_selector,
 )
+from ragkit.prompts.selectors import build_selector
+from ragkit.prompts.spec import LengthSelectorConfig
 
 pytestmark = pytest.mark.unit
 
@@ -57,3 +60,25 @@ def test_ngram_overlap_ranks_by_shared_ngrams_and_drops_below_threshold():
                                  "How many apples are in the basket now?"]
     assert selector.score({"question": "How many pears did Tom eat?"}, EXAMPLES[3]) == 1.0
     assert selector.select_examples({"question": "Quantum chromodynamics"}) == []
+
+
+async def test_mmr_lambda_mult_reaches_the_search(hashing):
+    def selector(lambda_mult: float):
+        return mmr_selector(EXAMPLES, hashing, k=2, input_keys=["question"], fetch_k=4, lambda_mult=lambda_mult)
+
+    query = {"question": "How many apples are in the box?"}
+    similar, diverse = selector(1.0).select_examples(query), selector(0.1).select_examples(query)
+    assert questions(similar) == ["How many apples are in the basket?", "How many apples are in the basket now?"]
+    assert questions(diverse)[0] == "How many apples are in the basket?" and similar != diverse
+    assert await selector(0.1).aselect_examples(query) == diverse
+
+
+def test_a_model_tokenizer_needs_its_counter_handed_in():
+    config = LengthSelectorConfig(type="length_based", max_tokens=24, tokenizer="gemma3-270m")
+    prompt = PromptTemplate.from_template("Q: {question}\nA: {answer}")
+    with pytest.raises(PromptError, match=r"count_tokens=ragkit.models.token_counter\('gemma3-270m'\)"):
+        build_selector(config, list(EXAMPLES), prompt, ["question"])
+    chars = build_selector(config, list(EXAMPLES), prompt, ["question"], count_tokens=len)
+    assert chars.select_examples({"question": "?"}) == []  # the first example alone is over 24 characters
+    words = build_selector(config.model_copy(update={"tokenizer": "words"}), list(EXAMPLES), prompt, ["question"])
+    assert len(words.select_examples({"question": "?"})) == 2
