@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from typing import Any
+from typing import Any, cast
 
 from langchain_core.embeddings import Embeddings
 from langchain_core.example_selectors import (
@@ -62,10 +62,10 @@ def mmr_selector(examples: list[dict[str, Any]], embeddings: Embeddings, k: int 
                  lambda_mult: float = 0.5) -> MMRExampleSelector:
     """k examples near the input but unlike each other: MMR over the fetch_k nearest in a FaissVectorStore;
     lambda_mult 1 ranks by similarity alone, 0 by diversity alone."""
-    return MMRExampleSelector.from_examples(
+    return cast(MMRExampleSelector, MMRExampleSelector.from_examples(
         examples, embeddings, FaissVectorStore, k=k, input_keys=input_keys, fetch_k=fetch_k,
         vectorstore_kwargs={"lambda_mult": lambda_mult},
-    )
+    ))
 
 
 class TokenBudgetExampleSelector(BaseExampleSelector, BaseModel):

@@ -8,8 +8,8 @@ from ragkit.errors import PromptError
 from ragkit.prompts import (
     NGramOverlapExampleSelector,
     TokenBudgetExampleSelector,
-    mmr_selector,
     count_words,
+    mmr_selector,
     semantic_similarity_selector,
 )
 from ragkit.prompts.selectors import build_selector
