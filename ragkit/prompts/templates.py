@@ -19,11 +19,10 @@ from langchain_core.prompts import FewShotPromptTemplate, PromptTemplate
 from langchain_core.prompts.string import validate_f_string_template
 from langchain_core.utils.formatting import formatter
 
-from ragkit.errors import PromptError
 from ragkit.prompts.spec import TemplateFormat
 
 
-class TemplateSyntax(PromptError):
+class TemplateSyntax(ValueError):
     """A template does not compile; `line` is 1-based within the template text."""
 
     def __init__(self, line: int, message: str):
