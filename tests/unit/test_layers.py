@@ -15,7 +15,8 @@ pytestmark = pytest.mark.unit
 
 LAYERS: dict[str, int] = {
     # 0: files, text and settings; nothing of ragkit below them
-    "ragkit.errors": 0, "ragkit.config": 0, "ragkit.hashing": 0, "ragkit.text": 0, "ragkit.ingest": 0,
+    "ragkit.errors": 0, "ragkit.config": 0, "ragkit.settings": 0, "ragkit.hashing": 0, "ragkit.text": 0,
+    "ragkit.ingest": 0,
     # 1: vectors and where they are kept
     "ragkit.embeddings": 1, "ragkit.store": 1,
     # 2: search, and prompt files (a prompt knows no model: token counters and embeddings are handed to it)
@@ -62,7 +63,7 @@ def imports(known: Mapping[str, Path], prefixes: tuple[str, ...]) -> list[Edge]:
                 targets = [f"{source}.{a.name}" if f"{source}.{a.name}" in known else source for a in node.names]
             else:
                 continue
-            edges += [(name, node.lineno, t) for t in targets if t.split(".")[0] in prefixes]
+            edges += [(name, node.lineno, t) for t in dict.fromkeys(targets) if t.split(".")[0] in prefixes]
     return edges
 
 
