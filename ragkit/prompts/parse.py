@@ -25,7 +25,6 @@ EXAMPLES = "examples"
 _MARKER = re.compile(r"^(system|user|assistant|examples):\s*$")
 _FENCE = "---"
 _TOKENIZERS_HINT = "'words', a model preset or a .gguf path"
-_PRESET_NAME = re.compile(r"^[a-z0-9][a-z0-9._-]*$")
 
 Path_ = tuple[str | int, ...]
 Reader = Callable[[Path], str]
@@ -418,7 +417,7 @@ def _check_selector(spec: PromptFile, ctx: _Context) -> None:
         return
     if isinstance(config, LengthSelectorConfig):
         # Only the shape is checked: which presets exist is the models' business (the counter is handed in).
-        if not _PRESET_NAME.fullmatch(config.tokenizer) and not config.tokenizer.endswith(".gguf"):
+        if not re.fullmatch(r"[a-z0-9][a-z0-9._-]*|.+\.gguf", config.tokenizer):
             ctx.add(ctx.line("example_selector", "tokenizer"),
                     f"example_selector.tokenizer: {config.tokenizer!r} is not {_TOKENIZERS_HINT}")
         return

@@ -8,6 +8,7 @@ from ragkit.errors import PromptError
 from ragkit.prompts import (
     NGramOverlapExampleSelector,
     TokenBudgetExampleSelector,
+    check_prompt_file,
     count_words,
     mmr_selector,
     semantic_similarity_selector,
@@ -82,3 +83,19 @@ def test_a_model_tokenizer_needs_its_counter_handed_in():
     assert chars.select_examples({"question": "?"}) == []  # the first example alone is over 24 characters
     words = build_selector(config.model_copy(update={"tokenizer": "words"}), list(EXAMPLES), prompt, ["question"])
     assert len(words.select_examples({"question": "?"})) == 2
+
+
+@pytest.mark.parametrize(("tokenizer", "ok"), [
+    ("words", True), ("gemma3-270m", True), ("models/my-model.Q4.gguf", True), ("My Tokenizer", False),
+])
+def test_lint_checks_the_tokenizer_name_without_knowing_the_models(tmp_path, tokenizer: str, ok: bool):
+    path = tmp_path / "p.prompt"
+    path.write_text(
+        "---\nid: p\nversion: 1\ndescription: A prompt.\ninput_variables:\n  question:\n    description: Q.\n"
+        "examples:\n  - {question: a, answer: b}\nexample_template: 'Q: {question} A: {answer}'\n"
+        f"example_selector:\n  type: length_based\n  max_tokens: 10\n  tokenizer: {tokenizer}\n---\nAnswer.\nexamples:\n{{question}}\n",
+        encoding="utf-8")
+    _, problems = check_prompt_file(path)
+    expected = [] if ok else [f"{path}:14: example_selector.tokenizer: {tokenizer!r} is not 'words', a model preset "
+                              "or a .gguf path"]
+    assert [str(p) for p in problems] == expected
