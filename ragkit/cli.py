@@ -114,10 +114,10 @@ def ask(
     from ragkit.settings import RetrievalSettings, validated
 
     retrieval = validated(RetrievalSettings, k=k)
-    options = {"adapter" if backend == "transformers" else "lora": str(adapter)} if adapter is not None else {}
+    options = {"adapter": str(adapter)} if adapter is not None else {}
     kb = KnowledgeBase(index, llm=chat_model(backend, model, **options), retrieval=retrieval)
     params: dict[str, Any] = {key: value for key, value in (("max_tokens", max_tokens), ("temperature", temperature))
-              if value is not None}
+                              if value is not None}
     answer = None
     for event in kb.stream(question, **params):
         if isinstance(event, TextDelta):

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection, Mapping
+from typing import Any
+
 
 class RagkitError(Exception):
     """Base class of every error ragkit raises on purpose; the message says what to do."""
@@ -54,3 +57,11 @@ class SkipFile(RagkitError):
 
 class IndexLockedError(RagkitError):
     """Another process is writing the index; the message names it and says how to proceed."""
+
+
+def reject_unknown_options(owner: str, options: Mapping[str, Any], known: Collection[str]) -> None:
+    """Raise TypeError, as Python does for a bad keyword, when a per-call option is one `owner` would drop."""
+    unknown = sorted(set(options) - set(known))
+    if unknown:
+        raise TypeError(f"{owner} got unknown keyword argument(s) {', '.join(map(repr, unknown))}; "
+                        f"it takes {', '.join(sorted(known))}")

@@ -4,13 +4,13 @@ a gemma3-270m token budget, and word n-gram overlap; then a prompt file that con
 from langchain_core.prompts import PromptTemplate
 
 from ragkit.embeddings import SentenceTransformerEmbeddings
+from ragkit.models import token_counter
 from ragkit.prompts import (
     NGramOverlapExampleSelector,
     TokenBudgetExampleSelector,
     load,
     mmr_selector,
     semantic_similarity_selector,
-    token_counter,
 )
 
 examples = [

@@ -11,27 +11,16 @@ import re
 import numpy as np
 from langchain_core.embeddings import Embeddings
 
+from ragkit.text import sentences
+
 SUPPORT_THRESHOLD = 0.75
 """Share of the answer's content words that must occur in the passage."""
-# A sentence ends at . ! or ? followed by space and an upper-case letter, digit or quote. Hand-written instead of
-# an NLP sentence splitter: encyclopedic prose is regular enough, and it keeps the dependency list short.
-_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\"'(])")
 _CITATION = re.compile(r"\s*\[\d+(?:\s*,\s*\d+)*\]")
 _WORD = re.compile(r"\w+")
 _FUNCTION_WORDS = frozenset(
     "a an the of in on at to for by with from and or but is are was were be been it its this that as which who "
     "what when where how why".split()
 )
-
-
-def sentences(text: str) -> list[tuple[int, str]]:
-    """(start offset, sentence) pairs of a passage."""
-    spans, start = [], 0
-    for match in _SENTENCE_END.finditer(text):
-        spans.append((start, text[start:match.start()]))
-        start = match.end()
-    spans.append((start, text[start:]))
-    return [(s, t) for s, t in spans if t.strip()]
 
 
 def content_words(text: str) -> list[str]:

@@ -36,8 +36,8 @@ def finetune_command(
         torch.set_num_threads(threads)
     from ragkit.finetune.data import load_jsonl
     from ragkit.finetune.export import lora_to_gguf
-    from ragkit.finetune.metadata import TrainingParams
     from ragkit.finetune.train import finetune
+    from ragkit.models.adapter import TrainingParams
     from ragkit.models.hf import resolve_hf
 
     params = TrainingParams(lora_r=rank, lora_alpha=2 * rank, learning_rate=learning_rate, epochs=epochs,

@@ -42,7 +42,7 @@ def lora_to_gguf(adapter: Path, base_config: Path, out: Path | None = None) -> P
     for key, tensor in sorted(load_file(str(adapter / "adapter_model.safetensors")).items()):
         match = _LORA_KEY.match(key)
         target = names.get_name(match.group(1), try_suffixes=(".weight",)) if match else None
-        if target is None:
+        if match is None or target is None:
             raise ModelError(f"cannot map adapter tensor {key!r} to a llama.cpp tensor")
         # numpy (rows, cols) is written as ggml ne (cols, rows): lora_a (r, in) -> (in, r); lora_b (out, r) -> (r, out)
         writer.add_tensor(f"{target}.weight.lora_{match.group(2).lower()}", tensor.astype("float16"))

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import random
 
-from ragkit.chains.grounding import sentences
 from ragkit.eval.squad import Article, Paragraph, Question
 from ragkit.finetune.data import QAExample
+from ragkit.text import sentences
 
 MAX_WORDS = 110
 

@@ -14,7 +14,7 @@ from typing import Any
 
 from ragkit.errors import ModelError
 from ragkit.finetune.data import QAExample, encode
-from ragkit.finetune.metadata import AdapterMetadata, TrainingParams, write_metadata
+from ragkit.models.adapter import AdapterMetadata, TrainingParams, write_metadata
 from ragkit.models.hf import device, load_model, resolve_hf
 from ragkit.prompts import load as load_prompt
 
@@ -85,7 +85,7 @@ def finetune(base: str | None, train: list[QAExample], evaluation: list[QAExampl
             dataloader_pin_memory=False,
         )
         trainer = Trainer(
-            model=model, args=args, train_dataset=train_set, eval_dataset=eval_set,  # type: ignore[arg-type]
+            model=model, args=args, train_dataset=train_set, eval_dataset=eval_set,
             data_collator=DataCollatorForSeq2Seq(tokenizer, padding=True, label_pad_token_id=-100),
             callbacks=[EarlyStoppingCallback(early_stopping_patience=params.patience)],
         )
@@ -102,10 +102,11 @@ def finetune(base: str | None, train: list[QAExample], evaluation: list[QAExampl
     out.mkdir(parents=True, exist_ok=True)
     model.save_pretrained(str(out))
     (out / "README.md").unlink(missing_ok=True)  # peft's generic model card; ragkit-adapter.json is the record
+    provenance = template.metadata or {}
     metadata = AdapterMetadata(
         base_model=base or source.name, base_sha256=source.identity,
-        prompt_id=prompt_id, prompt_version=int(template.metadata["prompt_version"]),
-        prompt_sha256=str(template.metadata["prompt_sha256"]), chat_template=chat,
+        prompt_id=prompt_id, prompt_version=int(provenance["prompt_version"]),
+        prompt_sha256=str(provenance["prompt_sha256"]), chat_template=chat,
         training=params.model_copy(update={"qlora": qlora}), train_examples=len(train),
         eval_examples=len(evaluation), steps=steps, seconds=round(time.perf_counter() - started, 1),
         device=device_name, base_eval_loss=base_loss, final_eval_loss=final_loss, eval_history=history,

@@ -1,7 +1,7 @@
 """Generation backends as LangChain chat models (llama.cpp, transformers + PEFT), and the packaged model presets."""
 
 from ragkit.models.factory import BACKENDS, chat_model, preset_prompt, trained_prompt
-from ragkit.models.llamacpp import ChatLlamaCpp
+from ragkit.models.llamacpp import ChatLlamaCpp, token_counter
 from ragkit.models.presets import DEFAULT_PRESET, FAST_PRESET, PRESETS, resolve_model
 from ragkit.models.transformers import ChatTransformers
 
@@ -16,4 +16,5 @@ __all__ = [
     "preset_prompt",
     "trained_prompt",
     "resolve_model",
+    "token_counter",
 ]

@@ -8,12 +8,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 from langchain_core.language_models import BaseChatModel
 from langchain_core.language_models.base import LangSmithParams
 from langchain_core.messages import BaseMessage
 from pydantic import ConfigDict, Field
+
+from ragkit.errors import reject_unknown_options
 
 _ROLES = {"human": "user", "ai": "assistant", "system": "system", "tool": "tool"}
 
@@ -22,6 +24,8 @@ class LocalChatModel(BaseChatModel):
     """Generation settings common to the llama.cpp and transformers backends."""
 
     model_config = ConfigDict(extra="forbid")
+    call_options: ClassVar[tuple[str, ...]] = ("temperature", "top_k", "top_p", "max_tokens", "seed", "stream")
+    """Per-call keyword arguments the backend uses (`stream` is LangChain's); any other raises TypeError."""
 
     model: str | None = None
     """Preset name or model path; None means the default preset."""
@@ -39,14 +43,20 @@ class LocalChatModel(BaseChatModel):
     """Sampling seed."""
     streaming: bool = False
     """Stream from `invoke` too (LangChain convention; callbacks then see each token)."""
+    adapter: str | None = None
+    """LoRA adapter directory written by `ragkit finetune` (llama.cpp reads its adapter.gguf, and also takes a
+    GGUF LoRA file); None uses the preset's own adapter."""
 
     @property
     def model_name(self) -> str:
         """The name shown with answers: the preset, or the model file or directory name, plus a user adapter's."""
         from ragkit.models.presets import display_name
 
-        adapter = getattr(self, "lora", None) or getattr(self, "adapter", None)
-        return display_name(self.model) + (f" + {Path(adapter).name}" if adapter else "")
+        return display_name(self.model) + (f" + {Path(self.adapter).name}" if self.adapter else "")
+
+    def _check_options(self, options: dict[str, Any]) -> None:
+        """Refuse per-call options this backend would otherwise drop (a typo, or a feature it lacks, like tools)."""
+        reject_unknown_options(type(self).__name__, options, self.call_options)
 
     @property
     def _identifying_params(self) -> dict[str, Any]:

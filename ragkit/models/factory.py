@@ -8,22 +8,21 @@ from typing import Any
 from langchain_core.language_models import BaseChatModel
 
 from ragkit.errors import InvalidInputError
+from ragkit.models.adapter import METADATA_FILE, read_metadata
+from ragkit.models.base import LocalChatModel
+from ragkit.models.llamacpp import ChatLlamaCpp
 from ragkit.models.presets import PRESETS
+from ragkit.models.transformers import ChatTransformers
 
-BACKENDS = ("llamacpp", "transformers")
+BACKENDS: dict[str, type[LocalChatModel]] = {"llamacpp": ChatLlamaCpp, "transformers": ChatTransformers}
+"""Backend name -> chat model class; every class takes `model`, `adapter` and the LocalChatModel settings."""
 
 
-def chat_model(backend: str = "llamacpp", model: str | None = None, **options: Any) -> BaseChatModel:
-    """ChatLlamaCpp or ChatTransformers for a preset, GGUF path (or, for transformers, an HF directory)."""
-    if backend == "llamacpp":
-        from ragkit.models.llamacpp import ChatLlamaCpp
-
-        return ChatLlamaCpp(model=model, **options)
-    if backend == "transformers":
-        from ragkit.models.transformers import ChatTransformers
-
-        return ChatTransformers(model=model, **options)
-    raise InvalidInputError(f"unknown backend {backend!r}: choose from {', '.join(BACKENDS)}")
+def chat_model(backend: str = "llamacpp", model: str | None = None, **options: Any) -> LocalChatModel:
+    """The backend's chat model for a preset, GGUF path (or, for transformers, an HF directory)."""
+    if backend not in BACKENDS:
+        raise InvalidInputError(f"unknown backend {backend!r}: choose from {', '.join(BACKENDS)}")
+    return BACKENDS[backend](model=model, **options)
 
 
 def preset_prompt(model: str | None) -> str | None:
@@ -34,9 +33,8 @@ def preset_prompt(model: str | None) -> str | None:
 
 def trained_prompt(llm: BaseChatModel) -> str | None:
     """The prompt id a chat model was fine-tuned on: its adapter directory's record, else its preset's; else None."""
-    from ragkit.finetune.metadata import METADATA_FILE, read_metadata
-
-    adapter = getattr(llm, "lora", None) or getattr(llm, "adapter", None)
-    if adapter and (Path(adapter).expanduser() / METADATA_FILE).is_file():
-        return read_metadata(Path(adapter).expanduser()).prompt_id
-    return preset_prompt(getattr(llm, "model", None))
+    if not isinstance(llm, LocalChatModel):
+        return None
+    if llm.adapter and (Path(llm.adapter).expanduser() / METADATA_FILE).is_file():
+        return read_metadata(Path(llm.adapter).expanduser()).prompt_id
+    return preset_prompt(llm.model)

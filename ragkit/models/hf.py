@@ -64,7 +64,7 @@ def gguf_to_hf(gguf: Path, digest: str) -> Path:
     temp = Path(tempfile.mkdtemp(dir=target.parent, prefix=".convert-"))
     try:
         tokenizer = AutoTokenizer.from_pretrained(str(gguf.parent), gguf_file=gguf.name)
-        model = AutoModelForCausalLM.from_pretrained(str(gguf.parent), gguf_file=gguf.name, dtype="float32")
+        model: Any = AutoModelForCausalLM.from_pretrained(str(gguf.parent), gguf_file=gguf.name, dtype="float32")
         # The weights are plain dequantized Linear layers; drop the GGUF quantizer marker so they save as safetensors.
         model.hf_quantizer = None
         if hasattr(model.config, "quantization_config"):
@@ -121,7 +121,7 @@ def load_model(directory: Path, device_name: str, quantize_4bit: bool = False) -
         options["device_map"] = {"": 0}
     try:
         tokenizer = AutoTokenizer.from_pretrained(str(directory))
-        model = AutoModelForCausalLM.from_pretrained(str(directory), **options)
+        model: Any = AutoModelForCausalLM.from_pretrained(str(directory), **options)
     except (OSError, ValueError) as exc:
         raise ModelError(f"transformers cannot load {directory}: {exc}") from exc
     if not quantize_4bit:

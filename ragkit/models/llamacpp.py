@@ -11,9 +11,9 @@ import functools
 import json
 import os
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 from langchain_core.callbacks import CallbackManagerForLLMRun
 from langchain_core.language_models import LanguageModelInput
@@ -77,6 +77,18 @@ def _avoid_amx_buffers() -> None:
     native.llama_model_default_params = without_extra_buffers
 
 
+@functools.lru_cache(maxsize=4)
+def token_counter(model: str | None = None) -> Callable[[str], int]:
+    """Token counts with a preset's or .gguf file's own tokenizer (only its vocabulary is loaded), e.g. for
+    `ragkit.prompts.load(..., count_tokens=token_counter('gemma3-270m'))`."""
+    try:
+        from llama_cpp import Llama
+    except ImportError as exc:
+        raise ModelError("install llama-cpp-python to count tokens with a GGUF tokenizer") from exc
+    vocab = Llama(model_path=str(resolve_model(model).path), vocab_only=True, verbose=False)
+    return lambda text: len(vocab.tokenize(text.encode("utf-8"), add_bos=False))
+
+
 def gpu_layers() -> int:
     """Offload every layer when this llama.cpp build can use a GPU, none otherwise."""
     try:
@@ -94,14 +106,14 @@ class ChatLlamaCpp(LocalChatModel):
     `grammar` (GBNF text) constrain the output; `with_structured_output(schema)` builds on them.
     """
 
+    call_options: ClassVar[tuple[str, ...]] = (*LocalChatModel.call_options, "response_format", "json_schema",
+                                               "grammar")
     n_ctx: int = 4096
     """Context window in tokens."""
     n_threads: int | None = None
     """CPU threads; None lets llama.cpp choose."""
     n_gpu_layers: int | None = None
     """Layers offloaded to the GPU; None means all when this llama.cpp build supports a GPU, else none."""
-    lora: str | None = None
-    """A GGUF LoRA file (or an adapter directory holding adapter.gguf); None uses the preset's own adapter."""
 
     _resolved: ResolvedModel | None = PrivateAttr(default=None)
 
@@ -120,7 +132,7 @@ class ChatLlamaCpp(LocalChatModel):
         return self
 
     def _lora_file(self) -> str | None:
-        spec = Path(self.lora).expanduser() if self.lora else self._resolve().adapter
+        spec = Path(self.adapter).expanduser() if self.adapter else self._resolve().adapter
         if spec is None:
             return None
         path = spec / ADAPTER_GGUF if spec.is_dir() else spec
@@ -150,6 +162,7 @@ class ChatLlamaCpp(LocalChatModel):
         return llama.create_completion(prompt=plain_prompt(messages), stream=stream, **params)
 
     def _params(self, stop: list[str] | None, **kwargs: Any) -> dict[str, Any]:
+        self._check_options(kwargs)
         params: dict[str, Any] = {
             "temperature": self.temperature,
             "top_k": self.top_k,
@@ -165,9 +178,10 @@ class ChatLlamaCpp(LocalChatModel):
 
     def _generate(self, messages: list[BaseMessage], stop: list[str] | None = None,
                   run_manager: CallbackManagerForLLMRun | None = None, **kwargs: Any) -> ChatResult:
+        params = self._params(stop, **kwargs)
         llama, lock = self._llama()
         with lock:
-            reply = self._complete(llama, messages, False, self._params(stop, **kwargs))
+            reply = self._complete(llama, messages, False, params)
         choice = reply["choices"][0]
         message = AIMessage(
             content=_text(choice),
@@ -178,10 +192,11 @@ class ChatLlamaCpp(LocalChatModel):
 
     def _stream(self, messages: list[BaseMessage], stop: list[str] | None = None,
                 run_manager: CallbackManagerForLLMRun | None = None, **kwargs: Any) -> Iterator[ChatGenerationChunk]:
+        params = self._params(stop, **kwargs)
         llama, lock = self._llama()
         # The lock is held for the whole stream: another caller waits instead of corrupting the context.
         with lock:
-            for part in self._complete(llama, messages, True, self._params(stop, **kwargs)):
+            for part in self._complete(llama, messages, True, params):
                 choice = part["choices"][0]
                 text = _text(choice)
                 finish = choice.get("finish_reason")

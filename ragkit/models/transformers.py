@@ -23,8 +23,6 @@ from ragkit.models.hf import Loaded, device, load_shared
 class ChatTransformers(LocalChatModel):
     """A preset, .gguf file or Hugging Face model directory run by transformers, with an optional LoRA adapter."""
 
-    adapter: str | None = None
-    """PEFT adapter directory put on top (a preset's own adapter is used when this is None)."""
     device: str | None = None
     """'cuda' or 'cpu'; None picks CUDA when present."""
 
@@ -78,6 +76,7 @@ class ChatTransformers(LocalChatModel):
 
     def _run(self, messages: list[BaseMessage], stop: list[str] | None, kwargs: dict[str, Any]) -> Iterator[str]:
         """Generate in a worker thread, yielding text pieces as the streamer produces them (lock held throughout)."""
+        self._check_options(kwargs)
         import torch
         from transformers import TextIteratorStreamer
 

@@ -7,9 +7,9 @@ from ragkit.prompts.parse import check_prompt_file, parse_prompt_file
 from ragkit.prompts.selectors import (
     NGramOverlapExampleSelector,
     TokenBudgetExampleSelector,
+    count_words,
     mmr_selector,
     semantic_similarity_selector,
-    token_counter,
 )
 from ragkit.prompts.spec import PromptFile
 
@@ -18,6 +18,7 @@ __all__ = [
     "PromptFile",
     "TokenBudgetExampleSelector",
     "check_prompt_file",
+    "count_words",
     "list_prompts",
     "load",
     "mmr_selector",
@@ -25,5 +26,4 @@ __all__ = [
     "prompt_repository",
     "semantic_similarity_selector",
     "to_template",
-    "token_counter",
 ]

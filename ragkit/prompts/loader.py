@@ -57,7 +57,8 @@ def load(prompt_id: str, repository: str | Path | None = None, *, embeddings: Em
     """Load a prompt by id as a LangChain template; its metadata carries prompt_id, prompt_version, prompt_sha256.
 
     `embeddings` back semantic example selectors (default: the packaged sentence-transformer); `count_tokens`
-    overrides the tokenizer a length-based selector names.
+    counts for a length-based selector (needed unless it names the 'words' tokenizer), e.g.
+    `ragkit.models.token_counter(name)` for the model preset or .gguf file it names.
     """
     files = index_prompts(repository)
     if prompt_id not in files:

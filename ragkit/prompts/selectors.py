@@ -1,12 +1,14 @@
 """Few-shot example selectors (LangChain BaseExampleSelector): semantic similarity and maximal marginal relevance
-over ragkit's FAISS store, a token budget of the target model, and word n-gram overlap."""
+over ragkit's FAISS store, a token budget of the target model, and word n-gram overlap.
+
+Token counts other than whitespace words come from the caller (e.g. `ragkit.models.token_counter`): prompts know
+no models."""
 
 from __future__ import annotations
 
-import functools
 import re
 from collections.abc import Callable
-from typing import Any
+from typing import Any, cast
 
 from langchain_core.embeddings import Embeddings
 from langchain_core.example_selectors import (
@@ -17,7 +19,7 @@ from langchain_core.example_selectors import (
 from langchain_core.prompts import BasePromptTemplate
 from pydantic import BaseModel, ConfigDict, Field
 
-from ragkit.errors import ModelError
+from ragkit.errors import PromptError
 from ragkit.prompts.spec import (
     LengthSelectorConfig,
     MMRSelectorConfig,
@@ -38,14 +40,32 @@ def semantic_similarity_selector(examples: list[dict[str, Any]], embeddings: Emb
                                                            input_keys=input_keys)
 
 
+class MMRExampleSelector(MaxMarginalRelevanceExampleSelector):
+    """LangChain's MMR selector, but `vectorstore_kwargs` (e.g. lambda_mult) reach the search: LangChain's own
+    MaxMarginalRelevanceExampleSelector documents them and then drops them."""
+
+    def select_examples(self, input_variables: dict[str, str]) -> list[dict[str, Any]]:
+        docs = self.vectorstore.max_marginal_relevance_search(
+            self._example_to_text(input_variables, self.input_keys), k=self.k, fetch_k=self.fetch_k,
+            **(self.vectorstore_kwargs or {}))
+        return self._documents_to_examples(docs)
+
+    async def aselect_examples(self, input_variables: dict[str, str]) -> list[dict[str, Any]]:
+        docs = await self.vectorstore.amax_marginal_relevance_search(
+            self._example_to_text(input_variables, self.input_keys), k=self.k, fetch_k=self.fetch_k,
+            **(self.vectorstore_kwargs or {}))
+        return self._documents_to_examples(docs)
+
+
 def mmr_selector(examples: list[dict[str, Any]], embeddings: Embeddings, k: int = 4,
                  input_keys: list[str] | None = None, fetch_k: int = 20,
-                 lambda_mult: float = 0.5) -> MaxMarginalRelevanceExampleSelector:
-    """k examples near the input but unlike each other: MMR over the fetch_k nearest in a FaissVectorStore."""
-    return MaxMarginalRelevanceExampleSelector.from_examples(
+                 lambda_mult: float = 0.5) -> MMRExampleSelector:
+    """k examples near the input but unlike each other: MMR over the fetch_k nearest in a FaissVectorStore;
+    lambda_mult 1 ranks by similarity alone, 0 by diversity alone."""
+    return cast(MMRExampleSelector, MMRExampleSelector.from_examples(
         examples, embeddings, FaissVectorStore, k=k, input_keys=input_keys, fetch_k=fetch_k,
         vectorstore_kwargs={"lambda_mult": lambda_mult},
-    )
+    ))
 
 
 class TokenBudgetExampleSelector(BaseExampleSelector, BaseModel):
@@ -60,7 +80,7 @@ class TokenBudgetExampleSelector(BaseExampleSelector, BaseModel):
     """How one example renders (string or chat template); its rendered text is what gets counted."""
     max_tokens: int = Field(ge=1)
     count_tokens: TokenCounter
-    """Tokens of a text for the target model, e.g. `token_counter('gemma3-270m')`."""
+    """Tokens of a text for the target model, e.g. `count_words` or `ragkit.models.token_counter('gemma3-270m')`."""
 
     def add_example(self, example: dict[str, Any]) -> None:
         self.examples.append(example)
@@ -118,34 +138,25 @@ class NGramOverlapExampleSelector(BaseExampleSelector, BaseModel):
         return {tuple(words[i : i + m]) for m in range(1, self.n + 1) for i in range(len(words) - m + 1)}
 
 
-def token_counter(tokenizer: str = "words") -> TokenCounter:
-    """Token counts for 'words' (whitespace words), a model preset, or a .gguf file (its own tokenizer)."""
-    if tokenizer == "words":
-        return lambda text: len(text.split())
-    return _gguf_counter(tokenizer)
-
-
-@functools.lru_cache(maxsize=4)
-def _gguf_counter(model: str) -> TokenCounter:
-    from ragkit.models import resolve_model
-
-    try:
-        from llama_cpp import Llama
-    except ImportError as exc:
-        raise ModelError("install llama-cpp-python to count tokens with a GGUF tokenizer") from exc
-    vocab = Llama(model_path=str(resolve_model(model).path), vocab_only=True, verbose=False)
-    return lambda text: len(vocab.tokenize(text.encode("utf-8"), add_bos=False))
+def count_words(text: str) -> int:
+    """Whitespace words: the 'words' tokenizer of a length-based selector, which needs no model."""
+    return len(text.split())
 
 
 def build_selector(config: SelectorConfig, examples: list[dict[str, Any]], example_prompt: BasePromptTemplate,
                    input_keys: list[str], embeddings: Embeddings | None = None,
                    count_tokens: TokenCounter | None = None) -> BaseExampleSelector:
-    """The selector a prompt file configures; embeddings default to the packaged sentence-transformer."""
+    """The selector a prompt file configures; embeddings default to the packaged sentence-transformer.
+
+    A length-based selector counts with `count_tokens`; without one, only the 'words' tokenizer can be used.
+    """
     keys = getattr(config, "input_keys", None) or input_keys
     if isinstance(config, LengthSelectorConfig):
+        if count_tokens is None and config.tokenizer != "words":
+            raise PromptError(f"example_selector.tokenizer {config.tokenizer!r} needs its token counter: load the "
+                              f"prompt with count_tokens=ragkit.models.token_counter({config.tokenizer!r})")
         return TokenBudgetExampleSelector(examples=examples, example_prompt=example_prompt,
-                                          max_tokens=config.max_tokens,
-                                          count_tokens=count_tokens or token_counter(config.tokenizer))
+                                          max_tokens=config.max_tokens, count_tokens=count_tokens or count_words)
     if isinstance(config, NGramSelectorConfig):
         return NGramOverlapExampleSelector(examples=examples, k=config.k, n=config.n, threshold=config.threshold,
                                            input_keys=keys)

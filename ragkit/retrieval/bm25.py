@@ -20,7 +20,7 @@ from langchain_core.documents import Document
 from langchain_core.retrievers import BaseRetriever
 from pydantic import ConfigDict
 
-from ragkit.errors import IndexFormatError, IndexNotFoundError, RagkitError
+from ragkit.errors import IndexFormatError, IndexNotFoundError, RagkitError, reject_unknown_options
 from ragkit.store import FaissVectorStore, persist
 
 log = logging.getLogger(__name__)
@@ -211,6 +211,7 @@ class BM25Retriever(BaseRetriever):
 
     def _get_relevant_documents(self, query: str, *, run_manager: CallbackManagerForRetrieverRun,
                                 **kwargs: Any) -> list[Document]:
+        reject_unknown_options("BM25Retriever", kwargs, ("k", "filter"))
         where = kwargs.get("filter", self.filter)
         allowed = np.asarray(self.store.docstore.filter_rows(where), dtype=np.int64) if where else None
         if allowed is not None and len(allowed) == 0:

@@ -9,6 +9,7 @@ from langchain_core.documents import Document
 from langchain_core.retrievers import BaseRetriever
 from pydantic import ConfigDict
 
+from ragkit.errors import reject_unknown_options
 from ragkit.store import FaissVectorStore
 
 
@@ -27,6 +28,7 @@ class DenseRetriever(BaseRetriever):
 
     def _get_relevant_documents(self, query: str, *, run_manager: CallbackManagerForRetrieverRun,
                                 **kwargs: Any) -> list[Document]:
+        reject_unknown_options("DenseRetriever", kwargs, ("k", "filter"))
         hits = self.store.similarity_search_with_score(query, k=kwargs.get("k", self.k),
                                                        filter=kwargs.get("filter", self.filter))
         threshold = self.score_threshold

@@ -17,6 +17,7 @@ from langchain_core.documents import Document
 from langchain_core.retrievers import BaseRetriever
 from pydantic import ConfigDict, model_validator
 
+from ragkit.errors import reject_unknown_options
 from ragkit.retrieval.bm25 import BM25Retriever, load_bm25
 from ragkit.retrieval.dense import DenseRetriever
 from ragkit.store import FaissVectorStore
@@ -63,6 +64,7 @@ class HybridRetriever(BaseRetriever):
 
     def _get_relevant_documents(self, query: str, *, run_manager: CallbackManagerForRetrieverRun,
                                 **kwargs: Any) -> list[Document]:
+        reject_unknown_options("HybridRetriever", kwargs, ("k", "fetch_k", "filter"))
         options = {"k": kwargs.get("fetch_k", self.fetch_k), "filter": kwargs.get("filter", self.filter)}
         child = run_manager.get_child()
         rankings = [r.invoke(query, config={"callbacks": child}, **options) for r in self.retrievers]

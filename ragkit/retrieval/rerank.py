@@ -13,6 +13,8 @@ from langchain_core.documents import BaseDocumentCompressor, Document
 from langchain_core.retrievers import BaseRetriever
 from pydantic import ConfigDict
 
+from ragkit.errors import reject_unknown_options
+
 PairScorer = Callable[[list[tuple[str, str]]], Sequence[float]]
 """Scores (query, passage) pairs, higher is more relevant."""
 
@@ -54,7 +56,8 @@ class RerankingRetriever(BaseRetriever):
 
     def _get_relevant_documents(self, query: str, *, run_manager: CallbackManagerForRetrieverRun,
                                 **kwargs: Any) -> list[Document]:
-        options = {key: value for key, value in kwargs.items() if key != "k"}
+        reject_unknown_options("RerankingRetriever", kwargs, ("k", "filter"))
+        options = {"filter": kwargs["filter"]} if "filter" in kwargs else {}
         candidates = self.retriever.invoke(query, config={"callbacks": run_manager.get_child()},
                                            k=self.fetch_k, **options)
         reranked = self.reranker.compress_documents(candidates, query, callbacks=run_manager.get_child())

@@ -100,5 +100,5 @@ def test_exported_gguf_adapter_runs_on_llama_cpp(adapter: Path) -> None:
     from ragkit.models.hf import resolve_hf
 
     gguf = lora_to_gguf(adapter, resolve_hf("gemma3-270m").directory / "config.json")
-    tuned = _correct(ChatLlamaCpp(model="gemma3-270m", lora=str(gguf), max_tokens=12, stop=["\n"]))
+    tuned = _correct(ChatLlamaCpp(model="gemma3-270m", adapter=str(gguf), max_tokens=12, stop=["\n"]))
     assert tuned >= len(FACTS) // 2

@@ -2,8 +2,9 @@
 
 import pytest
 
-from ragkit.chains.grounding import best_sentence, ground, sentences, support
+from ragkit.chains.grounding import best_sentence, ground, support
 from ragkit.embeddings import HashingEmbeddings
+from ragkit.text import sentences
 
 pytestmark = pytest.mark.unit
 

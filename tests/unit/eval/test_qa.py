@@ -1,7 +1,6 @@
 """QA scoring: SQuAD normalization, exact match, token F1, and a chain evaluated end to end with a scripted model."""
 
 import pytest
-from langchain_core.language_models.fake_chat_models import FakeListChatModel
 
 from ragkit.chains.rag import RagChain
 from ragkit.embeddings import HashingEmbeddings
@@ -16,6 +15,7 @@ from ragkit.eval.qa import (
 )
 from ragkit.eval.squad import Article, Paragraph
 from ragkit.retrieval import DenseRetriever
+from tests.scripted_model import ScriptedChatModel, after
 
 pytestmark = pytest.mark.unit
 
@@ -44,7 +44,8 @@ def test_chain_scores_citations_and_the_guardrail() -> None:
     store = index_paragraphs(articles, HashingEmbeddings())
     items = [QAItem("Who won Super Bowl 50?", ("Denver Broncos",), "Sports#0"),
              QAItem("How many squares does a chess board have?", ("64",), "Sports#1")]
-    model = FakeListChatModel(responses=["Denver Broncos [1]", "Seven hundred [1]"])
+    model = ScriptedChatModel(reply=lambda prompt, _: "Denver Broncos [1]" if "Super Bowl" in after(prompt, "Question:")
+                              else "Seven hundred [1]")
     chain = RagChain(retriever=DenseRetriever(store=store, k=1), llm=model)
     result = evaluate_chain("fake", chain, items)
     assert result.exact_match == 0.5

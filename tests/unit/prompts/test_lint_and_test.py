@@ -6,7 +6,6 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from langchain_core.language_models.fake_chat_models import FakeListChatModel
 from typer.testing import CliRunner
 
 from ragkit.cli import app
@@ -14,6 +13,7 @@ from ragkit.prompts.lint import lint
 from ragkit.prompts.spec import Assertion
 from ragkit.prompts.testing import passes, run_tests
 from tests.helpers import REPO
+from tests.scripted_model import ScriptedChatModel
 
 pytestmark = pytest.mark.unit
 
@@ -101,9 +101,9 @@ def test_prompts_test_fails_with_a_diff_when_a_snapshot_changes(tmp_path: Path):
 
 def test_model_assertions_run_against_the_given_model(tmp_path: Path):
     (tmp_path / "good.prompt").write_text(GOOD)
-    passed = run_tests([tmp_path], FakeListChatModel(responses=["because it is"]))
+    passed = run_tests([tmp_path], ScriptedChatModel.saying("because it is"))
     assert passed.failures == [] and passed.assertions_run == 1
-    failed = run_tests([tmp_path], FakeListChatModel(responses=["no idea"]))
+    failed = run_tests([tmp_path], ScriptedChatModel.saying("no idea"))
     assert [str(p) for p in failed.failures] == [
         f"{tmp_path / 'good.prompt'}:12: tests[0].assert[0]: contains 'because' failed; the model replied 'no idea'"]
 

@@ -4,7 +4,6 @@ answers parse, failures are scored not raised, budgets hold, provenance is recor
 import re
 
 import pytest
-from langchain_core.documents import Document
 from langchain_core.runnables import RunnableLambda
 
 from ragkit.chains.reasoning import (

@@ -1,4 +1,5 @@
-"""The record kept beside every adapter: which base model and prompt it was trained for, how, and how well."""
+"""The record kept beside every adapter (ragkit-adapter.json): which base model and prompt it was trained for,
+how, and how well. Written by `ragkit finetune`, read by the model backends to pick the adapter's prompt."""
 
 from __future__ import annotations
 
@@ -70,6 +71,7 @@ class AdapterMetadata(BaseModel):
 
 
 def write_metadata(directory: Path, metadata: AdapterMetadata) -> Path:
+    """Write the adapter's record into its directory; returns the file written."""
     path = directory / METADATA_FILE
     path.write_text(metadata.model_dump_json(indent=2) + "\n", encoding="utf-8")
     return path
