@@ -13,21 +13,21 @@ pytestmark = pytest.mark.unit
 
 
 def load_toy(path: Path) -> list[Page]:
-    """A '.toy' file: one page per line of 'PAGE|text'."""
+    """A '.leaf' file: one page per line of 'PAGE|text'."""
     pages = [line.split("|", 1) for line in path.read_text().splitlines() if line.strip()]
     return [Page(text, int(number), label=f"leaf {number}") for number, text in pages]
 
 
 @pytest.fixture()
 def toy_registered() -> None:
-    register_loader(".toy", load_toy)  # process-wide, as a plugin would; registering the same loader again is a no-op
+    register_loader(".leaf", load_toy)  # process-wide, as a plugin would; registering the same loader again is a no-op
 
 
 def test_a_toy_loader_is_indexed_searched_and_cited_by_page(tmp_path: Path, hashing, toy_registered):
-    assert ".toy" in supported_suffixes()
-    (tmp_path / "notes.toy").write_text("1|The kettle is in the kitchen.\n7|Parking is behind the lab.\n")
+    assert ".leaf" in supported_suffixes()
+    (tmp_path / "notes.leaf").write_text("1|The kettle is in the kitchen.\n7|Parking is behind the lab.\n")
     kb = KnowledgeBase(path=tmp_path / "idx", embedder=hashing)
-    report = kb.index([tmp_path / "notes.toy"], IndexSettings(workers=1))  # a reader process gets the registry too
+    report = kb.index([tmp_path / "notes.leaf"], IndexSettings(workers=1))  # a reader process gets the registry too
     assert report.indexed_files == 1 and report.chunks == 2
     hit = kb.store.similarity_search("Where is parking?", k=1)[0]
     assert "Parking" in hit.page_content and hit.metadata["page"] == 7
@@ -52,10 +52,10 @@ def test_symlinks_out_of_the_corpus_are_skipped_with_a_reason_unless_allowed(tmp
 def test_a_toy_ann_backend_indexes_and_answers_through_the_knowledge_base(tmp_path: Path, hashing, toy_registered):
     from tests.unit.store.test_ann_seam import NumpyIndex  # registered there as "numpy-exact" via the public seam
 
-    (tmp_path / "notes.toy").write_text("1|The kettle is in the kitchen.\n7|Parking is behind the lab.\n")
+    (tmp_path / "notes.leaf").write_text("1|The kettle is in the kitchen.\n7|Parking is behind the lab.\n")
     kb = KnowledgeBase(path=tmp_path / "idx", embedder=hashing)
-    kb.index([tmp_path / "notes.toy", EXAMPLES_KB], IndexSettings(backend="numpy-exact", factory="Flat"))
+    kb.index([tmp_path / "notes.leaf", EXAMPLES_KB], IndexSettings(backend="numpy-exact", factory="Flat"))
     assert kb.manifest().backend == "numpy-exact" and isinstance(kb.store.index, NumpyIndex)
     assert "Parking" in kb.retriever().invoke("Where is parking behind the lab?")[0].page_content
-    again = kb.index([tmp_path / "notes.toy", EXAMPLES_KB])  # an update keeps the recorded backend
+    again = kb.index([tmp_path / "notes.leaf", EXAMPLES_KB])  # an update keeps the recorded backend
     assert again.unchanged_files == 6 and kb.manifest().settings["backend"] == "numpy-exact"
