@@ -1,7 +1,8 @@
 """Grounding guardrail: an answer its cited passage does not support is replaced by that passage's best sentence.
 
-Support is lexical (share of the answer's content words found in the passage), which is what extractive answers
-and faithful paraphrases have and hallucinations lack; it needs no model, so it runs after every model's answer.
+Support is lexical (share of the answer's content words found in the passage; Chinese segmented into words),
+which is what extractive answers and faithful paraphrases have and hallucinations lack; it needs no model, so it
+runs after every model's answer.
 """
 
 from __future__ import annotations
@@ -11,41 +12,40 @@ import re
 import numpy as np
 from langchain_core.embeddings import Embeddings
 
+from ragkit.text import CHINESE_STOPWORDS, is_han, sentences, words
+
+__all__ = ["SUPPORT_THRESHOLD", "best_sentence", "content_words", "ground", "sentences", "support"]
+
 SUPPORT_THRESHOLD = 0.75
 """Share of the answer's content words that must occur in the passage."""
-# A sentence ends at . ! or ? followed by space and an upper-case letter, digit or quote. Hand-written instead of
-# an NLP sentence splitter: encyclopedic prose is regular enough, and it keeps the dependency list short.
-_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\"'(])")
 _CITATION = re.compile(r"\s*\[\d+(?:\s*,\s*\d+)*\]")
-_WORD = re.compile(r"\w+")
 _FUNCTION_WORDS = frozenset(
     "a an the of in on at to for by with from and or but is are was were be been it its this that as which who "
     "what when where how why".split()
-)
-
-
-def sentences(text: str) -> list[tuple[int, str]]:
-    """(start offset, sentence) pairs of a passage."""
-    spans, start = [], 0
-    for match in _SENTENCE_END.finditer(text):
-        spans.append((start, text[start:match.start()]))
-        start = match.end()
-    spans.append((start, text[start:]))
-    return [(s, t) for s, t in spans if t.strip()]
+) | CHINESE_STOPWORDS
 
 
 def content_words(text: str) -> list[str]:
-    """Lower-cased words without citation markers and common function words."""
-    return [w for w in _WORD.findall(_CITATION.sub(" ", text).lower()) if w not in _FUNCTION_WORDS]
+    """Lower-cased words (Chinese segmented) without citation markers and function words; a number keeps the
+    one-character unit after it ('2019年', '3月'), so a wrong number is not outweighed by its right units."""
+    found: list[str] = []
+    for word in words(_CITATION.sub(" ", text)):
+        if found and found[-1].isdigit() and len(word) == 1 and is_han(word):
+            found[-1] += word
+        elif word not in _FUNCTION_WORDS:
+            found.append(word)
+    return found
 
 
 def support(answer: str, passage: str) -> float:
-    """Share of the answer's content words that occur in the passage (1.0 for an answer with none)."""
-    words = content_words(answer)
-    if not words:
+    """Share of the answer's content words that occur in the passage (1.0 for an answer with none); a Chinese
+    word of two or more characters also counts when the passage contains it however it was segmented there."""
+    answer_words = content_words(answer)
+    if not answer_words:
         return 1.0
     present = set(content_words(passage))
-    return sum(w in present for w in words) / len(words)
+    return sum(w in present or (len(w) > 1 and is_han(w) and w in passage)
+               for w in answer_words) / len(answer_words)
 
 
 def best_sentence(passage: str, question: str, answer: str = "", embedder: Embeddings | None = None) -> str:
@@ -60,8 +60,8 @@ def best_sentence(passage: str, question: str, answer: str = "", embedder: Embed
     wanted_q, wanted_a = set(content_words(question)), set(content_words(answer))
 
     def score(sentence: str) -> tuple[int, int]:
-        words = set(content_words(sentence))
-        return len(words & wanted_q) + len(words & wanted_a), -len(words)
+        found = set(content_words(sentence))
+        return len(found & wanted_q) + len(found & wanted_a), -len(found)
 
     return max(candidates, key=score)
 

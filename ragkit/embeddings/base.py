@@ -35,8 +35,18 @@ class VectorEmbeddings(Embeddings, ABC):
     def count_tokens(self, text: str) -> int:
         """Length of a text in the model's tokens, used to size chunks."""
 
+    def embed_query_array(self, texts: list[str]) -> np.ndarray:
+        """Embed search queries; the same as documents unless the model marks queries (E5's 'query: ')."""
+        return self.embed_array(texts)
+
+    @property
+    def relevance_threshold(self) -> float | None:
+        """Cosine below which a query's best passage is taken as unrelated, calibrated per model (scales differ:
+        multilingual-e5 scores unrelated text above 0.8); None where it was never calibrated."""
+        return None
+
     def embed_documents(self, texts: list[str]) -> list[list[float]]:
         return self.embed_array(list(texts)).tolist()
 
     def embed_query(self, text: str) -> list[float]:
-        return self.embed_array([text])[0].tolist()
+        return self.embed_query_array([text])[0].tolist()

@@ -14,6 +14,9 @@ from ragkit.errors import ModelError
 from ragkit.hashing import file_sha256
 
 DEFAULT_MODEL = "all-MiniLM-L6-v2"
+MINILM_RELEVANCE_THRESHOLD = 0.25
+"""Best-passage cosine under which the packaged MiniLM's question is unrelated to the corpus (calibration:
+benchmarks/relevance_threshold.py)."""
 Precision = Literal["auto", "float32", "bfloat16"]
 
 
@@ -94,6 +97,10 @@ class SentenceTransformerEmbeddings(VectorEmbeddings):
     @property
     def spec(self) -> str:
         return DEFAULT_MODEL if self.model_path == default_model_path() else self.model_path
+
+    @property
+    def relevance_threshold(self) -> float | None:
+        return MINILM_RELEVANCE_THRESHOLD if self.spec == DEFAULT_MODEL else None
 
     @functools.cached_property
     def dimension(self) -> int:
