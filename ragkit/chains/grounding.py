@@ -19,6 +19,8 @@ __all__ = ["SUPPORT_THRESHOLD", "best_sentence", "content_words", "ground", "sen
 SUPPORT_THRESHOLD = 0.75
 """Share of the answer's content words that must occur in the passage."""
 _CITATION = re.compile(r"\s*\[\d+(?:\s*,\s*\d+)*\]")
+_NUMBER = re.compile(r"\d+(?:\.\d+)?")
+_THOUSANDS = re.compile(r"(?<=\d),(?=\d{3}(?!\d))")
 _FUNCTION_WORDS = frozenset(
     "a an the of in on at to for by with from and or but is are was were be been it its this that as which who "
     "what when where how why".split()
@@ -38,14 +40,24 @@ def content_words(text: str) -> list[str]:
 
 
 def support(answer: str, passage: str) -> float:
-    """Share of the answer's content words that occur in the passage (1.0 for an answer with none); a Chinese
-    word of two or more characters also counts when the passage contains it however it was segmented there."""
+    """Share of the answer's content words that occur in the passage (1.0 for an answer with none), a Chinese
+    word weighing its length in characters (a character carries about what an English word does); a Chinese
+    word also counts when the passage contains it however it was segmented there. An answer stating a number
+    the passage lacks has no support: a wrong date or quantity is the commonest unsupported claim."""
     answer_words = content_words(answer)
     if not answer_words:
         return 1.0
+    if not set(_numbers(answer)) <= set(_numbers(passage)):
+        return 0.0
     present = set(content_words(passage))
-    return sum(w in present or (len(w) > 1 and is_han(w) and w in passage)
-               for w in answer_words) / len(answer_words)
+    weights = [len(w) if is_han(w) else 1 for w in answer_words]
+    found = [w in present or (len(w) > 1 and is_han(w) and w in passage) for w in answer_words]
+    return sum(weight for weight, ok in zip(weights, found) if ok) / sum(weights)
+
+
+def _numbers(text: str) -> list[str]:
+    """Numbers written in digits, without thousands separators or citation marks."""
+    return _NUMBER.findall(_THOUSANDS.sub("", _CITATION.sub(" ", text)))
 
 
 def best_sentence(passage: str, question: str, answer: str = "", embedder: Embeddings | None = None) -> str:

@@ -67,15 +67,19 @@ def test_faithful_chinese_answers_and_paraphrases_are_kept(answer: str) -> None:
     assert ground(answer, ZH_PASSAGE, "永安桥是哪一年建的？") == (answer, False)
 
 
-@pytest.mark.parametrize("answer", [
-    "永安桥建于1662年。",
-    "永安桥是一座木桥，建于清朝。",
-    "龙舟比赛在每年中秋节举行。",
+BRIDGE = "镇上的永安桥是一座三孔石拱桥，全长四十六米，建于1562年，至今仍在使用。"
+RACE = "每年农历五月初五，镇上都会举行龙舟比赛，吸引周边数万名游客。"
+
+
+@pytest.mark.parametrize(("answer", "question", "sentence"), [
+    ("永安桥建于1662年。", "永安桥是哪一年建的？", BRIDGE),
+    ("永安桥是一座木桥，建于清朝。", "永安桥是什么样的桥？", BRIDGE),
+    ("青石镇建于清朝。", "青石镇始建于什么时候？", "青石镇位于清水河下游，始建于明朝嘉靖年间。"),
+    ("龙舟比赛在每年中秋节举行。", "龙舟比赛在什么时候举行？", RACE),
 ])
-def test_unsupported_chinese_answers_are_replaced_by_the_best_sentence(answer: str) -> None:
-    text, extractive = ground(answer, ZH_PASSAGE, "永安桥是哪一年建的？")
-    assert extractive is True
-    assert text == "镇上的永安桥是一座三孔石拱桥，全长四十六米，建于1562年，至今仍在使用。"  # one sentence, not the chunk
+def test_unsupported_chinese_answers_are_replaced_by_the_best_sentence(answer: str, question: str,
+                                                                      sentence: str) -> None:
+    assert ground(answer, ZH_PASSAGE, question) == (sentence, True)  # one sentence, not the whole chunk
 
 
 def test_a_wrong_number_is_not_outweighed_by_its_right_units() -> None:
