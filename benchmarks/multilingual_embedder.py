@@ -15,15 +15,13 @@ import os
 import sys
 import time
 
-os.environ.setdefault("HF_HUB_OFFLINE", "1")
-
-from ragkit.config import cache_dir  # noqa: E402
-from ragkit.embeddings import EmbeddingCache, MultilingualE5Embeddings, SentenceTransformerEmbeddings  # noqa: E402
-from ragkit.embeddings.base import VectorEmbeddings  # noqa: E402
-from ragkit.eval.beir import BeirDataset, load_beir  # noqa: E402
-from ragkit.eval.data import shared_data_or_say  # noqa: E402
-from ragkit.eval.retrieval import default_retrievers, evaluate_retrievers, index_corpus  # noqa: E402
-from ragkit.ingest import Page, Splitter  # noqa: E402
+from ragkit.config import cache_dir
+from ragkit.embeddings import EmbeddingCache, MultilingualE5Embeddings, SentenceTransformerEmbeddings
+from ragkit.embeddings.base import VectorEmbeddings
+from ragkit.eval.beir import BeirDataset, load_beir
+from ragkit.eval.data import shared_data_or_say
+from ragkit.eval.retrieval import default_retrievers, evaluate_retrievers, index_corpus
+from ragkit.ingest import Page, Splitter
 
 
 def subset(data: BeirDataset, limit: int) -> BeirDataset:
@@ -52,6 +50,7 @@ def speed(embedder: VectorEmbeddings, data: BeirDataset, chunk_tokens: int) -> t
 
 
 def main() -> int:
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--limit", type=int, default=1000, help="SciFact documents (0 = all 5,183)")
     parser.add_argument("--chunk-tokens", type=int, default=100)

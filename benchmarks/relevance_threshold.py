@@ -20,15 +20,13 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-os.environ.setdefault("HF_HUB_OFFLINE", "1")
+import numpy as np
 
-import numpy as np  # noqa: E402
-
-from ragkit.embeddings import MultilingualE5Embeddings, SentenceTransformerEmbeddings  # noqa: E402
-from ragkit.embeddings.base import VectorEmbeddings  # noqa: E402
-from ragkit.eval.data import shared_data  # noqa: E402
-from ragkit.eval.squad import Article, load_squad  # noqa: E402
-from ragkit.ingest import Page, Splitter  # noqa: E402
+from ragkit.embeddings import MultilingualE5Embeddings, SentenceTransformerEmbeddings
+from ragkit.embeddings.base import VectorEmbeddings
+from ragkit.eval.data import shared_data
+from ragkit.eval.squad import Article, load_squad
+from ragkit.ingest import Page, Splitter
 
 ZH_KB = Path(__file__).resolve().parents[1] / "tests" / "data" / "zh" / "kb.json"
 MAX_FALSE_REFUSALS = 0.02
@@ -85,6 +83,7 @@ def best_scores(embedder: VectorEmbeddings, case: Case) -> tuple[np.ndarray, np.
 
 
 def main() -> int:
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
     cases = []
     squad = shared_data("squad")
     if squad is None:
@@ -97,7 +96,7 @@ def main() -> int:
         print(f"\n== {name} (configured threshold {embedder.relevance_threshold})")
         scores = {case.name: best_scores(embedder, case) for case in cases}
         for case in cases:
-            top, gold, other = scores[case.name]
+            top, _, other = scores[case.name]
             print(f"{case.name}: {len(case.passages)} passages, {len(top)} answerable, {len(other)} unanswerable; "
                   f"best score answerable p2/p5/p50 {np.percentile(top, 2):.3f}/{np.percentile(top, 5):.3f}/"
                   f"{np.median(top):.3f}, unanswerable p50/p95/max {np.median(other):.3f}/"

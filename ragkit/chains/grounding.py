@@ -21,10 +21,11 @@ SUPPORT_THRESHOLD = 0.75
 _CITATION = re.compile(r"\s*\[\d+(?:\s*,\s*\d+)*\]")
 _NUMBER = re.compile(r"\d+(?:\.\d+)?")
 _THOUSANDS = re.compile(r"(?<=\d),(?=\d{3}(?!\d))")
-_FUNCTION_WORDS = frozenset(
-    "a an the of in on at to for by with from and or but is are was were be been it its this that as which who "
-    "what when where how why".split()
-) | CHINESE_STOPWORDS
+_FUNCTION_WORDS = frozenset([
+    "a", "an", "the", "of", "in", "on", "at", "to", "for", "by", "with", "from", "and", "or", "but", "is", "are",
+    "was", "were", "be", "been", "it", "its", "this", "that", "as", "which", "who", "what", "when", "where", "how",
+    "why",
+]) | CHINESE_STOPWORDS
 
 
 def content_words(text: str) -> list[str]:

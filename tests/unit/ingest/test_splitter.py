@@ -81,8 +81,10 @@ def test_chinese_chunks_are_sized_in_the_embedders_tokens():
     embedder = HashingEmbeddings()  # counts jieba words, not characters
     text = _chinese_text()
     chunks = Splitter(embedder.count_tokens, chunk_tokens=80, overlap_tokens=10).split([Page(text)], "zh.txt")
+    assert len(chunks) >= 10  # ~1,300 words, where `\w+` saw one token per clause
     assert all(embedder.count_tokens(c.text) <= 80 for c in chunks)
     assert max(len(c.text) for c in chunks) > 80  # a jieba word is more than one character
+    assert all(c.text.endswith(_CLAUSE_ENDS) for c in chunks)
     assert all(text[c.start : c.end] == c.text for c in chunks)
 
 
