@@ -8,6 +8,8 @@ from collections.abc import Callable
 import numpy as np
 from langchain_core.embeddings import Embeddings
 
+from ragkit.text import Language
+
 
 class VectorEmbeddings(Embeddings, ABC):
     """LangChain Embeddings that also embed to float32 arrays and say who they are (for manifests and caches)."""
@@ -39,10 +41,9 @@ class VectorEmbeddings(Embeddings, ABC):
         """Embed search queries; the same as documents unless the model marks queries (E5's 'query: ')."""
         return self.embed_array(texts)
 
-    @property
-    def relevance_threshold(self) -> float | None:
-        """Cosine below which a query's best passage is taken as unrelated, calibrated per model (scales differ:
-        multilingual-e5 scores unrelated text above 0.8); None where it was never calibrated."""
+    def relevance_threshold(self, question: Language = "en", corpus: Language = "en") -> float | None:
+        """Cosine below which a question's best passage is taken as unrelated, calibrated per model and language
+        (scales differ: multilingual-e5 scores unrelated Chinese text above 0.8); None where never calibrated."""
         return None
 
     def embed_documents(self, texts: list[str]) -> list[list[float]]:

@@ -14,11 +14,13 @@ import numpy as np
 from ragkit.embeddings.base import VectorEmbeddings
 from ragkit.errors import ModelError
 from ragkit.hashing import file_sha256
+from ragkit.text import Language
 
 MULTILINGUAL_MODEL = "multilingual-e5-small"
-E5_RELEVANCE_THRESHOLD = 0.80
-"""Best-passage cosine under which a question counts as unrelated to the corpus; e5's scores are compressed into
-0.7-0.95, so unrelated text scores far above MiniLM's 0.25 (calibration: benchmarks/relevance_threshold.py)."""
+E5_RELEVANCE_THRESHOLDS = {"en": 0.83, "zh": 0.87, "cross": 0.73}
+"""Best-passage cosine under which a question counts as unrelated to the corpus: English question over English
+text, Chinese over Chinese, and across languages (or over a mixed corpus), where e5 scores everything lower.
+e5 compresses cosines into 0.7-0.95, so unrelated text scores far above MiniLM's (benchmarks/relevance_threshold.py)."""
 _LOCK = threading.Lock()
 
 
@@ -59,9 +61,8 @@ class MultilingualE5Embeddings(VectorEmbeddings):
     def dimension(self) -> int:
         return 384
 
-    @property
-    def relevance_threshold(self) -> float:
-        return E5_RELEVANCE_THRESHOLD
+    def relevance_threshold(self, question: Language = "en", corpus: Language = "en") -> float:
+        return E5_RELEVANCE_THRESHOLDS[question if question == corpus != "mixed" else "cross"]
 
     @functools.cached_property
     def _prefix_tokens(self) -> int:

@@ -33,9 +33,10 @@ def test_default_embedder_follows_the_corpus_language() -> None:
 @pytest.mark.unit
 def test_relevance_thresholds_are_per_embedder() -> None:
     e5, minilm = MultilingualE5Embeddings(), SentenceTransformerEmbeddings()
-    assert 0.7 < e5.relevance_threshold < 0.95  # e5's cosines are compressed high
-    assert 0.1 < minilm.relevance_threshold < 0.5
-    assert HashingEmbeddings().relevance_threshold is None
+    assert 0.8 < e5.relevance_threshold() < e5.relevance_threshold("zh", "zh") < 0.95  # e5's cosines are high
+    assert e5.relevance_threshold("en", "zh") == e5.relevance_threshold("zh", "mixed") < e5.relevance_threshold()
+    assert 0.25 < minilm.relevance_threshold() < 0.5
+    assert HashingEmbeddings().relevance_threshold() is None
 
 
 class QueryMarking(HashingEmbeddings):
