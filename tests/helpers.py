@@ -6,3 +6,5 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 EXAMPLES_KB = REPO / "examples" / "kb"
+ZH_KB = REPO / "tests" / "data" / "zh" / "kb.json"
+"""Chinese paragraphs with questions and answers, and questions they cannot answer (written for these tests)."""

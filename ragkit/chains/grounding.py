@@ -1,7 +1,8 @@
 """Grounding guardrail: an answer its cited passage does not support is replaced by that passage's best sentence.
 
-Support is lexical (share of the answer's content words found in the passage), which is what extractive answers
-and faithful paraphrases have and hallucinations lack; it needs no model, so it runs after every model's answer.
+Support is lexical (share of the answer's content words found in the passage; Chinese segmented into words),
+which is what extractive answers and faithful paraphrases have and hallucinations lack; it needs no model, so it
+runs after every model's answer.
 """
 
 from __future__ import annotations
@@ -11,30 +12,53 @@ import re
 import numpy as np
 from langchain_core.embeddings import Embeddings
 
-from ragkit.text import sentences
+from ragkit.text import CHINESE_STOPWORDS, is_han, sentences, words
+
+__all__ = ["SUPPORT_THRESHOLD", "best_sentence", "content_words", "ground", "sentences", "support"]
 
 SUPPORT_THRESHOLD = 0.75
 """Share of the answer's content words that must occur in the passage."""
 _CITATION = re.compile(r"\s*\[\d+(?:\s*,\s*\d+)*\]")
-_WORD = re.compile(r"\w+")
-_FUNCTION_WORDS = frozenset(
-    "a an the of in on at to for by with from and or but is are was were be been it its this that as which who "
-    "what when where how why".split()
-)
+_NUMBER = re.compile(r"\d+(?:\.\d+)?")
+_THOUSANDS = re.compile(r"(?<=\d),(?=\d{3}(?!\d))")
+_FUNCTION_WORDS = frozenset([
+    "a", "an", "the", "of", "in", "on", "at", "to", "for", "by", "with", "from", "and", "or", "but", "is", "are",
+    "was", "were", "be", "been", "it", "its", "this", "that", "as", "which", "who", "what", "when", "where", "how",
+    "why",
+]) | CHINESE_STOPWORDS
 
 
 def content_words(text: str) -> list[str]:
-    """Lower-cased words without citation markers and common function words."""
-    return [w for w in _WORD.findall(_CITATION.sub(" ", text).lower()) if w not in _FUNCTION_WORDS]
+    """Lower-cased words (Chinese segmented) without citation markers and function words; a number keeps the
+    one-character unit after it ('2019年', '3月'), so a wrong number is not outweighed by its right units."""
+    found: list[str] = []
+    for word in words(_CITATION.sub(" ", text)):
+        if found and found[-1].isdigit() and len(word) == 1 and is_han(word):
+            found[-1] += word
+        elif word not in _FUNCTION_WORDS:
+            found.append(word)
+    return found
 
 
 def support(answer: str, passage: str) -> float:
-    """Share of the answer's content words that occur in the passage (1.0 for an answer with none)."""
-    words = content_words(answer)
-    if not words:
+    """Share of the answer's content words that occur in the passage (1.0 for an answer with none), a Chinese
+    word weighing its length in characters (a character carries about what an English word does); a Chinese
+    word also counts when the passage contains it however it was segmented there. An answer stating a number
+    the passage lacks has no support: a wrong date or quantity is the commonest unsupported claim."""
+    answer_words = content_words(answer)
+    if not answer_words:
         return 1.0
+    if not set(_numbers(answer)) <= set(_numbers(passage)):
+        return 0.0
     present = set(content_words(passage))
-    return sum(w in present for w in words) / len(words)
+    weights = [len(w) if is_han(w) else 1 for w in answer_words]
+    found = [w in present or (len(w) > 1 and is_han(w) and w in passage) for w in answer_words]
+    return sum(weight for weight, ok in zip(weights, found) if ok) / sum(weights)
+
+
+def _numbers(text: str) -> list[str]:
+    """Numbers written in digits, without thousands separators or citation marks."""
+    return _NUMBER.findall(_THOUSANDS.sub("", _CITATION.sub(" ", text)))
 
 
 def best_sentence(passage: str, question: str, answer: str = "", embedder: Embeddings | None = None) -> str:
@@ -49,8 +73,8 @@ def best_sentence(passage: str, question: str, answer: str = "", embedder: Embed
     wanted_q, wanted_a = set(content_words(question)), set(content_words(answer))
 
     def score(sentence: str) -> tuple[int, int]:
-        words = set(content_words(sentence))
-        return len(words & wanted_q) + len(words & wanted_a), -len(words)
+        found = set(content_words(sentence))
+        return len(found & wanted_q) + len(found & wanted_a), -len(found)
 
     return max(candidates, key=score)
 

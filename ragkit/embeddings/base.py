@@ -8,6 +8,8 @@ from collections.abc import Callable
 import numpy as np
 from langchain_core.embeddings import Embeddings
 
+from ragkit.text import Language
+
 
 class VectorEmbeddings(Embeddings, ABC):
     """LangChain Embeddings that also embed to float32 arrays and say who they are (for manifests and caches)."""
@@ -35,8 +37,17 @@ class VectorEmbeddings(Embeddings, ABC):
     def count_tokens(self, text: str) -> int:
         """Length of a text in the model's tokens, used to size chunks."""
 
+    def embed_query_array(self, texts: list[str]) -> np.ndarray:
+        """Embed search queries; the same as documents unless the model marks queries (E5's 'query: ')."""
+        return self.embed_array(texts)
+
+    def relevance_threshold(self, question: Language = "en", corpus: Language = "en") -> float | None:
+        """Cosine below which a question's best passage is taken as unrelated, calibrated per model and language
+        (scales differ: multilingual-e5 scores unrelated Chinese text above 0.8); None where never calibrated."""
+        return None
+
     def embed_documents(self, texts: list[str]) -> list[list[float]]:
         return self.embed_array(list(texts)).tolist()
 
     def embed_query(self, text: str) -> list[float]:
-        return self.embed_array([text])[0].tolist()
+        return self.embed_query_array([text])[0].tolist()

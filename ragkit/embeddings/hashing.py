@@ -3,18 +3,16 @@
 from __future__ import annotations
 
 import hashlib
-import re
 from collections.abc import Callable
 
 import numpy as np
 
 from ragkit.embeddings.base import VectorEmbeddings
-
-_WORD = re.compile(r"\w+")
+from ragkit.text import words as split_words
 
 
 class HashingEmbeddings(VectorEmbeddings):
-    """Feature-hashing bag of words and trigrams: similar texts get similar vectors, with no model to load."""
+    """Feature-hashing bag of words (Chinese segmented) and trigrams: similar texts get similar vectors, no model."""
 
     def __init__(self, dimension: int = 256):
         self._dimension = dimension
@@ -32,12 +30,12 @@ class HashingEmbeddings(VectorEmbeddings):
         return self._dimension
 
     def count_tokens(self, text: str) -> int:
-        return len(_WORD.findall(text))
+        return len(split_words(text))
 
     def embed_array(self, texts: list[str], progress: Callable[[int], None] | None = None) -> np.ndarray:
         out = np.zeros((len(texts), self._dimension), dtype=np.float32)
         for row, text in enumerate(texts):
-            words = _WORD.findall(text.lower())
+            words = split_words(text)
             for feature in words + [w[i : i + 3] for w in words for i in range(max(1, len(w) - 2))]:
                 digest = int.from_bytes(hashlib.blake2b(feature.encode(), digest_size=8).digest(), "little")
                 out[row, digest % self._dimension] += 1.0 if digest & (1 << 63) else -1.0

@@ -3,17 +3,27 @@
 from __future__ import annotations
 
 from ragkit.embeddings.base import VectorEmbeddings
+from ragkit.embeddings.e5 import MULTILINGUAL_MODEL, MultilingualE5Embeddings
 from ragkit.embeddings.hashing import HashingEmbeddings
 from ragkit.embeddings.sentence import DEFAULT_MODEL, SentenceTransformerEmbeddings
+from ragkit.text import Language
 
 HASHING = "hashing"
 
 
 def from_spec(spec: str | None) -> VectorEmbeddings:
-    """`None`/'all-MiniLM-L6-v2' (packaged default), 'hashing[:DIM]' (model-free, for tests), or a model directory."""
+    """`None`/'all-MiniLM-L6-v2' (packaged default), 'multilingual-e5-small' (packaged, Chinese and mixed corpora),
+    'hashing[:DIM]' (model-free, for tests), or a sentence-transformers model directory."""
     if not spec or spec == DEFAULT_MODEL:
         return SentenceTransformerEmbeddings()
+    if spec == MULTILINGUAL_MODEL:
+        return MultilingualE5Embeddings()
     name, _, dimension = spec.partition(":")
     if name == HASHING:
         return HashingEmbeddings(int(dimension or 256))
     return SentenceTransformerEmbeddings(spec)
+
+
+def default_embedder_spec(language: Language) -> str:
+    """The embedder a corpus gets by default: MiniLM for English, multilingual-e5-small for Chinese or mixed."""
+    return DEFAULT_MODEL if language == "en" else MULTILINGUAL_MODEL

@@ -57,8 +57,22 @@ class _RecentCounts:
         return found
 
 
+SEPARATORS = [
+    r"\n\n", r"\n",
+    r"[。！？]+[”’」』）》]*",  # Chinese sentence ends (no space follows them); closing quotes stay with the sentence
+    r"\. ", r"\? ", r"! ",
+    r"；", r"; ",
+    r"[，、：]", r", ",
+    r"(?=[“‘「『（《【])",  # before a full-width opening quote or bracket
+    r" ", r"",
+]
+"""Regexes tried in order: paragraphs, lines, sentences, clauses, quotes, words, characters. English-only text
+meets none of the full-width marks, so it is cut exactly as with LangChain's plain separators."""
+
+
 class Splitter:
-    """Recursive splitter (paragraphs, lines, sentences, words) whose sizes count the embedder's tokens."""
+    """Recursive splitter (paragraphs, lines, sentences, clauses, words) in English and Chinese whose sizes count
+    the embedder's tokens."""
 
     def __init__(self, length_function: Callable[[str], int], chunk_tokens: int = 200, overlap_tokens: int = 32):
         if not 0 <= overlap_tokens < chunk_tokens:
@@ -67,7 +81,8 @@ class Splitter:
             chunk_size=chunk_tokens,
             chunk_overlap=overlap_tokens,
             length_function=_RecentCounts(length_function),
-            separators=["\n\n", "\n", ". ", "? ", "! ", "; ", ", ", " ", ""],
+            separators=SEPARATORS,
+            is_separator_regex=True,
             keep_separator="end",
             strip_whitespace=True,
         )

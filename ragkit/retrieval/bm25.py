@@ -1,4 +1,4 @@
-"""Sparse BM25 retrieval (bm25s, Snowball-stemmed English) over the chunks of a FaissVectorStore.
+"""Sparse BM25 retrieval (bm25s; Snowball-stemmed English, jieba-segmented Chinese) over a FaissVectorStore's chunks.
 
 The index is saved in the index's generation directory, in bm25s's own format (numpy arrays + JSON, never pickle)
 and covered by the manifest's checksums; it is rebuilt from the docstore when the store changed since it was built.
@@ -22,12 +22,15 @@ from pydantic import ConfigDict
 
 from ragkit.errors import IndexFormatError, IndexNotFoundError, RagkitError, reject_unknown_options
 from ragkit.store import FaissVectorStore, persist
+from ragkit.text import CHINESE_STOPWORDS, is_han, words
 
 log = logging.getLogger(__name__)
 
 BM25_DIR = "bm25"
 _META = "ragkit-bm25.json"
 _ROWS = "rows.npy"
+TOKENIZER = "words-zh-1"
+"""Version of the tokenization below; an index saved with another one is rebuilt."""
 
 
 def _require_bm25s() -> Any:
@@ -42,25 +45,26 @@ def _require_bm25s() -> Any:
 class BM25Index:
     """BM25 scores of every chunk (by docstore row) for a query, restricted to allowed rows when filtering."""
 
-    def __init__(self, model: Any, rows: np.ndarray, fingerprint: list[int], language: str = "english"):
+    def __init__(self, model: Any, rows: np.ndarray, fingerprint: list[int], language: str = "english",
+                 tokenizer: str = TOKENIZER):
         self.model = model
         self.rows = rows
         self.fingerprint = fingerprint
         self.language = language
-        bm25s, stemmer = _require_bm25s()
-        self._stemmer = stemmer.Stemmer(language)
+        self.tokenizer = tokenizer
+        self._tokenizer = _tokenizer(language)
+        self._stopwords = frozenset(self._tokenizer.stopwords)
 
     @classmethod
     def build(cls, docs: Iterable[tuple[int, str]], fingerprint: list[int], language: str = "english",
               k1: float = 1.2, b: float = 0.75) -> BM25Index:
-        """Tokenize (lowercase, stopwords, Snowball stems) and index (row, text) pairs, streamed in ascending rows.
+        """Tokenize (lowercase, Chinese word segmentation, stopwords, Snowball stems) and index (row, text) pairs,
+        streamed in ascending rows.
 
         Token ids are kept as one small int32 array per text: lists of token strings cost ~2.4 KB per chunk and
         made BM25 the peak of indexing 1M chunks.
         """
-        bm25s, stemmer = _require_bm25s()
-        from bm25s.tokenization import Tokenizer
-
+        bm25s, _ = _require_bm25s()
         rows: list[int] = []
 
         def texts() -> Iterator[str]:
@@ -68,7 +72,7 @@ class BM25Index:
                 rows.append(row)
                 yield text
 
-        tokenizer = Tokenizer(stopwords=language, stemmer=stemmer.Stemmer(language))
+        tokenizer = _tokenizer(language)
         ids = [np.fromiter(doc, np.int32) for doc in tokenizer.streaming_tokenize(texts())]
         model = None  # bm25s cannot index nothing; an empty index simply finds nothing
         if ids:
@@ -81,7 +85,7 @@ class BM25Index:
 
     def search(self, query: str, k: int, allowed: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
         """Top-k (scores, rows) with a positive score; `allowed` rows restrict scoring, so k come back when k match."""
-        tokens = _tokenize([query], self._stemmer, self.language)[0]
+        tokens = self._query_tokens(query)
         if not tokens or len(self.rows) == 0 or k <= 0:
             return np.zeros(0, np.float32), np.zeros(0, np.int64)
         scores = self.model.get_scores(tokens)
@@ -93,6 +97,10 @@ class BM25Index:
         top = top[scores[top] > 0]
         return scores[top].astype(np.float32), self.rows[top]
 
+    def _query_tokens(self, query: str) -> list[str]:
+        """The query through the index's tokenizer: split, stopwords dropped, stemmed (unknown words kept)."""
+        return [self._tokenizer.stemmer(w) for w in _split(query.lower()) if w not in self._stopwords]
+
     def save(self, directory: Path) -> None:
         """Write bm25s's files, the row map and the fingerprint to directory (replaced atomically)."""
         directory = Path(directory)
@@ -102,7 +110,7 @@ class BM25Index:
             if self.model is not None:
                 self.model.save(staging, show_progress=False)
             np.save(staging / _ROWS, self.rows, allow_pickle=False)
-            meta = {"fingerprint": self.fingerprint, "language": self.language}
+            meta = {"fingerprint": self.fingerprint, "language": self.language, "tokenizer": self.tokenizer}
             (staging / _META).write_text(json.dumps(meta))
             if directory.exists():
                 shutil.rmtree(directory)
@@ -125,14 +133,16 @@ class BM25Index:
         meta = json.loads((directory / _META).read_text())
         rows = np.load(directory / _ROWS, allow_pickle=False)
         fingerprint, language = meta["fingerprint"], meta.get("language", "english")
-        if not (isinstance(fingerprint, list) and all(type(n) is int for n in fingerprint) and isinstance(language, str)):
+        tokenizer = meta.get("tokenizer", "")
+        if not (isinstance(fingerprint, list) and all(type(n) is int for n in fingerprint) and isinstance(language, str)
+                and isinstance(tokenizer, str)):
             raise ValueError(f"{_META} is not a ragkit BM25 description")
         if rows.dtype != np.int64 or rows.ndim != 1 or (len(rows) > 1 and np.any(np.diff(rows) <= 0)):
             raise ValueError(f"{_ROWS} is not an ascending int64 vector")
         model = bm25s.BM25.load(directory, allow_pickle=False, show_progress=False) if len(rows) else None
         if model is not None:
             _check_model(model, len(rows))
-        return cls(model, rows, fingerprint, language)
+        return cls(model, rows, fingerprint, language, tokenizer)
 
 
 def store_fingerprint(store: FaissVectorStore) -> list[int]:
@@ -162,7 +172,7 @@ def load_bm25(store: FaissVectorStore, directory: str | Path) -> BM25Index:
     except IndexNotFoundError:
         index = None
     if index is not None and index.fingerprint == store_fingerprint(store) and np.array_equal(
-            index.rows, store.docstore.rows()):
+            index.rows, store.docstore.rows()) and index.tokenizer == TOKENIZER:
         return index
     log.info("no up-to-date BM25 index saved in %s; building it from the docstore", directory)
     return build_bm25(store)
@@ -226,6 +236,16 @@ class BM25Retriever(BaseRetriever):
         ]
 
 
-def _tokenize(texts: list[str], stemmer: Any, language: str) -> list[list[str]]:
-    bm25s, _ = _require_bm25s()
-    return bm25s.tokenize(texts, stopwords=language, stemmer=stemmer, return_ids=False, show_progress=False)
+def _split(text: str) -> list[str]:
+    """Words of a lower-cased text: Chinese words of any length, other words of two or more characters (as
+    bm25s's default pattern, so English is tokenized as before)."""
+    return [w for w in words(text) if len(w) > 1 or is_han(w)]
+
+
+def _tokenizer(language: str) -> Any:
+    """A bm25s Tokenizer with ragkit's splitter, the language's and Chinese stopwords and a Snowball stemmer."""
+    _, stemmer = _require_bm25s()
+    from bm25s.tokenization import Tokenizer
+
+    stopwords = [*Tokenizer(stopwords=language).stopwords, *sorted(CHINESE_STOPWORDS)]
+    return Tokenizer(splitter=_split, stopwords=stopwords, stemmer=stemmer.Stemmer(language))

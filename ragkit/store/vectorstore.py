@@ -234,7 +234,7 @@ class FaissVectorStore(VectorStore):
 
     def _embed(self, texts: list[str], query: bool) -> np.ndarray:
         if isinstance(self._embedding, VectorEmbeddings):
-            return self._embedding.embed_array(texts)
+            return self._embedding.embed_query_array(texts) if query else self._embedding.embed_array(texts)
         if query:
             return np.asarray([self._embedding.embed_query(t) for t in texts], dtype=np.float32)
         return np.asarray(self._embedding.embed_documents(texts), dtype=np.float32)

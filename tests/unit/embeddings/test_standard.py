@@ -1,10 +1,10 @@
-"""LangChain's standard Embeddings suites, on the model-free embedder and on the packaged MiniLM."""
+"""LangChain's standard Embeddings suites, on the model-free embedder, the packaged MiniLM and multilingual-e5."""
 
 import pytest
 from langchain_tests.integration_tests import EmbeddingsIntegrationTests
 from langchain_tests.unit_tests import EmbeddingsUnitTests
 
-from ragkit.embeddings import HashingEmbeddings, SentenceTransformerEmbeddings
+from ragkit.embeddings import HashingEmbeddings, MultilingualE5Embeddings, SentenceTransformerEmbeddings
 
 
 class HashingSetup:
@@ -64,3 +64,14 @@ def test_minilm_batches_keep_input_order_and_counts_are_not_truncated(minilm):
     assert np.all(np.diag(similarity) > 0.99)
     assert np.all(similarity - np.eye(len(texts)) * 2 < 0.9)  # any row out of place would show here
     assert minilm.count_tokens("word " * 300) == 300
+
+
+@pytest.mark.integration
+class TestMultilingualE5Embeddings(EmbeddingsIntegrationTests):
+    @property
+    def embeddings_class(self) -> type[MultilingualE5Embeddings]:
+        return MultilingualE5Embeddings
+
+    @property
+    def embedding_model_params(self) -> dict:
+        return {}

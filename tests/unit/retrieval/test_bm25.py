@@ -82,3 +82,48 @@ def test_out_of_date_index_is_rebuilt(store: FaissVectorStore, tmp_path: Path) -
     assert stale.invoke("photon entanglement")[0].id == "q"
     store.delete(["c0"])
     assert all(d.id != "c0" for d in stale.invoke("cats chasing mice", k=5))
+
+
+ZH_TEXTS = [
+    "大熊猫主要生活在四川、陕西和甘肃的山区竹林中，成年大熊猫一天能吃掉十二到三十八公斤竹子。",
+    "数据中心每天凌晨两点对业务数据库做一次全量备份，备份文件保存在异地机房。",
+    "使用Python的FAISS库建立向量索引，查询时计算余弦相似度。",
+    "The runner was running a marathon; 选手们在滨海马拉松中奔跑。",
+]
+
+
+@pytest.fixture()
+def zh_store() -> FaissVectorStore:
+    return FaissVectorStore.from_texts(ZH_TEXTS, HashingEmbeddings(64), [{"source": f"zh{i}.md"} for i in range(4)],
+                                       ids=[f"z{i}" for i in range(4)])
+
+
+def test_chinese_query_matches_a_document_sharing_words(zh_store: FaissVectorStore) -> None:
+    retriever = BM25Retriever(store=zh_store, k=2)
+    assert retriever.invoke("大熊猫每天吃多少竹子？")[0].id == "z0"
+    assert retriever.invoke("数据库备份保存在哪里")[0].id == "z1"
+    assert retriever.invoke("的了是在") == []  # Chinese stopwords only
+
+
+def test_mixed_chinese_and_english_with_stemming(zh_store: FaissVectorStore) -> None:
+    retriever = BM25Retriever(store=zh_store, k=1)
+    assert retriever.invoke("faiss 向量索引")[0].id == "z2"
+    assert retriever.invoke("runs 马拉松")[0].id == "z3"
+
+
+def test_chinese_index_round_trips_and_an_old_tokenizer_is_rebuilt(zh_store: FaissVectorStore,
+                                                                    tmp_path: Path) -> None:
+    import json
+
+    from ragkit.retrieval.bm25 import TOKENIZER
+
+    save_bm25(zh_store, tmp_path)
+    loaded = load_bm25(zh_store, tmp_path)
+    assert loaded.tokenizer == TOKENIZER
+    assert BM25Retriever(store=zh_store, index=loaded, k=1).invoke("全量备份")[0].id == "z1"
+    meta_path = tmp_path / BM25_DIR / "ragkit-bm25.json"
+    meta = json.loads(meta_path.read_text())
+    del meta["tokenizer"]  # as saved before Chinese segmentation: whole Chinese sentences were single tokens
+    meta_path.write_text(json.dumps(meta))
+    assert BM25Index.load(tmp_path / BM25_DIR).tokenizer == ""
+    assert load_bm25(zh_store, tmp_path).tokenizer == TOKENIZER
