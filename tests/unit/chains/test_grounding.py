@@ -4,7 +4,6 @@ import pytest
 
 from ragkit.chains.grounding import SUPPORT_THRESHOLD, best_sentence, ground, sentences, support
 from ragkit.embeddings import HashingEmbeddings
-from ragkit.text import sentences
 
 pytestmark = pytest.mark.unit
 
