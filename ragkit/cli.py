@@ -59,17 +59,21 @@ def index(
                          follow_external_links=follow_external_links,
                          **{key: value for key, value in given.items() if value is not None})
     kb = KnowledgeBase(index, embedder=embedder)
+    settings = kb.prepare(paths, settings)
     if ray or ray_address:
         from ragkit.distributed import ray_index
 
-        report = ray_index(paths, kb.directory, kb.embedder.spec, settings, address=ray_address, show_progress=True)
+        spec = settings.embedder or kb.embedder.spec
+        report = ray_index(paths, kb.directory, spec, settings, address=ray_address, show_progress=True)
     else:
         report = _index_with_progress(kb, paths, settings)
+    recorded = kb.manifest().settings if kb.exists else {}
     console.print(
         f"indexed {report.indexed_files} of {report.files} files into '{printable(index)}' "
         f"({report.unchanged_files} unchanged, {report.removed_files} removed): "
         f"{report.new_chunks} new chunks, {report.embedded_chunks} embedded, {report.chunks} in index, "
-        f"{report.seconds:.1f} s",
+        f"{report.seconds:.1f} s; embedder {recorded.get('embedder', '?')}, corpus language "
+        f"{recorded.get('language', '?')}",
         highlight=False,
     )
     for source, reason in report.skipped:

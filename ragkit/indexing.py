@@ -30,6 +30,7 @@ from ragkit.retrieval import save_bm25
 from ragkit.settings import IndexSettings
 from ragkit.store import FaissVectorStore, auto_factory
 from ragkit.store.persist import read_manifest, write_lock
+from ragkit.text import Language, detect_language
 
 CACHE_FILE = "embeddings.sqlite"
 Progress = Callable[[str, int, int], None]
@@ -132,7 +133,9 @@ class Indexer:
                 progress: Progress | None) -> None:
         """The read-modify-write of one run, under the index's write lock."""
         store, settings = open_store(self.directory, self.embedder, self.settings)
-        splitter = Splitter(self.embedder.count_tokens, settings.chunk_tokens, settings.overlap_tokens)
+        if settings.language == "auto":  # a new index: its language sets the chunk size and is recorded
+            settings = settings.for_new_index(corpus_language(files, loaders=self.loaders), None)
+        splitter = Splitter(self.embedder.count_tokens, *settings.chunking())
         known = store.docstore.sources()
         report.removed_files = self._prune_missing(store, paths, known)
         workers, batch = self.settings.workers, self.settings.batch_chunks
@@ -220,6 +223,18 @@ class Indexer:
         for source in gone:
             store.delete_by_source(source)
         return len(gone)
+
+
+def corpus_language(files: list[Path], sample: int = 32, loaders: LoaderRegistry = DEFAULT_LOADERS) -> Language:
+    """The language of a corpus from the text of up to `sample` of its files, spread over the list."""
+    step = max(1, len(files) // sample)
+    texts = []
+    for path in files[::step][:sample]:
+        try:
+            texts.extend(page.text[:20_000] for page in load_file(path, loaders))
+        except (SkipFile, OSError):
+            continue
+    return detect_language(texts)
 
 
 def _size(path: Path) -> int:

@@ -19,18 +19,20 @@ from langchain_core.retrievers import BaseRetriever
 
 from ragkit.chains.rag import Answer, RagChain, RagEvent
 from ragkit.config import index_path, indexes_dir
-from ragkit.embeddings import VectorEmbeddings, from_spec
+from ragkit.embeddings import VectorEmbeddings, default_embedder_spec, from_spec
 from ragkit.errors import IndexNotFoundError, InvalidInputError
-from ragkit.indexing import Indexer, IndexReport, Progress
+from ragkit.indexing import Indexer, IndexReport, Progress, corpus_language
+from ragkit.ingest import walk
 from ragkit.models import chat_model, trained_prompt
 from ragkit.prompts import load as load_prompt
 from ragkit.retrieval import hybrid_retriever
 from ragkit.settings import IndexSettings, RetrievalSettings
 from ragkit.store import FaissVectorStore
 from ragkit.store.persist import MANIFEST, Manifest, read_manifest
+from ragkit.text import Language, detect_language
 
 DEFAULT_SCORE_THRESHOLD = 0.25
-"""Relevance threshold of embedders that declare none (all-MiniLM-L6-v2's cosine scale)."""
+"""Relevance threshold of embedders that were never calibrated (ragkit.embeddings.VectorEmbeddings.relevance_threshold)."""
 
 
 @functools.lru_cache(maxsize=4)
@@ -111,10 +113,23 @@ class KnowledgeBase:
         """The store of the index's current version; raises IndexNotFoundError if the index was never built."""
         return self._current().store
 
+    def prepare(self, paths: Iterable[str | Path], settings: IndexSettings | None = None) -> IndexSettings:
+        """The settings an indexing run of these paths uses: for a new index (or a rebuild) the corpus language is
+        detected from the files and picks the default embedder, unless given (or a loaded embedder was given)."""
+        settings = settings or IndexSettings()
+        if self.exists and not settings.rebuild:
+            return settings
+        files = walk(paths, allow_external_links=settings.follow_external_links).files
+        language = corpus_language(files) if settings.language == "auto" else settings.language
+        chosen = None if isinstance(self._embedder, VectorEmbeddings) else (
+            self._embedder or default_embedder_spec(language))
+        return settings.for_new_index(language, chosen)
+
     def index(self, paths: Iterable[str | Path], settings: IndexSettings | None = None,
               progress: Progress | None = None) -> IndexReport:
         """Add or update files and directories; the saved index is replaced atomically at the end."""
-        settings = settings or IndexSettings()
+        paths = list(paths)
+        settings = self.prepare(paths, settings)
         if settings.embedder is not None:
             self._embedder = settings.embedder
         report = Indexer(self.directory, self.embedder, settings).run(paths, progress)
@@ -122,22 +137,26 @@ class KnowledgeBase:
             self._opened = None
         return report
 
-    def retriever(self, retrieval: RetrievalSettings | None = None) -> BaseRetriever:
-        """Dense + BM25 fused (ragkit's default retriever) with these settings (default: the knowledge base's)."""
+    def retriever(self, retrieval: RetrievalSettings | None = None, language: Language = "en") -> BaseRetriever:
+        """Dense + BM25 fused (ragkit's default retriever) with these settings (default: the knowledge base's) and
+        the relevance threshold calibrated for the embedder, the question's language and the corpus'."""
         retrieval = retrieval or self.retrieval
-        opened, key = self._current(), retrieval.model_dump_json()
+        opened, key = self._current(), f"{language}:{retrieval.model_dump_json()}"
         with self._lock:
             if key not in opened.retrievers:
-                threshold = retrieval.threshold(getattr(self.embedder, "relevance_threshold", DEFAULT_SCORE_THRESHOLD))
+                corpus = opened.store.settings.get("language", "en")
+                calibrated = self.embedder.relevance_threshold(language, corpus)
+                threshold = retrieval.threshold(DEFAULT_SCORE_THRESHOLD if calibrated is None else calibrated)
                 opened.retrievers[key] = hybrid_retriever(
                     opened.store, self.directory, k=retrieval.k, score_threshold=threshold, filter=retrieval.filter,
                     fetch_k=retrieval.fetch_k, method=retrieval.fusion, weights=list(retrieval.weights))
             return opened.retrievers[key]
 
-    def chain(self, retrieval: RetrievalSettings | None = None, **model_params: Any) -> RagChain:
-        """retrieve -> answer prompt -> model; a model fine-tuned on a prompt (its adapter) gets that prompt.
-        `model_params` (max_tokens, temperature, ...) override the prompt file's model block."""
-        retriever = self.retriever(retrieval)
+    def chain(self, retrieval: RetrievalSettings | None = None, language: Language = "en",
+              **model_params: Any) -> RagChain:
+        """retrieve -> answer prompt -> model for questions in `language`; a model fine-tuned on a prompt (its
+        adapter) gets that prompt. `model_params` (max_tokens, temperature, ...) override the prompt's model block."""
+        retriever = self.retriever(retrieval, language)
         key = f"{id(retriever)}:{sorted(model_params.items())}"
         opened = self._current()
         with self._lock:
@@ -149,21 +168,21 @@ class KnowledgeBase:
 
     def ask(self, question: str, retrieval: RetrievalSettings | None = None, **model_params: Any) -> Answer:
         """Answer with citations."""
-        return self.chain(retrieval, **model_params).invoke(question)
+        return self.chain(retrieval, detect_language(question), **model_params).invoke(question)
 
     async def aask(self, question: str, retrieval: RetrievalSettings | None = None, **model_params: Any) -> Answer:
         """Answer with citations, without blocking an event loop on retrieval."""
-        return await self.chain(retrieval, **model_params).ainvoke(question)
+        return await self.chain(retrieval, detect_language(question), **model_params).ainvoke(question)
 
     def stream(self, question: str, retrieval: RetrievalSettings | None = None,
                **model_params: Any) -> Iterator[RagEvent]:
         """TextDeltas as the answer is generated, then the Answer."""
-        return self.chain(retrieval, **model_params).stream(question)
+        return self.chain(retrieval, detect_language(question), **model_params).stream(question)
 
     def astream(self, question: str, retrieval: RetrievalSettings | None = None,
                 **model_params: Any) -> AsyncIterator[RagEvent]:
         """The async form of `stream`."""
-        return self.chain(retrieval, **model_params).astream(question)
+        return self.chain(retrieval, detect_language(question), **model_params).astream(question)
 
     def info(self) -> dict[str, Any]:
         """Manifest facts, the recorded settings and the indexed sources."""

@@ -13,11 +13,13 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from ragkit.errors import InvalidInputError, SettingsMismatchError
 
-RECORDED_INDEX_FIELDS = ("chunk_tokens", "overlap_tokens", "backend", "factory", "embedder")
+RECORDED_INDEX_FIELDS = ("chunk_tokens", "overlap_tokens", "language", "backend", "factory", "embedder")
 """IndexSettings fields that change what an index stores; the others only change how a run goes."""
-LEGACY_INDEX_SETTINGS: dict[str, Any] = {"chunk_tokens": 100, "overlap_tokens": 16, "backend": "faiss"}
+LEGACY_INDEX_SETTINGS: dict[str, Any] = {"chunk_tokens": 100, "overlap_tokens": 16, "backend": "faiss", "language": "en"}
 """What indexes written before settings were recorded were built with (the CLI's defaults then)."""
 SettingsT = TypeVar("SettingsT", bound=BaseModel)
+CHUNK_DEFAULTS: dict[str, tuple[int, int]] = {"en": (100, 16), "zh": (200, 32), "mixed": (200, 32)}
+"""(chunk_tokens, overlap_tokens) by corpus language: multilingual-e5 counts ~0.75 tokens per Chinese character."""
 
 
 class IndexSettings(BaseModel):
@@ -25,10 +27,15 @@ class IndexSettings(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    chunk_tokens: int = Field(100, ge=8, le=8192)
-    """Chunk size in the embedding model's tokens."""
-    overlap_tokens: int = Field(16, ge=0)
-    """Tokens shared by neighbouring chunks, so a fact cut at a boundary is whole in one of them."""
+    chunk_tokens: int | None = Field(None, ge=8, le=8192)
+    """Chunk size in the embedding model's tokens; None: CHUNK_DEFAULTS for the corpus language (Chinese chunks
+    of ~270 characters, the length Chinese knowledge-base tools use)."""
+    overlap_tokens: int | None = Field(None, ge=0)
+    """Tokens shared by neighbouring chunks, so a fact cut at a boundary is whole in one of them; None: the
+    language's default."""
+    language: Literal["auto", "en", "zh", "mixed"] = "auto"
+    """Corpus language: picks the default embedder, chunk size and relevance threshold; 'auto' detects it from
+    the files when the index is first built."""
     backend: str = "faiss"
     """ANN backend (ragkit.store.ann registry) that holds the vectors."""
     factory: str = "auto"
@@ -46,13 +53,21 @@ class IndexSettings(BaseModel):
 
     @model_validator(mode="after")
     def _check(self) -> IndexSettings:
-        if self.overlap_tokens >= self.chunk_tokens:
+        chunk, overlap = self.chunking()
+        if overlap >= chunk:
             raise ValueError("overlap_tokens must be smaller than chunk_tokens")
         return self
 
+    def chunking(self) -> tuple[int, int]:
+        """(chunk_tokens, overlap_tokens) in force: the given ones, else the corpus language's defaults."""
+        chunk, overlap = CHUNK_DEFAULTS["en" if self.language == "auto" else self.language]
+        chunk = self.chunk_tokens or chunk
+        return chunk, min(overlap, chunk // 4) if self.overlap_tokens is None else self.overlap_tokens
+
     def recorded(self, factory: str, embedder: str) -> dict[str, Any]:
         """The settings to record in a new index's manifest, with the factory and embedder actually used."""
-        return {"chunk_tokens": self.chunk_tokens, "overlap_tokens": self.overlap_tokens, "backend": self.backend,
+        chunk, overlap = self.chunking()
+        return {"chunk_tokens": chunk, "overlap_tokens": overlap, "language": self.language, "backend": self.backend,
                 "factory": factory, "embedder": embedder}
 
     def adopt(self, recorded: dict[str, Any], index: str) -> IndexSettings:
@@ -60,7 +75,7 @@ class IndexSettings(BaseModel):
         values; an explicit value that differs is refused ('auto' factory accepts any)."""
         saved = {**LEGACY_INDEX_SETTINGS, **{k: v for k, v in recorded.items() if v not in (None, "")}}
         explicit = {key: getattr(self, key) for key in RECORDED_INDEX_FIELDS
-                    if key in self.model_fields_set and not (key == "factory" and self.factory == "auto")}
+                    if key in self.model_fields_set and getattr(self, key) not in ("auto", None)}
         differ = [f"{key}={value!r} (the index has {saved[key]!r})" for key, value in explicit.items()
                   if key in saved and saved[key] != value]
         if differ:
@@ -68,8 +83,18 @@ class IndexSettings(BaseModel):
                 f"index {index!r} was built with other settings: {', '.join(differ)}; rebuild it with the same "
                 "command plus --rebuild, or index into a new --index name"
             )
-        update = {key: saved[key] for key in ("chunk_tokens", "overlap_tokens", "backend")
-                  if key in saved and key not in self.model_fields_set}
+        update = {key: saved[key] for key in ("chunk_tokens", "overlap_tokens", "language", "backend")
+                  if key in saved and key not in explicit}
+        return self.model_copy(update=update)
+
+    def for_new_index(self, language: str, embedder: str | None) -> IndexSettings:
+        """These settings for a first build: the detected corpus language (unless given) and its default embedder
+        (unless one is given or `embedder` is None, i.e. the caller brings a loaded one)."""
+        update: dict[str, Any] = {}
+        if self.language == "auto":
+            update["language"] = language
+        if self.embedder is None and embedder is not None:
+            update["embedder"] = embedder
         return self.model_copy(update=update)
 
 

@@ -27,10 +27,11 @@ from pydantic import ConfigDict, Field
 from ragkit.chains.grounding import SUPPORT_THRESHOLD, best_sentence, support
 from ragkit.errors import InvalidInputError
 from ragkit.prompts import load as load_prompt
+from ragkit.text import detect_language, words
 
 NOT_FOUND = "The documents do not say."
+NOT_FOUND_ZH = "文档中没有相关信息。"
 _CITE = re.compile(r"\[(\d+(?:\s*,\s*\d+)*)\]")
-_WORD = re.compile(r"\w+")
 RagInput = str | dict[str, Any]
 """A question, or {'question': ...}."""
 
@@ -201,8 +202,9 @@ class RagChain(RunnableSerializable[RagInput, Answer]):
 
     def _not_found(self, question: str, started: float, timings: dict[str, float]) -> Iterator[RagEvent]:
         timings["total_s"] = time.perf_counter() - started
-        yield TextDelta(NOT_FOUND)
-        yield Answer(question, NOT_FOUND, [], [], "none (no relevant passages)", self._prompt_meta(), timings,
+        text = not_found(question)
+        yield TextDelta(text)
+        yield Answer(question, text, [], [], "none (no relevant passages)", self._prompt_meta(), timings,
                      found=False)
 
     def _finish(self, question: str, reply: str, passages: list[Citation], started: float,
@@ -252,8 +254,8 @@ def cite(answer: str, passages: list[Citation]) -> list[Citation]:
                 cited.append(passage)
     if cited or not passages:
         return cited
-    words = set(_WORD.findall(answer.lower()))
-    best = max(passages, key=lambda p: (len(words & set(_WORD.findall(p.text.lower()))), p.score))
+    wanted = set(words(answer))
+    best = max(passages, key=lambda p: (len(wanted & set(words(p.text))), p.score))
     return [replace(best, inferred=True)]
 
 
@@ -286,8 +288,13 @@ def _text(chunk: Any) -> str:
     return chunk if isinstance(chunk, str) else chunk.text
 
 
+def not_found(question: str) -> str:
+    """The no-answer reply, in the question's language."""
+    return NOT_FOUND_ZH if detect_language(question) == "zh" else NOT_FOUND
+
+
 def _says_not_found(answer: str) -> bool:
-    return NOT_FOUND.lower().rstrip(".") in answer.lower()
+    return NOT_FOUND.lower().rstrip(".") in answer.lower() or NOT_FOUND_ZH.rstrip("。") in answer
 
 
 def _passages(docs: list[Document]) -> list[Citation]:

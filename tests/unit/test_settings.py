@@ -25,7 +25,8 @@ def test_unknown_and_invalid_settings_are_refused_with_the_field_named():
 def test_the_settings_that_shape_an_index_are_recorded(tmp_path: Path, hashing):
     Indexer(tmp_path / "idx", hashing, IndexSettings(chunk_tokens=64, overlap_tokens=8)).run([EXAMPLES_KB])
     assert read_manifest(tmp_path / "idx").settings == {
-        "chunk_tokens": 64, "overlap_tokens": 8, "backend": "faiss", "factory": "Flat", "embedder": "hashing:256"}
+        "chunk_tokens": 64, "overlap_tokens": 8, "language": "en", "backend": "faiss", "factory": "Flat",
+        "embedder": "hashing:256"}
 
 
 def test_an_update_keeps_the_recorded_chunking_unless_told_otherwise(tmp_path: Path, hashing):
@@ -64,3 +65,20 @@ def test_retrieval_threshold_auto_means_the_embedders_calibrated_one():
     assert RetrievalSettings().threshold(0.8) == 0.8
     assert RetrievalSettings(score_threshold=0.3).threshold(0.8) == 0.3
     assert RetrievalSettings(score_threshold=None).threshold(0.8) is None
+
+
+def test_a_chinese_corpus_gets_the_multilingual_embedder_and_longer_chunks(tmp_path: Path):
+    from ragkit.kb import KnowledgeBase
+
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "a.md").write_text("差旅报销须在出差结束后十五个工作日内提交，并附上发票原件。" * 20, encoding="utf-8")
+    settings = KnowledgeBase(path=tmp_path / "idx").prepare([docs])
+    assert settings.language == "zh" and settings.embedder == "multilingual-e5-small"
+    assert settings.chunking() == (200, 32)
+    english = tmp_path / "en"
+    english.mkdir()
+    (english / "a.md").write_text("Expenses are claimed within fifteen working days. " * 20)
+    settings = KnowledgeBase(path=tmp_path / "idx2").prepare([english])
+    assert settings.language == "en" and settings.embedder == "all-MiniLM-L6-v2" and settings.chunking() == (100, 16)
+    assert KnowledgeBase(path=tmp_path / "idx3", embedder="hashing").prepare([docs]).embedder == "hashing"
