@@ -16,7 +16,7 @@ import tempfile
 import time
 from collections.abc import Iterable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 
@@ -75,10 +75,11 @@ def ray_index(paths: Iterable[str | Path], directory: Path, embedder_spec: str, 
                 dataset = ray.data.from_items(items)
                 # The dataset holds its own copy of Ray Data's context: set this run's output, not the global one.
                 dataset.context.enable_progress_bars = dataset.context.print_on_execution_start = show_progress
+                chunk_tokens, overlap_tokens = settings.chunking()
                 (dataset
                  .map_batches(_split_files, batch_format="pyarrow",
-                              fn_kwargs={"spec": embedder_spec, "chunk_tokens": settings.chunk_tokens,
-                                         "overlap_tokens": settings.overlap_tokens})
+                              fn_kwargs={"spec": embedder_spec, "chunk_tokens": chunk_tokens,
+                                         "overlap_tokens": overlap_tokens})
                  .map_batches(_Embed, batch_format="pyarrow", batch_size=batch_size, compute=pool,
                               fn_constructor_args=(embedder_spec,))
                  .write_parquet(str(shards)))
@@ -143,7 +144,7 @@ def _split_files(batch: pa.Table, spec: str, chunk_tokens: int, overlap_tokens: 
         if kind == "skip":
             rows.append({"source": source, "reason": value})
             continue
-        digest, chunks = value
+        digest, chunks = cast(tuple[str, list[Chunk]], value)  # kind 'skip' was handled above
         rows.extend({"source": source, "digest": digest, "text": c.text, "page": c.page, "start": c.start,
                      "end": c.end} for c in chunks)
     return pa.Table.from_pylist(rows, schema=_schema(None))

@@ -19,6 +19,7 @@ from contextlib import nullcontext
 from dataclasses import dataclass, field
 from multiprocessing import get_context
 from pathlib import Path
+from typing import Any
 
 from ragkit.embeddings.base import VectorEmbeddings
 from ragkit.embeddings.cache import EmbeddingCache
@@ -80,7 +81,7 @@ def open_store(directory: Path, embedder: VectorEmbeddings,
 
 
 def read_file(path: Path, source: str, known_digest: str | None, splitter: Splitter,
-              loaders: LoaderRegistry = DEFAULT_LOADERS) -> tuple[str, str, object]:
+              loaders: LoaderRegistry = DEFAULT_LOADERS) -> tuple[str, str, Any]:
     """(source, kind, value) for one file, kind being 'unchanged', 'skip' (value: the reason) or 'chunks' (value:
     sha256 and chunks); module-level so reader processes can run it (they get the loaders registry pickled)."""
     try:
@@ -228,7 +229,7 @@ class Indexer:
 def corpus_language(files: list[Path], sample: int = 32, loaders: LoaderRegistry = DEFAULT_LOADERS) -> Language:
     """The language of a corpus from the text of up to `sample` of its files, spread over the list."""
     step = max(1, len(files) // sample)
-    texts = []
+    texts: list[str] = []
     for path in files[::step][:sample]:
         try:
             texts.extend(page.text[:20_000] for page in load_file(path, loaders))

@@ -83,8 +83,8 @@ class IndexSettings(BaseModel):
                 f"index {index!r} was built with other settings: {', '.join(differ)}; rebuild it with the same "
                 "command plus --rebuild, or index into a new --index name"
             )
-        update = {key: saved[key] for key in ("chunk_tokens", "overlap_tokens", "language", "backend")
-                  if key in saved and key not in explicit}
+        update: dict[str, Any] = {key: saved[key] for key in ("chunk_tokens", "overlap_tokens", "language", "backend")
+                                  if key in saved and key not in explicit}
         return self.model_copy(update=update)
 
     def for_new_index(self, language: str, embedder: str | None) -> IndexSettings:

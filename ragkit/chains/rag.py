@@ -121,7 +121,9 @@ class RagChain(RunnableSerializable[RagInput, Answer]):
                **kwargs: Any) -> Iterator[RagEvent]:
         """TextDeltas as the model writes, then the Answer."""
         _no_kwargs(kwargs)
-        yield from self._transform_stream_with_config(iter([input]), self._transform, config, run_type="chain")
+        # The transformer yields RagEvents, not just Answers: LangChain's aggregation adds them up (TextDelta.__add__).
+        yield from self._transform_stream_with_config(iter([input]), self._transform,  # type: ignore[arg-type]
+                                                      config, run_type="chain")
 
     async def astream(self, input: RagInput, config: RunnableConfig | None = None,  # type: ignore[override]
                       **kwargs: Any) -> AsyncIterator[RagEvent]:
@@ -131,8 +133,8 @@ class RagChain(RunnableSerializable[RagInput, Answer]):
         async def inputs() -> AsyncIterator[RagInput]:
             yield input
 
-        async for event in self._atransform_stream_with_config(inputs(), self._atransform, config,
-                                                               run_type="chain"):
+        async for event in self._atransform_stream_with_config(inputs(), self._atransform,  # type: ignore[arg-type]
+                                                               config, run_type="chain"):
             yield event
 
     def _invoke(self, input: RagInput, run_manager: CallbackManagerForChainRun, config: RunnableConfig) -> Answer:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 
 import typer
@@ -112,7 +113,7 @@ def qa(
             chain = RagChain(retriever=retriever, llm=chat_model(backend, name), prompt=prompt, embedder=embedder,
                              model_params={"max_tokens": max_tokens})
             task = bars.add_task(f"{name}", total=len(items))
-            results.append(evaluate_chain(name, chain, items, lambda n, t=task: bars.advance(t, n)))
+            results.append(evaluate_chain(name, chain, items, functools.partial(bars.advance, task)))
     table = Table(title=f"{len(items)} questions, top-{k} MiniLM retrieval, {backend}")
     for column in ("model", "EM", "F1", "EM guarded", "F1 guarded", "citation acc.", "s/answer", "extractive"):
         table.add_column(column, justify="left" if column == "model" else "right")

@@ -133,7 +133,7 @@ def _cited_ok(answer: Answer, item: QAItem) -> bool | None:
 def evaluate_chain(name: str, chain: RagChain, items: Sequence[QAItem],
                    progress: Callable[[int], None] | None = None) -> QAResult:
     """Ask every question through the chain; score the model's reply and the guarded answer the chain returns."""
-    rows = []
+    rows: list[dict[str, Any]] = []
     for item in items:
         answer = chain.invoke(item.question)
         raw, guarded = strip_citations(answer.generated or answer.text), strip_citations(answer.text)

@@ -58,12 +58,12 @@ def _build(spec: PromptFile, embeddings: Embeddings | None, count_tokens: TokenC
             example_prompt=example_prompt, **_example_source(spec, example_prompt, embeddings, count_tokens))
         template = ChatPromptTemplate(messages=_messages(parts[1:], fmt, origin, few_shot))
     else:
-        example_prompt = string_template(spec.example_template, fmt, origin, example_line)
+        string_example = string_template(spec.example_template, fmt, origin, example_line)
         (prefix, prefix_line), (suffix, suffix_line) = (_stripped(part.text, part.line) for part in parts[:2])
         template = VerbatimFewShotPromptTemplate(
             prefix=prefix, suffix=suffix, template_format=fmt, origin=origin, prefix_line=prefix_line,
-            suffix_line=suffix_line, example_prompt=example_prompt,
-            **_example_source(spec, example_prompt, embeddings, count_tokens))
+            suffix_line=suffix_line, example_prompt=string_example,
+            **_example_source(spec, string_example, embeddings, count_tokens))
     optional = {name: "" for name, var in spec.input_variables.items() if var.optional}
     if optional:
         template = template.partial(**optional)
@@ -74,7 +74,9 @@ def _build(spec: PromptFile, embeddings: Embeddings | None, count_tokens: TokenC
 def string_template(text: str, template_format: TemplateFormat, origin: str = "", first_line: int = 1) -> PromptTemplate:
     """A string template rendered in ragkit's guarded sandbox; `origin` and `first_line` locate its errors."""
     stripped, line = _stripped(text, first_line)
-    return GuardedPromptTemplate(template=stripped, template_format=template_format, origin=origin, first_line=line)
+    # input_variables is filled in by GuardedPromptTemplate's before-validator, from the template text
+    return GuardedPromptTemplate(  # type: ignore[call-arg]
+        template=stripped, template_format=template_format, origin=origin, first_line=line)
 
 
 def _stripped(text: str, first_line: int) -> tuple[str, int]:

@@ -138,7 +138,8 @@ def sections(text: str, first_line: int) -> list[Section]:
     """Split template text at marker lines; the first section (role None) holds text before any marker."""
     found: list[Section] = []
     role: str | None = None
-    start, lines = first_line, []
+    start = first_line
+    lines: list[str] = []
     for offset, line in enumerate(text.splitlines()):
         match = _MARKER.match(line)
         if match:
@@ -314,9 +315,9 @@ def _read_examples(target: Path, text: str, ctx: _Context) -> tuple[list[dict[st
             row_lines = [item.start_mark.line + 1 for item in node.value]
         elif not inner.problems:
             inner.add(1, "an examples file holds a list of mappings")
-    for row, line in zip(rows, row_lines):
+    for row, row_line in zip(rows, row_lines):
         if not isinstance(row, dict):
-            inner.add(line, "each example must be a mapping of variable names to values")
+            inner.add(row_line, "each example must be a mapping of variable names to values")
     ctx.problems.extend(inner.problems)
     if inner.problems:
         return [], []

@@ -20,7 +20,7 @@ import time
 import types
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from jinja2 import StrictUndefined, nodes, pass_context
 from jinja2.runtime import BlockReference, Context, LoopContext, Macro
@@ -378,8 +378,8 @@ class _GuardNodes(NodeTransformer):
     """Route every loop, '~' and literal list, tuple and dict through the guards (jinja2 has no hook for them)."""
 
     def _sized(self, node: nodes.Expr) -> nodes.Node:
-        node = self.generic_visit(node)
-        return nodes.Filter(node, _SIZED, [], [], None, None, lineno=node.lineno)
+        visited = self.generic_visit(node)
+        return nodes.Filter(visited, _SIZED, [], [], None, None, lineno=visited.lineno)
 
     visit_List = visit_Dict = _sized
 
@@ -387,12 +387,12 @@ class _GuardNodes(NodeTransformer):
         return self._sized(node) if node.ctx == "load" else self.generic_visit(node)
 
     def visit_For(self, node: nodes.For) -> nodes.Node:
-        node = self.generic_visit(node)
+        node = cast(nodes.For, self.generic_visit(node))  # generic_visit edits the node in place and returns it
         node.iter = nodes.Filter(node.iter, _ITERATE, [], [], None, None, lineno=node.lineno)
         return node
 
     def visit_Concat(self, node: nodes.Concat) -> nodes.Node:
-        node = self.generic_visit(node)
+        node = cast(nodes.Concat, self.generic_visit(node))  # generic_visit edits the node in place and returns it
         return nodes.Filter(nodes.List(node.nodes, lineno=node.lineno), _CONCAT, [], [], None, None,
                             lineno=node.lineno)
 

@@ -61,8 +61,8 @@ def template_variables(text: str, template_format: TemplateFormat) -> dict[str, 
 def _jinja_variables(text: str) -> dict[str, int]:
     try:
         tree = sandbox().parse(text)
-        for node in tree.find_all((nodes.Extends, nodes.Include, nodes.Import, nodes.FromImport)):
-            raise TemplateSyntax(node.lineno, "a prompt cannot extend, include or import files")
+        for stmt in tree.find_all((nodes.Extends, nodes.Include, nodes.Import, nodes.FromImport)):
+            raise TemplateSyntax(stmt.lineno, "a prompt cannot extend, include or import files")
         free = meta.find_undeclared_variables(tree)
         compiled(text)
     except TemplateSyntaxError as exc:

@@ -15,6 +15,8 @@ from typing import Any
 
 import numpy as np
 
+from ragkit.errors import IndexFormatError
+
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS docs (
     row INTEGER PRIMARY KEY, id TEXT UNIQUE NOT NULL, text TEXT NOT NULL, metadata TEXT NOT NULL, source TEXT
@@ -77,6 +79,8 @@ class DocStore:
         try:
             self._db.execute("REINDEX")  # indexes rebuilt from the rows (3x faster than an integrity check)
             bad = {what: self._db.execute(query).fetchone()[0] for what, query in _BAD_ROWS.items()}
+            for _ in self._db.execute("SELECT id, source FROM docs"):  # decodes each: bytes that are not UTF-8 raise
+                pass
         except sqlite3.Error as exc:
             raise ValueError(f"docstore: {exc}") from exc
         for what, count in bad.items():
@@ -135,8 +139,12 @@ class DocStore:
         for begin in range(0, len(rows), 500):
             part = rows[begin : begin + 500]
             query = f"SELECT row, id, text, metadata FROM docs WHERE row IN ({','.join('?' * len(part))})"
-            for row, i, text, meta in self._db.execute(query, part):
-                found[row] = StoredDoc(row, i, text, json.loads(meta))
+            try:
+                for row, i, text, meta in self._db.execute(query, part):
+                    found[row] = StoredDoc(row, i, text, json.loads(meta))
+            except sqlite3.OperationalError as exc:  # e.g. a chunk text that is not UTF-8
+                raise IndexFormatError(f"the docstore is damaged ({exc}): rebuild the index with `ragkit index`") \
+                    from exc
         return found
 
     def iter_texts(self, batch: int = 10_000) -> Iterator[tuple[int, str]]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
+from typing import cast
 
 import faiss
 import numpy as np
@@ -94,8 +95,9 @@ class FaissIndex(AnnIndex):
         """Every id in the FAISS index: the id map of Flat/HNSW/PQ types, the inverted lists' ids of IVF types."""
         ivf = faiss.try_extract_index_ivf(self.index)
         if ivf is None:
-            return faiss.vector_to_array(self.index.id_map).astype(np.int64)
-        lists = ivf.invlists
+            id_map = self.index.id_map  # type: ignore[attr-defined]  # IndexIDMap's; the stubs type the base Index
+            return faiss.vector_to_array(id_map).astype(np.int64)
+        lists = cast(faiss.InvertedLists, ivf.invlists)  # stubs say Optional; an IVF index always holds its lists
         return np.concatenate([np.zeros(0, np.int64)] + [
             faiss.rev_swig_ptr(lists.get_ids(i), lists.list_size(i)).astype(np.int64)
             for i in range(lists.nlist) if lists.list_size(i)
@@ -218,8 +220,10 @@ class FaissIndex(AnnIndex):
     def reconstruct(self, ids: list[int]) -> np.ndarray:
         """Stored vectors of ids (exact for Flat and HNSW, approximate for PQ)."""
         ivf = faiss.try_extract_index_ivf(self.index)
-        if ivf is not None and ivf.direct_map.type != faiss.DirectMap.Hashtable:
-            ivf.set_direct_map_type(faiss.DirectMap.Hashtable)  # an array map needs ids 0..n-1; rows are not
+        if ivf is not None:
+            hashtable = faiss.DirectMap.Hashtable  # type: ignore[attr-defined]  # SWIG class missing from the stubs
+            if ivf.direct_map.type != hashtable:
+                ivf.set_direct_map_type(hashtable)  # an array map needs ids 0..n-1; rows are not
         return np.vstack([self.index.reconstruct(int(i)) for i in ids]) if ids else np.zeros((0, self.dimension))
 
     def save(self, path: Path) -> None:
@@ -261,11 +265,13 @@ def _params_for(index: faiss.Index, selector: faiss.IDSelector, exhaustive: bool
     """Search parameters carrying the selector; filtered IVF searches probe every list so k hits come back."""
     ivf = faiss.try_extract_index_ivf(index)
     if ivf is not None:
-        return faiss.SearchParametersIVF(sel=selector, nprobe=ivf.nlist if exhaustive else ivf.nprobe)
+        return faiss.SearchParametersIVF(  # type: ignore[call-arg]  # SWIG keyword constructor, not in the stubs
+            sel=selector, nprobe=ivf.nlist if exhaustive else ivf.nprobe)
     hnsw = _find_hnsw(index)
     if hnsw is not None:
-        return faiss.SearchParametersHNSW(sel=selector, efSearch=max(hnsw.hnsw.efSearch, 16 * _SEARCH_SLACK))
-    return faiss.SearchParameters(sel=selector)
+        return faiss.SearchParametersHNSW(  # type: ignore[attr-defined]  # SWIG class missing from the stubs
+            sel=selector, efSearch=max(hnsw.hnsw.efSearch, 16 * _SEARCH_SLACK))
+    return faiss.SearchParameters(sel=selector)  # type: ignore[call-arg]  # SWIG keyword constructor, not in the stubs
 
 
 register_ann_backend("faiss", FaissIndex)

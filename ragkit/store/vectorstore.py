@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -75,31 +75,32 @@ class FaissVectorStore(VectorStore):
     # ----- writing -------------------------------------------------------------------------------------------
 
     def add_texts(self, texts: Iterable[str], metadatas: list[dict] | None = None, *,
-                  ids: list[str | None] | None = None, **kwargs: Any) -> list[str]:
-        """Embed and upsert texts; an existing id is replaced."""
+                  ids: list[str] | None = None, **kwargs: Any) -> list[str]:
+        """Embed and upsert texts; an existing id is replaced (a missing or empty id gets a new one)."""
         texts = list(texts)
         return self.add_vectors(self._embed(texts, query=False), texts, metadatas, ids)
 
     def add_vectors(self, vectors: np.ndarray, texts: list[str], metadatas: list[dict] | None = None,
-                    ids: list[str | None] | None = None) -> list[str]:
+                    ids: Sequence[str | None] | None = None) -> list[str]:
         """Upsert precomputed vectors (the indexer's path, which embeds through the cache)."""
         metadatas = [dict(m) for m in metadatas] if metadatas else [{} for _ in texts]
-        ids = [i or uuid.uuid4().hex for i in (ids or [None] * len(texts))]
-        if not len(ids) == len(texts) == len(metadatas) == len(vectors):
+        given: Sequence[str | None] = ids or [None] * len(texts)
+        doc_ids = [i or uuid.uuid4().hex for i in given]
+        if not len(doc_ids) == len(texts) == len(metadatas) == len(vectors):
             raise ValueError("texts, metadatas, ids and vectors must have the same length")
-        if len(set(ids)) != len(ids):
+        if len(set(doc_ids)) != len(doc_ids):
             raise ValueError("ids must be unique within one call")
         vectors = _normalized(np.asarray(vectors, dtype=np.float32))
         with self._lock:
-            self._delete_rows(list(self._docs.rows_for_ids(ids).values()))
+            self._delete_rows(list(self._docs.rows_for_ids(doc_ids).values()))
             if self._index is None:
                 self._index = self._ann.create(vectors.shape[1], self._factory)
             elif vectors.shape[1] != self._index.dimension:
                 raise ValueError(f"vectors have dimension {vectors.shape[1]}, the index {self._index.dimension}")
-            rows = self._docs.next_rows(len(ids))
+            rows = self._docs.next_rows(len(doc_ids))
             self._index.add(np.asarray(rows, dtype=np.int64), vectors)
-            self._docs.add(rows, ids, texts, metadatas)
-        return ids
+            self._docs.add(rows, doc_ids, texts, metadatas)
+        return doc_ids
 
     def delete(self, ids: list[str] | None = None, **kwargs: Any) -> bool | None:
         """Delete documents by id; unknown ids are ignored."""
@@ -125,7 +126,7 @@ class FaissVectorStore(VectorStore):
 
     # ----- reading -------------------------------------------------------------------------------------------
 
-    def get_by_ids(self, ids: list[str], /) -> list[Document]:
+    def get_by_ids(self, ids: Sequence[str], /) -> list[Document]:
         return [_document(d) for d in self._docs.by_ids(list(ids))]
 
     def similarity_search(self, query: str, k: int = 4, filter: dict | None = None, **kwargs: Any) -> list[Document]:
@@ -172,7 +173,8 @@ class FaissVectorStore(VectorStore):
             return []
         with self._lock:
             candidates = self._index.reconstruct([row for _, _, row in hits])  # type: ignore[union-attr]
-        chosen = maximal_marginal_relevance(np.asarray(embedding), candidates, lambda_mult=lambda_mult, k=k)
+        chosen = maximal_marginal_relevance(np.asarray(embedding), candidates,  # type: ignore[arg-type]  # any matrix
+                                            lambda_mult=lambda_mult, k=k)
         return [_document(hits[i][0]) for i in chosen]
 
     @classmethod

@@ -217,7 +217,8 @@ class ReasoningChain(RunnableSerializable[Any, ResultT], Generic[ResultT]):
         run.trace.append(CallRecord(stage=call.stage, prompt_id=prompt_id, output=output))
         return output
 
-    def _skip(self, call: Call, run: Run) -> None:
+    def _skip(self, call: Call, run: Run) -> str | None:
+        """Record a call the budget does not allow; its reply is None."""
         meta = self.template(call.role).metadata or {}
         run.trace.append(CallRecord(stage=call.stage, prompt_id=str(meta.get("prompt_id", call.role)), output=None))
         return None

@@ -71,4 +71,4 @@ def _ranking_line(reply: str | None) -> str | None:
     """The line that states the ranking ('Ranking: 2, 1, 3'), else the first line."""
     lines = [line for line in (reply or "").splitlines() if line.strip()]
     marked = [line.split(":", 1)[-1] for line in lines if line.lower().lstrip("*# ").startswith("ranking")]
-    return (marked or lines or [None])[0]
+    return marked[0] if marked else lines[0] if lines else None

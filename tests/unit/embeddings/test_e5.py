@@ -35,7 +35,7 @@ def test_relevance_thresholds_are_per_embedder() -> None:
     e5, minilm = MultilingualE5Embeddings(), SentenceTransformerEmbeddings()
     assert 0.8 < e5.relevance_threshold() < e5.relevance_threshold("zh", "zh") < 0.95  # e5's cosines are high
     assert e5.relevance_threshold("en", "zh") == e5.relevance_threshold("zh", "mixed") < e5.relevance_threshold()
-    assert 0.25 < minilm.relevance_threshold() < 0.5
+    assert minilm.relevance_threshold() == 0.25  # kept low: real questions worded unlike their passages score 0.3
     assert HashingEmbeddings().relevance_threshold() is None
 
 

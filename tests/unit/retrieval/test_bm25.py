@@ -113,17 +113,15 @@ def test_mixed_chinese_and_english_with_stemming(zh_store: FaissVectorStore) -> 
 
 def test_chinese_index_round_trips_and_an_old_tokenizer_is_rebuilt(zh_store: FaissVectorStore,
                                                                     tmp_path: Path) -> None:
-    import json
+    from ragkit.retrieval.bm25 import TOKENIZER, build_bm25
+    from ragkit.store import persist
 
-    from ragkit.retrieval.bm25 import TOKENIZER
-
+    zh_store.save(tmp_path)
     save_bm25(zh_store, tmp_path)
     loaded = load_bm25(zh_store, tmp_path)
     assert loaded.tokenizer == TOKENIZER
     assert BM25Retriever(store=zh_store, index=loaded, k=1).invoke("全量备份")[0].id == "z1"
-    meta_path = tmp_path / BM25_DIR / "ragkit-bm25.json"
-    meta = json.loads(meta_path.read_text())
-    del meta["tokenizer"]  # as saved before Chinese segmentation: whole Chinese sentences were single tokens
-    meta_path.write_text(json.dumps(meta))
-    assert BM25Index.load(tmp_path / BM25_DIR).tokenizer == ""
+    old = build_bm25(zh_store)
+    old.tokenizer = ""  # as saved before Chinese segmentation: whole Chinese sentences were single tokens
+    persist.extend_generation(tmp_path, {BM25_DIR: old.save})
     assert load_bm25(zh_store, tmp_path).tokenizer == TOKENIZER
