@@ -11,10 +11,11 @@ import time
 import urllib.request
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 import pytest
 
-from tests.helpers import EXAMPLES_KB, REPO
+from tests.helpers import EXAMPLES_KB, EXAMPLES_KB_ZH, REPO
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 CHROMIUM, CHROMEDRIVER = shutil.which("chromium"), shutil.which("chromedriver")
@@ -38,12 +39,12 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """`streamlit run apps/kb_qa.py` on a loopback port, with the fast packaged model and a private indexes/."""
+def _serve(indexes: Path, model: str | None) -> Iterator[str]:
+    """`streamlit run apps/kb_qa.py` on a loopback port with a private indexes/, answering with `model` (a preset;
+    None: ragkit's default); yields its URL."""
     port = _free_port()
-    env = {**os.environ, "RAGKIT_INDEXES": str(tmp_path_factory.mktemp("indexes")), "RAGKIT_APP_MODEL": "gemma3-270m",
-           "HF_HUB_OFFLINE": "1"}
+    env = {key: value for key, value in os.environ.items() if key != "RAGKIT_APP_MODEL"}
+    env.update({"RAGKIT_INDEXES": str(indexes), "HF_HUB_OFFLINE": "1", **({"RAGKIT_APP_MODEL": model} if model else {})})
     proc = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", str(REPO / "apps" / "kb_qa.py"), "--server.headless", "true",
          "--server.address", "127.0.0.1", "--server.port", str(port), "--browser.gatherUsageStats", "false"],
@@ -64,6 +65,19 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     proc.wait(timeout=20)
 
 
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The app with the fast packaged model."""
+    yield from _serve(tmp_path_factory.mktemp("indexes"), "gemma3-270m")
+
+
+@pytest.fixture(scope="module")
+def server_default_model(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The app with ragkit's default model (Qwen2.5-1.5B): gemma3-270m pastes passages instead of answering in
+    Chinese, so the guardrail quotes the document."""
+    yield from _serve(tmp_path_factory.mktemp("indexes-zh"), None)
+
+
 def _browser() -> webdriver.Chrome:
     options = webdriver.ChromeOptions()
     options.binary_location = CHROMIUM
@@ -72,6 +86,20 @@ def _browser() -> webdriver.Chrome:
                  "--window-size=1400,1000"):
         options.add_argument(flag)
     return webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
+
+
+def _new_index_with(driver: webdriver.Chrome, name: str, path: Path, wait: WebDriverWait) -> None:
+    """Create index `name` in the sidebar, upload one file and index it."""
+    box = wait.until(ec.presence_of_element_located((By.CSS_SELECTOR, "input[aria-label='New index name']")))
+    box.send_keys(name)
+    box.send_keys(Keys.ENTER)
+    upload = wait.until(ec.presence_of_element_located((By.CSS_SELECTOR, "input[type='file']")))
+    upload.send_keys(str(path))
+    wait.until(lambda d: path.name in d.find_element(By.CSS_SELECTOR, "[data-testid='stSidebar']").text)
+    button = wait.until(ec.element_to_be_clickable(
+        (By.XPATH, "//*[@data-testid='stSidebar']//button[normalize-space()='Index']")))
+    button.click()
+    wait.until(lambda d: "Indexed 1 of 1 files" in d.find_element(By.CSS_SELECTOR, "[data-testid='stSidebar']").text)
 
 
 def _ask(driver: webdriver.Chrome, question: str, wait: WebDriverWait) -> str:
@@ -89,16 +117,7 @@ def test_upload_ask_and_screenshot_then_two_sessions_at_once(server: str):
     try:
         wait = WebDriverWait(driver, float(os.environ.get('RAGKIT_BROWSER_WAIT', 240)))
         driver.get(server)
-        name = wait.until(ec.presence_of_element_located((By.CSS_SELECTOR, "input[aria-label='New index name']")))
-        name.send_keys("browser")
-        name.send_keys(Keys.ENTER)
-        upload = wait.until(ec.presence_of_element_located((By.CSS_SELECTOR, "input[type='file']")))
-        upload.send_keys(str(EXAMPLES_KB / "travel-policy.pdf"))
-        wait.until(lambda d: "travel-policy.pdf" in d.find_element(By.CSS_SELECTOR, "[data-testid='stSidebar']").text)
-        button = wait.until(ec.element_to_be_clickable(
-            (By.XPATH, "//*[@data-testid='stSidebar']//button[normalize-space()='Index']")))
-        button.click()
-        wait.until(lambda d: "Indexed 1 of 1 files" in d.find_element(By.CSS_SELECTOR, "[data-testid='stSidebar']").text)
+        _new_index_with(driver, "browser", EXAMPLES_KB / "travel-policy.pdf", wait)
         label = _ask(driver, "What is the daily meal allowance when travelling?", wait)
         driver.save_screenshot(str(SCREENSHOTS / "kb_qa.png"))
         assert "travel-policy.pdf" in label
@@ -120,3 +139,21 @@ def test_upload_ask_and_screenshot_then_two_sessions_at_once(server: str):
     with ThreadPoolExecutor(2) as pool:
         labels = list(pool.map(session, questions))
     assert all("travel-policy.pdf" in label for label in labels), labels
+
+
+def test_chinese_docx_upload_and_chinese_answer_with_its_source(server_default_model: str):
+    SCREENSHOTS.mkdir(exist_ok=True)
+    driver = _browser()
+    try:
+        wait = WebDriverWait(driver, float(os.environ.get("RAGKIT_BROWSER_WAIT", 300)))
+        driver.get(server_default_model)
+        _new_index_with(driver, "zh", EXAMPLES_KB_ZH / "travel-expenses.docx", wait)
+        label = _ask(driver, "出差到省会城市，住宿每晚最多可以报销多少钱？", wait)
+        answer = driver.find_elements(By.CSS_SELECTOR, "[data-testid='stChatMessage']")[-1].text
+        driver.save_screenshot(str(SCREENSHOTS / "kb_qa_zh.png"))
+        assert "travel-expenses.docx" in label
+        assert "450" in answer and "住宿" in answer, answer
+        assert "not supported by the documents" not in answer, answer  # the model's own answer, not a quote
+    finally:
+        driver.save_screenshot(str(SCREENSHOTS / "kb_qa_zh-last.png"))
+        driver.quit()
