@@ -74,7 +74,7 @@ def _units(text: str) -> list[tuple[int, str]]:
     found, offset = [], 0
     for line in text.split("\n"):
         if any(PATTERNS[name].search(line.strip()) for name in LINE_PATTERNS):
-            found.append((offset, line))
+            found.append((offset, text[offset:offset + len(line) + 1]))  # the line and its line break
         else:
             found.extend((offset + start, sentence) for start, sentence in sentences(line) if instruction(sentence))
         offset += len(line) + 1
