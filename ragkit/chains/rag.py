@@ -25,6 +25,7 @@ from langchain_core.runnables.config import patch_config
 from pydantic import ConfigDict, Field
 
 from ragkit.chains.grounding import SUPPORT_THRESHOLD, best_sentence, support
+from ragkit.chains.injection import screen
 from ragkit.errors import InvalidInputError
 from ragkit.prompts import load as load_prompt
 from ragkit.text import detect_language, words
@@ -32,6 +33,7 @@ from ragkit.text import detect_language, words
 NOT_FOUND = "The documents do not say."
 NOT_FOUND_ZH = "文档中没有相关信息。"
 _CITE = re.compile(r"\[(\d+(?:\s*,\s*\d+)*)\]")
+_MARKER = re.compile(r"<(/?\s*document)", re.IGNORECASE)
 RagInput = str | dict[str, Any]
 """A question, or {'question': ...}."""
 
@@ -73,6 +75,9 @@ class Answer:
     best-matching sentence (the grounding guardrail); `generated` keeps the model's reply."""
     generated: str = ""
     """The model's reply as generated, before the guardrail."""
+    warnings: list[str] = field(default_factory=list)
+    """Instruction-like text removed from passages before the model saw them (prompt injection), one per passage:
+    'passage [n] (source): removed "..."'."""
 
 
 @dataclass(frozen=True)
@@ -106,6 +111,9 @@ class RagChain(RunnableSerializable[RagInput, Answer]):
     """Replace replies their cited passages do not support (see ragkit.chains.grounding)."""
     model_params: dict[str, Any] = Field(default_factory=dict)
     """Generation parameters over the prompt file's `model:` block (e.g. max_tokens from the CLI)."""
+    injection_guard: bool = True
+    """Remove instruction-like sentences from passages (ragkit.chains.injection) before the prompt and the
+    guardrail see them, and list what was removed in `Answer.warnings`."""
 
     # ----- Runnable -----------------------------------------------------------------------------------------
 
@@ -168,13 +176,14 @@ class RagChain(RunnableSerializable[RagInput, Answer]):
         if not passages:
             yield from self._not_found(question, started, timings)
             return
+        clean, warnings = self._screen(passages)
         parts: list[str] = []
-        for chunk in self._generator().stream(self._inputs(question, passages), config):
+        for chunk in self._generator().stream(self._inputs(question, clean), config):
             piece = _text(chunk)
             timings.setdefault("first_token_s", time.perf_counter() - started - timings["retrieve_s"])
             parts.append(piece)
             yield TextDelta(piece)
-        yield self._finish(question, "".join(parts), passages, started, timings)
+        yield self._finish(question, "".join(parts), passages, clean, warnings, started, timings)
 
     async def _aevents(self, input: RagInput, config: RunnableConfig) -> AsyncIterator[RagEvent]:
         question, started = _question(input), time.perf_counter()
@@ -184,19 +193,33 @@ class RagChain(RunnableSerializable[RagInput, Answer]):
             for event in self._not_found(question, started, timings):
                 yield event
             return
+        clean, warnings = self._screen(passages)
         parts: list[str] = []
-        async for chunk in self._generator().astream(self._inputs(question, passages), config):
+        async for chunk in self._generator().astream(self._inputs(question, clean), config):
             piece = _text(chunk)
             timings.setdefault("first_token_s", time.perf_counter() - started - timings["retrieve_s"])
             parts.append(piece)
             yield TextDelta(piece)
-        yield self._finish(question, "".join(parts), passages, started, timings)
+        yield self._finish(question, "".join(parts), passages, clean, warnings, started, timings)
 
     def _generator(self) -> Runnable[dict[str, Any], Any]:
         """prompt -> model, without an output parser: closing a parser's stream drains the model's, and a stream
         closed early (its client went away) must stop the generation."""
         params = {**(self.prompt.metadata or {}).get("model_params", {}), **self.model_params}
         return self.prompt | self.llm.bind(**params)
+
+    def _screen(self, passages: list[Citation]) -> tuple[list[Citation], list[str]]:
+        """The passages without their instruction-like sentences, and a warning for each passage that had some."""
+        if not self.injection_guard:
+            return passages, []
+        clean, warnings = [], []
+        for passage in passages:
+            screened = screen(passage.text)
+            clean.append(replace(passage, text=screened.text))
+            if screened.removed:
+                removed = " / ".join(screened.removed)
+                warnings.append(f"passage [{passage.n}] ({passage.source}): removed instruction-like text \"{removed}\"")
+        return clean, warnings
 
     @staticmethod
     def _inputs(question: str, passages: list[Citation]) -> dict[str, str]:
@@ -209,24 +232,30 @@ class RagChain(RunnableSerializable[RagInput, Answer]):
         yield Answer(question, text, [], [], "none (no relevant passages)", self._prompt_meta(), timings,
                      found=False)
 
-    def _finish(self, question: str, reply: str, passages: list[Citation], started: float,
-                timings: dict[str, float]) -> Answer:
+    def _finish(self, question: str, reply: str, passages: list[Citation], clean: list[Citation],
+                warnings: list[str], started: float, timings: dict[str, float]) -> Answer:
+        """The grounded Answer: the guardrail judges the reply on the screened passages, citations show the originals."""
         generated = reply.strip()
-        text, citations, extractive = self._grounded(question, generated, passages)
+        text, grounded, extractive = self._grounded(question, generated, clean)
+        originals = {p.n: p for p in passages}
+        citations = [replace(originals[c.n], inferred=c.inferred) for c in grounded]
         timings["total_s"] = time.perf_counter() - started
         timings["generate_s"] = timings["total_s"] - timings["retrieve_s"]
         timings.setdefault("first_token_s", timings["generate_s"])
         model = getattr(self.llm, "model_name", None) or type(self.llm).__name__
         return Answer(question, text, citations, passages, model, self._prompt_meta(), timings,
-                      extractive=extractive, generated=generated)
+                      extractive=extractive, generated=generated, warnings=warnings)
 
     def _grounded(self, question: str, text: str, passages: list[Citation]) -> tuple[str, list[Citation], bool]:
-        """The guardrail: keep a reply its cited passages support, else quote the best sentence of the first one."""
+        """The guardrail: keep a reply its cited passages support, else quote the best sentence of the first one that
+        has text left (screened passages may have none); with none left, the no-answer reply."""
         cited = cite(text, passages)
         if not self.grounding or _says_not_found(text) or (
                 text and support(text, "\n".join(c.text for c in cited)) >= SUPPORT_THRESHOLD):
             return text, cited, False
-        source = (cited or passages)[0]
+        source = next((p for p in cited + passages if p.text.strip()), None)
+        if source is None:
+            return not_found(question), [], True
         sentence = best_sentence(source.text, question, text, self.embedder)
         return f"{sentence} [{source.n}]", [source], True
 
@@ -239,8 +268,13 @@ class RagChain(RunnableSerializable[RagInput, Answer]):
 
 
 def format_passages(passages: list[Citation]) -> str:
-    """Numbered passages for the prompt, each with its source so the model can tell them apart."""
-    return "\n\n".join(f"[{p.n}] ({p.source}) {p.text}" for p in passages)
+    """Numbered passages for the prompt, each with its source, its text between <document> markers so the model
+    can tell quoted data from instructions (markers inside the text are defused so it cannot close them)."""
+    return "\n\n".join(f"[{p.n}] ({p.source})\n<document>\n{_defused(p.text)}\n</document>" for p in passages)
+
+
+def _defused(text: str) -> str:
+    return _MARKER.sub("‹\\1", text)
 
 
 def cite(answer: str, passages: list[Citation]) -> list[Citation]:
