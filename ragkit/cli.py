@@ -134,6 +134,8 @@ def ask(
     if answer.extractive:
         console.print(f"not supported by the cited passage; quoting it instead: {answer.text}", style="yellow",
                       highlight=False, markup=False)
+    for warning in answer.warnings:
+        console.print(f"warning: {printable(warning)}", style="yellow", highlight=False, markup=False)
     console.print(f"\nmodel: {answer.model}  ({answer.timings.get('total_s', 0):.1f} s)", style="dim", highlight=False,
                   markup=False)
     if answer.citations:

@@ -146,6 +146,8 @@ class AnswerOut(BaseModel):
     """True when the grounding guardrail replaced the reply by a sentence of the cited passage."""
     generated: str
     """The model's reply before the guardrail."""
+    warnings: list[str]
+    """Instruction-like text removed from passages before the model saw them (prompt injection), one per passage."""
 
 
 def answer_out(answer: Answer, show: Show) -> AnswerOut:
@@ -156,7 +158,7 @@ def answer_out(answer: Answer, show: Show) -> AnswerOut:
     return AnswerOut(question=answer.question, text=answer.text, citations=[citation(c) for c in answer.citations],
                      passages=[citation(c) for c in answer.passages], model=answer.model,
                      prompt=jsonable_encoder(answer.prompt), timings=answer.timings, found=answer.found,
-                     extractive=answer.extractive, generated=answer.generated)
+                     extractive=answer.extractive, generated=answer.generated, warnings=list(answer.warnings))
 
 
 def retrieval_settings(k: int | None, filter: Filter | None) -> RetrievalSettings | None:
