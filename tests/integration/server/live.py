@@ -17,7 +17,7 @@ from ragkit.server.app import create_app
 from ragkit.server.settings import ServerSettings
 from tests.scripted_model import ScriptedChatModel
 
-_PASSAGE = re.compile(r"^\[(\d+)\] \([^)]*\) ", re.M)
+_PASSAGE = re.compile(r"^\[(\d+)\] \([^)]*\)\s*", re.M)
 _SENTENCE = re.compile(r"(?<=[.!?。！？])\s*")
 _WORD = re.compile(r"[^\W\d_]{2,}|\d+|[\u4e00-\u9fff]")  # English words, numbers, Chinese characters
 
@@ -52,7 +52,7 @@ def quoting_reply(prompt: str, params: dict[str, Any]) -> str:
     """Quote the passage sentence sharing most words (Chinese: characters) with the question, citing its passage: a grounded reply
     in English and Chinese alike."""
     body, _, question = prompt.rpartition("Question: ")
-    context = body.split("Passages:", 1)[-1]
+    context = re.sub(r"</?document>", " ", body.split("Passages:", 1)[-1])
     wanted = set(_WORD.findall(question.lower()))
     best, best_n, best_score = "", 1, -1
     starts = list(_PASSAGE.finditer(context))
