@@ -16,6 +16,7 @@ import streamlit as st
 
 from ragkit import Answer, KnowledgeBase, RagkitError
 from ragkit.chains import TextDelta
+from ragkit.chains.rag import guardrail_note
 from ragkit.ingest import supported_suffixes
 from ragkit.kb import list_knowledge_bases
 from ragkit.settings import IndexSettings
@@ -88,12 +89,13 @@ def index_files(name: str, uploads: list) -> None:
 def show_answer(answer: Answer) -> None:
     """The guardrail's quote (when it replaced the reply), the model and time, and the expandable sources."""
     if answer.extractive:
-        st.caption("The model's reply was not supported by the documents; the passage that answers best:")
+        st.caption(guardrail_note(answer.question))
         st.markdown("> " + answer.text.replace("\n", "\n> "))
     st.caption(f"model: {answer.model} ({answer.timings.get('total_s', 0):.1f} s)")
     for citation in answer.citations:
         note = " - attributed by overlap" if citation.inferred else ""
-        with st.expander(f"[{citation.n}] {Path(citation.source).name}, page {citation.page}{note}"):
+        with st.expander(f"[{citation.n}] {Path(citation.source).name}, {citation.where or f'page {citation.page}'}"
+                         f"{note}"):
             st.caption(f"characters {citation.start}-{citation.end}, similarity {citation.score:.2f}")
             st.text(citation.text)
 

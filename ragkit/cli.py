@@ -113,6 +113,7 @@ def ask(
 ) -> None:
     """Answer a question from an index, streaming the answer, then list its sources."""
     from ragkit.chains import TextDelta
+    from ragkit.chains.rag import guardrail_note
     from ragkit.kb import KnowledgeBase
     from ragkit.models import chat_model
     from ragkit.settings import RetrievalSettings, validated
@@ -132,8 +133,8 @@ def ask(
     console.print()
     assert answer is not None
     if answer.extractive:
-        console.print(f"not supported by the cited passage; quoting it instead: {answer.text}", style="yellow",
-                      highlight=False, markup=False)
+        console.print(f"{guardrail_note(answer.question)} {answer.text}", style="yellow", highlight=False,
+                      markup=False)
     for warning in answer.warnings:
         console.print(f"warning: {printable(warning)}", style="yellow", highlight=False, markup=False)
     console.print(f"\nmodel: {answer.model}  ({answer.timings.get('total_s', 0):.1f} s)", style="dim", highlight=False,

@@ -34,6 +34,9 @@ NOT_FOUND = "The documents do not say."
 NOT_FOUND_ZH = "文档中没有相关信息。"
 _CITE = re.compile(r"\[(\d+(?:\s*,\s*\d+)*)\]")
 _MARKER = re.compile(r"<(/?\s*document)", re.IGNORECASE)
+_MARKER_TAG = re.compile(r"</?\s*document\s*>", re.IGNORECASE)
+_PASTED_HEADER = re.compile(r"\[(\d+)\]\s*\([^()\s]*[/.][^()\s]*\)\s*")  # "[2] (docs/a.md) ": a source path
+_CITATION_ONLY = re.compile(r"\[\d+(?:\s*,\s*\d+)*\]")
 RagInput = str | dict[str, Any]
 """A question, or {'question': ...}."""
 
@@ -52,9 +55,12 @@ class Citation:
     text: str
     inferred: bool = False
     """True when the model cited nothing and the citation was attributed by word overlap with the answer."""
+    where: str = ""
+    """How the part of the file is named ("sheet Budget", "slide 3", "page 2"); empty: page number only."""
 
     def label(self) -> str:
-        return f"[{self.n}] {self.source} (page {self.page}, chars {self.start}-{self.end}, score {self.score:.2f})"
+        where = self.where or f"page {self.page}"
+        return f"[{self.n}] {self.source} ({where}, chars {self.start}-{self.end}, score {self.score:.2f})"
 
 
 @dataclass
@@ -236,7 +242,7 @@ class RagChain(RunnableSerializable[RagInput, Answer]):
                 warnings: list[str], started: float, timings: dict[str, float]) -> Answer:
         """The grounded Answer: the guardrail judges the reply on the screened passages, citations show the originals."""
         generated = reply.strip()
-        text, grounded, extractive = self._grounded(question, generated, clean)
+        text, grounded, extractive = self._grounded(question, clean_reply(generated), clean)
         originals = {p.n: p for p in passages}
         citations = [replace(originals[c.n], inferred=c.inferred) for c in grounded]
         timings["total_s"] = time.perf_counter() - started
@@ -250,8 +256,10 @@ class RagChain(RunnableSerializable[RagInput, Answer]):
         """The guardrail: keep a reply its cited passages support, else quote the best sentence of the first one that
         has text left (screened passages may have none); with none left, the no-answer reply."""
         cited = cite(text, passages)
+        # A reply longer than 1.5 passages is passages pasted together, not the one or two sentences asked for.
+        pasted = len(text) > 1.5 * max((len(p.text) for p in passages), default=0)
         if not self.grounding or _says_not_found(text) or (
-                text and support(text, "\n".join(c.text for c in cited)) >= SUPPORT_THRESHOLD):
+                text and not pasted and support(text, "\n".join(c.text for c in cited)) >= SUPPORT_THRESHOLD):
             return text, cited, False
         source = next((p for p in cited + passages if p.text.strip()), None)
         if source is None:
@@ -324,6 +332,21 @@ def _text(chunk: Any) -> str:
     return chunk if isinstance(chunk, str) else chunk.text
 
 
+def clean_reply(reply: str) -> str:
+    """The model's reply without what it copied from the prompt's layout: passage headers "[n] (source)" and
+    document markers; a reply of nothing but citation marks ("[3]") becomes empty, so the guardrail answers."""
+    text = _PASTED_HEADER.sub(r"[\1] ", _MARKER_TAG.sub(" ", reply))
+    text = re.sub(r"[ \t]{2,}", " ", text).strip()
+    return "" if not _CITATION_ONLY.sub("", text).strip(" .。,，;；:：") else text
+
+
+def guardrail_note(question: str) -> str:
+    """What precedes the guardrail's quote, in the question's language."""
+    if detect_language(question) == "zh":
+        return "文档不支持模型的回答，以下是最相关的原文："
+    return "not supported by the cited passage; quoting it instead:"
+
+
 def not_found(question: str) -> str:
     """The no-answer reply, in the question's language."""
     return NOT_FOUND_ZH if detect_language(question) == "zh" else NOT_FOUND
@@ -341,4 +364,4 @@ def _citation(n: int, doc: Document) -> Citation:
     meta = doc.metadata
     return Citation(n, str(meta.get("source", "?")), int(meta.get("page", 1)), int(meta.get("start", 0)),
                     int(meta.get("end", len(doc.page_content))), doc.id or "", float(meta.get("score", 0.0)),
-                    doc.page_content)
+                    doc.page_content, where=str(meta.get("label", "")))

@@ -21,6 +21,8 @@ class Chunk:
     page: int
     start: int
     end: int
+    label: str = ""
+    """How a citation names the part of the file (e.g. "sheet Budget", "slide 3"); empty: the page number."""
     hash: str = field(init=False)
 
     def __post_init__(self) -> None:
@@ -35,7 +37,11 @@ class Chunk:
     @property
     def metadata(self) -> dict[str, object]:
         """Metadata stored with the chunk and returned with search hits."""
-        return {"source": self.source, "page": self.page, "start": self.start, "end": self.end, "hash": self.hash}
+        meta: dict[str, object] = {"source": self.source, "page": self.page, "start": self.start, "end": self.end,
+                                   "hash": self.hash}
+        if self.label:
+            meta["label"] = self.label
+        return meta
 
 
 class _RecentCounts:
@@ -96,6 +102,6 @@ class Splitter:
             for text in self._splitter.split_text(page.text):
                 start = page.text.find(text, cursor)
                 start = start if start >= 0 else page.text.find(text)
-                chunks.append(Chunk(text, source, page.page, start, start + len(text)))
+                chunks.append(Chunk(text, source, page.page, start, start + len(text), page.label))
                 cursor = start + 1
         return chunks

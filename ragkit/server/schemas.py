@@ -106,7 +106,9 @@ class CitationOut(BaseModel):
     source: str
     """Source file, uploaded ones by their name inside the knowledge base."""
     page: int
-    """Page (1 for formats without pages)."""
+    """Page (1 for formats without pages); sheet or slide number for spreadsheets and slides."""
+    where: str = ""
+    """How the part of the file is named ("sheet Budget", "slide 3", "page 2"); empty for one-part formats."""
     start: int
     """Character offset where the passage starts in its page."""
     end: int
@@ -153,7 +155,7 @@ class AnswerOut(BaseModel):
 def answer_out(answer: Answer, show: Show) -> AnswerOut:
     def citation(c: Citation) -> CitationOut:
         return CitationOut(n=c.n, source=show(c.source), page=c.page, start=c.start, end=c.end, score=c.score,
-                           chunk_id=c.chunk_id, text=c.text, inferred=c.inferred)
+                           chunk_id=c.chunk_id, text=c.text, inferred=c.inferred, where=c.where)
 
     return AnswerOut(question=answer.question, text=answer.text, citations=[citation(c) for c in answer.citations],
                      passages=[citation(c) for c in answer.passages], model=answer.model,

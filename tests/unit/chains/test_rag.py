@@ -118,3 +118,52 @@ def test_chain_is_reused_per_index_version_and_reopened_after_a_reindex(tmp_path
     kb.index([EXAMPLES_KB, tmp_path / "more.md"])
     assert kb.chain() is not first
 
+
+
+@pytest.mark.parametrize(("reply", "cleaned"), [
+    ("[3]", ""),
+    ("[1][2].", ""),
+    ("［1］", "［1］"),
+    ("[2] (examples/kb/security.txt) Security keys are required [2].", "[2] Security keys are required [2]."),
+    ("<document>\n60 euros a day [1]\n</document>", "60 euros a day [1]"),
+    ("The allowance is 60 euros [1] (per day).", "The allowance is 60 euros [1] (per day)."),
+    ("住宿每晚最多可以报销450元。[1]", "住宿每晚最多可以报销450元。[1]"),
+])
+def test_replies_are_cleaned_of_prompt_layout_and_bare_marks(reply: str, cleaned: str):
+    from ragkit.chains.rag import clean_reply
+
+    assert clean_reply(reply) == cleaned
+
+
+def test_a_bare_citation_mark_or_pasted_passages_are_replaced_by_the_best_sentence(tmp_path: Path, hashing):
+    kb = _kb(tmp_path, hashing, ["[1]"], threshold=None)
+    answer = kb.ask("What is the daily meal allowance when travelling?")
+    assert answer.extractive and answer.generated == "[1]" and answer.text.strip() != "[1]"
+    passages = kb.chain().retrieve("What is the daily meal allowance when travelling?")
+    pasted = " ".join(f"{p.text} [{p.n}]" for p in passages) * 2
+    kb2 = _kb(tmp_path / "two", hashing, [pasted], threshold=None)
+    assert kb2.ask("What is the daily meal allowance when travelling?").extractive
+
+
+def test_citations_name_the_sheet_or_slide(tmp_path: Path, hashing):
+    from openpyxl import Workbook
+
+    book = Workbook()
+    book.active.title = "Budget"
+    book.active.append(["Item", "Cost"])
+    book.active.append(["Hotel night", "180 euros"])
+    extra = book.create_sheet("预算")
+    extra.append(["住宿", "每晚450元"])
+    book.save(tmp_path / "costs.xlsx")
+    llm = ScriptedChatModel(reply=lambda prompt, params: "Hotel night 180 euros [1].")
+    kb = KnowledgeBase(path=tmp_path / "idx", embedder=hashing, llm=llm,
+                       retrieval=RetrievalSettings(score_threshold=None, k=1))
+    kb.index([tmp_path / "costs.xlsx"])
+    answer = kb.ask("Hotel night cost?")
+    assert answer.citations[0].where == "sheet Budget" and "(sheet Budget, chars" in answer.citations[0].label()
+
+
+def test_the_guardrail_note_is_in_the_questions_language():
+    from ragkit.chains.rag import guardrail_note
+
+    assert guardrail_note("每天的伙食补贴是多少？").startswith("文档") and guardrail_note("What?").startswith("not")
