@@ -120,6 +120,9 @@ class RagChain(RunnableSerializable[RagInput, Answer]):
     injection_guard: bool = True
     """Remove instruction-like sentences from passages (ragkit.chains.injection) before the prompt and the
     guardrail see them, and list what was removed in `Answer.warnings`."""
+    delimited: bool = True
+    """Passages between <document> markers (rag-answer's layout); False: the plain "[n] (source) text" layout that
+    a fine-tuned adapter was trained on."""
 
     # ----- Runnable -----------------------------------------------------------------------------------------
 
@@ -227,9 +230,8 @@ class RagChain(RunnableSerializable[RagInput, Answer]):
                 warnings.append(f"passage [{passage.n}] ({passage.source}): removed instruction-like text \"{removed}\"")
         return clean, warnings
 
-    @staticmethod
-    def _inputs(question: str, passages: list[Citation]) -> dict[str, str]:
-        return {"context": format_passages(passages), "question": question}
+    def _inputs(self, question: str, passages: list[Citation]) -> dict[str, str]:
+        return {"context": format_passages(passages, self.delimited), "question": question}
 
     def _not_found(self, question: str, started: float, timings: dict[str, float]) -> Iterator[RagEvent]:
         timings["total_s"] = time.perf_counter() - started
@@ -261,6 +263,10 @@ class RagChain(RunnableSerializable[RagInput, Answer]):
         if not self.grounding or _says_not_found(text) or (
                 text and not pasted and support(text, "\n".join(c.text for c in cited)) >= SUPPORT_THRESHOLD):
             return text, cited, False
+        backing = next((p for p in passages if text and not pasted and cited and p not in cited
+                        and support(text, p.text) >= SUPPORT_THRESHOLD), None)
+        if self.grounding and backing is not None:  # right reply, wrong number: cite the passage that supports it
+            return _CITE.sub(f"[{backing.n}]", text), [backing], False
         source = next((p for p in cited + passages if p.text.strip()), None)
         if source is None:
             return not_found(question), [], True
@@ -275,9 +281,12 @@ class RagChain(RunnableSerializable[RagInput, Answer]):
         return dict(self.prompt.metadata or {})
 
 
-def format_passages(passages: list[Citation]) -> str:
+def format_passages(passages: list[Citation], delimited: bool = True) -> str:
     """Numbered passages for the prompt, each with its source, its text between <document> markers so the model
-    can tell quoted data from instructions (markers inside the text are defused so it cannot close them)."""
+    can tell quoted data from instructions (markers inside the text are defused so it cannot close them); or,
+    not delimited, "[n] (source) text" as fine-tuned adapters saw in training."""
+    if not delimited:
+        return "\n\n".join(f"[{p.n}] ({p.source}) {p.text}" for p in passages)
     return "\n\n".join(f"[{p.n}] ({p.source})\n<document>\n{_defused(p.text)}\n</document>" for p in passages)
 
 

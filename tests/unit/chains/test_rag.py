@@ -167,3 +167,14 @@ def test_the_guardrail_note_is_in_the_questions_language():
     from ragkit.chains.rag import guardrail_note
 
     assert guardrail_note("每天的伙食补贴是多少？").startswith("文档") and guardrail_note("What?").startswith("not")
+
+
+def test_a_supported_reply_citing_the_wrong_number_is_re_attributed(tmp_path: Path, hashing):
+    kb = _kb(tmp_path, hashing, ["unused"], threshold=None)
+    passages = kb.chain().retrieve("How long does the Lumen sensor battery last?")
+    right = next(p for p in passages if "18 months" in p.text)
+    wrong = next(p for p in passages if "18 months" not in p.text)
+    kb2 = _kb(tmp_path / "two", hashing, [f"The battery lasts 18 months [{wrong.n}]."], threshold=None)
+    answer = kb2.ask("How long does the Lumen sensor battery last?")
+    assert not answer.extractive and answer.text == f"The battery lasts 18 months [{right.n}]."
+    assert [c.source for c in answer.citations] == [right.source]
