@@ -161,11 +161,9 @@ class KnowledgeBase:
         opened = self._current()
         with self._lock:
             if key not in opened.chains:
-                trained = trained_prompt(self.llm)
-                prompt = load_prompt(trained or "rag-answer")
+                prompt = load_prompt(trained_prompt(self.llm) or "rag-answer")
                 opened.chains[key] = RagChain(retriever=retriever, llm=self.llm, prompt=prompt,
-                                              embedder=self.embedder, model_params=model_params,
-                                              delimited=trained is None)
+                                              embedder=self.embedder, model_params=model_params)
             return opened.chains[key]
 
     def ask(self, question: str, retrieval: RetrievalSettings | None = None, **model_params: Any) -> Answer:

@@ -120,9 +120,10 @@ class RagChain(RunnableSerializable[RagInput, Answer]):
     injection_guard: bool = True
     """Remove instruction-like sentences from passages (ragkit.chains.injection) before the prompt and the
     guardrail see them, and list what was removed in `Answer.warnings`."""
-    delimited: bool = True
-    """Passages between <document> markers (rag-answer's layout); False: the plain "[n] (source) text" layout that
-    a fine-tuned adapter was trained on."""
+    delimited: bool = False
+    """Passages between <document> markers, for prompts written for that layout; off: "[n] (source) text", the
+    layout rag-answer and the fine-tuned adapters use (on examples/kb the markers made Qwen 1.5B quote the wrong
+    sentence of the right passage)."""
 
     # ----- Runnable -----------------------------------------------------------------------------------------
 

@@ -109,9 +109,9 @@ def qa(
     results = []
     with Progress(console=err, transient=True) as bars:
         for name in model:
-            trained = preset_prompt(name)
-            chain = RagChain(retriever=retriever, llm=chat_model(backend, name), prompt=load_prompt(trained or prompt_id),
-                             embedder=embedder, model_params={"max_tokens": max_tokens}, delimited=trained is None)
+            prompt = load_prompt(preset_prompt(name) or prompt_id)
+            chain = RagChain(retriever=retriever, llm=chat_model(backend, name), prompt=prompt, embedder=embedder,
+                             model_params={"max_tokens": max_tokens})
             task = bars.add_task(f"{name}", total=len(items))
             results.append(evaluate_chain(name, chain, items, functools.partial(bars.advance, task)))
     table = Table(title=f"{len(items)} questions, top-{k} MiniLM retrieval, {backend}")
