@@ -34,7 +34,7 @@ if TYPE_CHECKING:
 
 MERGE_ROWS = 16_384
 """Chunks read from the shards per add on the driver (the first add also holds what IVF training needs)."""
-_CHUNK_COLUMNS = ("source", "digest", "text", "page", "start", "end", "vector")
+_CHUNK_COLUMNS = ("source", "digest", "text", "page", "start", "end", "label", "vector")
 
 
 def ray_index(paths: Iterable[str | Path], directory: Path, embedder_spec: str, settings: IndexSettings | None = None,
@@ -121,8 +121,8 @@ def _merge(store: FaissVectorStore, shard_set: Any, dimension: int) -> dict[str,
             pending += batch.num_rows
         if batches and (pending >= first or batch is None):
             table = pa.Table.from_batches(batches)
-            chunks = [Chunk(t, s, p, b, e) for t, s, p, b, e in zip(
-                *(table[name].to_pylist() for name in ("text", "source", "page", "start", "end")))]
+            chunks = [Chunk(t, s, p, b, e, label or "") for t, s, p, b, e, label in zip(
+                *(table[name].to_pylist() for name in ("text", "source", "page", "start", "end", "label")))]
             vectors = table["vector"].combine_chunks().flatten().to_numpy().reshape(-1, dimension)
             store.add_vectors(vectors, [c.text for c in chunks], [c.metadata for c in chunks],
                               [c.id for c in chunks])
@@ -146,7 +146,7 @@ def _split_files(batch: pa.Table, spec: str, chunk_tokens: int, overlap_tokens: 
             continue
         digest, chunks = cast(tuple[str, list[Chunk]], value)  # kind 'skip' was handled above
         rows.extend({"source": source, "digest": digest, "text": c.text, "page": c.page, "start": c.start,
-                     "end": c.end} for c in chunks)
+                     "end": c.end, "label": c.label} for c in chunks)
     return pa.Table.from_pylist(rows, schema=_schema(None))
 
 
@@ -179,7 +179,7 @@ def _schema(dimension: int | None) -> pa.Schema:
     import pyarrow as pa
 
     fields = [("source", pa.string()), ("digest", pa.string()), ("reason", pa.string()), ("text", pa.string()),
-              ("page", pa.int64()), ("start", pa.int64()), ("end", pa.int64())]
+              ("page", pa.int64()), ("start", pa.int64()), ("end", pa.int64()), ("label", pa.string())]
     if dimension is not None:
         fields.append(("vector", pa.list_(pa.float32(), dimension)))
     return pa.schema(fields)
