@@ -119,8 +119,9 @@ class KnowledgeBase:
         settings = settings or IndexSettings()
         if self.exists and not settings.rebuild:
             return settings
-        files = walk(paths, allow_external_links=settings.follow_external_links).files
-        language = corpus_language(files) if settings.language == "auto" else settings.language
+        language = settings.language
+        if language == "auto":  # walk and sample the files only when the language is still to be found
+            language = corpus_language(walk(paths, allow_external_links=settings.follow_external_links).files)
         chosen = None if isinstance(self._embedder, VectorEmbeddings) else (
             self._embedder or default_embedder_spec(language))
         return settings.for_new_index(language, chosen)
