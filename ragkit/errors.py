@@ -22,6 +22,10 @@ class IndexNotFoundError(RagkitError):
     """No saved index exists under the given name or path."""
 
 
+class SourceNotFoundError(RagkitError):
+    """A source named for deletion is not in the index."""
+
+
 class IndexFormatError(RagkitError):
     """A saved index is damaged, of an unknown format, or does not match the embedder."""
 

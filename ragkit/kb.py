@@ -17,20 +17,23 @@ from typing import Any
 from langchain_core.language_models import BaseChatModel
 from langchain_core.retrievers import BaseRetriever
 
-from ragkit.chains.rag import Answer, RagChain, RagEvent
+from ragkit.chains.rag import Answer, RagChain, RagEvent, RagInput
+from ragkit.chains.rewrite import HistoryInput
 from ragkit.config import index_path, indexes_dir
 from ragkit.embeddings import VectorEmbeddings, default_embedder_spec, from_spec
-from ragkit.errors import IndexNotFoundError, InvalidInputError
+from ragkit.errors import IndexNotFoundError, InvalidInputError, SourceNotFoundError
 from ragkit.indexing import Indexer, IndexReport, Progress, corpus_language
 from ragkit.ingest import walk
 from ragkit.models import chat_model, trained_prompt
 from ragkit.prompts import load as load_prompt
-from ragkit.retrieval import hybrid_retriever
+from ragkit.retrieval import hybrid_retriever, save_bm25
 from ragkit.settings import IndexSettings, RetrievalSettings
 from ragkit.store import FaissVectorStore
-from ragkit.store.persist import MANIFEST, Manifest, read_manifest
+from ragkit.store.persist import MANIFEST, Manifest, read_manifest, write_lock
 from ragkit.text import Language, detect_language
 
+FILES_DIR = "files"
+"""Folder inside the index directory for files uploaded to the knowledge base (the app's and the server's)."""
 DEFAULT_SCORE_THRESHOLD = 0.25
 """Relevance threshold of embedders that were never calibrated (ragkit.embeddings.VectorEmbeddings.relevance_threshold)."""
 
@@ -167,23 +170,27 @@ class KnowledgeBase:
                                               embedder=self.embedder, model_params=model_params)
             return opened.chains[key]
 
-    def ask(self, question: str, retrieval: RetrievalSettings | None = None, **model_params: Any) -> Answer:
-        """Answer with citations."""
-        return self.chain(retrieval, detect_language(question), **model_params).invoke(question)
+    def ask(self, question: str, retrieval: RetrievalSettings | None = None, *,
+            history: HistoryInput | None = None, **model_params: Any) -> Answer:
+        """Answer with citations; with `history` ((role, text) pairs or LangChain messages, oldest first) a
+        follow-up is first rewritten into a standalone question (Answer.rewritten)."""
+        return self.chain(retrieval, detect_language(question), **model_params).invoke(_input(question, history))
 
-    async def aask(self, question: str, retrieval: RetrievalSettings | None = None, **model_params: Any) -> Answer:
+    async def aask(self, question: str, retrieval: RetrievalSettings | None = None, *,
+                   history: HistoryInput | None = None, **model_params: Any) -> Answer:
         """Answer with citations, without blocking an event loop on retrieval."""
-        return await self.chain(retrieval, detect_language(question), **model_params).ainvoke(question)
+        return await self.chain(retrieval, detect_language(question), **model_params).ainvoke(
+            _input(question, history))
 
-    def stream(self, question: str, retrieval: RetrievalSettings | None = None,
-               **model_params: Any) -> Iterator[RagEvent]:
+    def stream(self, question: str, retrieval: RetrievalSettings | None = None, *,
+               history: HistoryInput | None = None, **model_params: Any) -> Iterator[RagEvent]:
         """TextDeltas as the answer is generated, then the Answer."""
-        return self.chain(retrieval, detect_language(question), **model_params).stream(question)
+        return self.chain(retrieval, detect_language(question), **model_params).stream(_input(question, history))
 
-    def astream(self, question: str, retrieval: RetrievalSettings | None = None,
-                **model_params: Any) -> AsyncIterator[RagEvent]:
+    def astream(self, question: str, retrieval: RetrievalSettings | None = None, *,
+                history: HistoryInput | None = None, **model_params: Any) -> AsyncIterator[RagEvent]:
         """The async form of `stream`."""
-        return self.chain(retrieval, detect_language(question), **model_params).astream(question)
+        return self.chain(retrieval, detect_language(question), **model_params).astream(_input(question, history))
 
     def info(self) -> dict[str, Any]:
         """Manifest facts, the recorded settings and the indexed sources."""
@@ -201,6 +208,58 @@ class KnowledgeBase:
             "sources": sorted(self.store.docstore.sources()),
         }
 
+    # ----- managing the indexed files -------------------------------------------------------------------------
+
+    @property
+    def files_dir(self) -> Path:
+        """Where files uploaded to the knowledge base are kept (index them from there)."""
+        return self.directory / FILES_DIR
+
+    def uploaded_name(self, source: str) -> str | None:
+        """A stored source's name inside the knowledge base's files folder; None for a source indexed from elsewhere."""
+        try:
+            return Path(source).resolve().relative_to(self.files_dir.resolve()).as_posix()
+        except (ValueError, OSError):
+            return None
+
+    def shown_source(self, source: str) -> str:
+        """How a stored source is shown: an uploaded file by its name inside the knowledge base (never the server's
+        absolute path), any other source as indexed."""
+        return self.uploaded_name(source) or source
+
+    def sources(self) -> list[tuple[str, int]]:
+        """(shown name, chunk count) of every indexed source, sorted by name."""
+        docstore = self.store.docstore
+        return sorted((self.shown_source(s), len(docstore.rows_for_source(s))) for s in docstore.sources())
+
+    def stored_source(self, source: str) -> str | None:
+        """The stored form of a source given as stored or as shown; None if it is not indexed."""
+        return next((s for s in self.store.docstore.sources() if source in (s, self.shown_source(s))), None)
+
+    def delete_source(self, source: str) -> int:
+        """Delete a source (as shown or stored) from the index, saving a new version, and its uploaded file;
+        returns how many chunks went. SourceNotFoundError for a source that is not indexed."""
+        with write_lock(self.directory):
+            stored = self.stored_source(source)
+            if stored is None:
+                raise SourceNotFoundError(f"knowledge base {self.name!r} has no source {source!r}")
+            store = FaissVectorStore.load(self.directory, self.embedder)
+            removed = store.delete_by_source(stored)
+            store.save(self.directory)
+            save_bm25(store, self.directory)
+            if self.uploaded_name(stored) is not None:
+                Path(stored).unlink(missing_ok=True)
+        with self._lock:
+            self._opened = None
+        return removed
+
+    def reindex(self, rebuild: bool = False, progress: Progress | None = None) -> IndexReport:
+        """Index again what the knowledge base holds: its uploaded files and every other indexed source still on
+        disk; uploaded files deleted from the folder drop out. `rebuild` starts the index afresh."""
+        others = [Path(s) for s in self.store.docstore.sources() if self.uploaded_name(s) is None]
+        paths = ([self.files_dir] if self.files_dir.is_dir() else []) + [p for p in others if p.is_file()]
+        return self.index(paths, IndexSettings(rebuild=rebuild), progress)
+
     def _current(self) -> _Opened:
         """The opened version of the index, reopened when the saved generation changed."""
         generation = self.manifest().generation
@@ -209,3 +268,7 @@ class KnowledgeBase:
                 store = FaissVectorStore.load(self.directory, self.embedder)
                 self._opened = _Opened(generation, store, {}, {})
             return self._opened
+
+
+def _input(question: str, history: HistoryInput | None) -> RagInput:
+    return {"question": question, "history": history} if history else question

@@ -26,6 +26,7 @@ from pydantic import ConfigDict, Field
 
 from ragkit.chains.grounding import SUPPORT_THRESHOLD, best_sentence, support
 from ragkit.chains.injection import screen
+from ragkit.chains.rewrite import QuestionRewriter, parse_input
 from ragkit.errors import InvalidInputError
 from ragkit.prompts import load as load_prompt
 from ragkit.text import detect_language, words
@@ -38,7 +39,7 @@ _MARKER_TAG = re.compile(r"</?\s*document\s*>", re.IGNORECASE)
 _PASTED_HEADER = re.compile(r"\[(\d+)\]\s*\([^()\s]*[/.][^()\s]*\)\s*")  # "[2] (docs/a.md) ": a source path
 _CITATION_ONLY = re.compile(r"\[\d+(?:\s*,\s*\d+)*\]")
 RagInput = str | dict[str, Any]
-"""A question, or {'question': ...}."""
+"""A question, or {'question': ..., 'history': [...]} (history: (role, text) pairs or LangChain messages)."""
 
 
 @dataclass(frozen=True)
@@ -84,6 +85,9 @@ class Answer:
     warnings: list[str] = field(default_factory=list)
     """Instruction-like text removed from passages before the model saw them (prompt injection), one per passage:
     'passage [n] (source): removed "..."'."""
+    rewritten: str = ""
+    """The standalone question the follow-up `question` was rewritten into from the history (retrieved for and
+    answered); empty when there was no history."""
 
 
 @dataclass(frozen=True)
@@ -124,6 +128,12 @@ class RagChain(RunnableSerializable[RagInput, Answer]):
     """Passages between <document> markers, for prompts written for that layout; off: "[n] (source) text", the
     layout rag-answer and the fine-tuned adapters use (on examples/kb the markers made Qwen 1.5B quote the wrong
     sentence of the right passage)."""
+    rewriter: QuestionRewriter | None = None
+    """Makes a follow-up standalone from the history; default: `llm` with prompts/condense-question."""
+
+    def model_post_init(self, context: Any) -> None:
+        if self.rewriter is None:
+            self.rewriter = QuestionRewriter(llm=self.llm)
 
     # ----- Runnable -----------------------------------------------------------------------------------------
 
@@ -180,7 +190,25 @@ class RagChain(RunnableSerializable[RagInput, Answer]):
     # ----- the steps, once for sync and once for async --------------------------------------------------------
 
     def _events(self, input: RagInput, config: RunnableConfig) -> Iterator[RagEvent]:
-        question, started = _question(input), time.perf_counter()
+        asked, history = parse_input(input)
+        started = time.perf_counter()
+        question = self._rewrite().invoke({"question": asked, "history": history}, config) if history else asked
+        for event in self._question_events(question, config):
+            yield _asked(event, asked, question if history else "", time.perf_counter() - started)
+
+    async def _aevents(self, input: RagInput, config: RunnableConfig) -> AsyncIterator[RagEvent]:
+        asked, history = parse_input(input)
+        started = time.perf_counter()
+        question = await self._rewrite().ainvoke({"question": asked, "history": history}, config) if history else asked
+        async for event in self._aquestion_events(question, config):
+            yield _asked(event, asked, question if history else "", time.perf_counter() - started)
+
+    def _rewrite(self) -> QuestionRewriter:
+        assert self.rewriter is not None  # set in model_post_init
+        return self.rewriter
+
+    def _question_events(self, question: str, config: RunnableConfig) -> Iterator[RagEvent]:
+        started = time.perf_counter()
         passages = _passages(self.retriever.invoke(question, config))
         timings = {"retrieve_s": time.perf_counter() - started}
         if not passages:
@@ -195,8 +223,8 @@ class RagChain(RunnableSerializable[RagInput, Answer]):
             yield TextDelta(piece)
         yield self._finish(question, "".join(parts), passages, clean, warnings, started, timings)
 
-    async def _aevents(self, input: RagInput, config: RunnableConfig) -> AsyncIterator[RagEvent]:
-        question, started = _question(input), time.perf_counter()
+    async def _aquestion_events(self, question: str, config: RunnableConfig) -> AsyncIterator[RagEvent]:
+        started = time.perf_counter()
         passages = _passages(await self.retriever.ainvoke(question, config))
         timings = {"retrieve_s": time.perf_counter() - started}
         if not passages:
@@ -313,15 +341,14 @@ def cite(answer: str, passages: list[Citation]) -> list[Citation]:
     return [replace(best, inferred=True)]
 
 
-def _question(input: RagInput) -> str:
-    """The question of a chain input, refusing empty ones and dicts with anything else."""
-    if isinstance(input, dict):
-        if set(input) != {"question"}:
-            raise InvalidInputError(f"RagChain takes a question or {{'question': ...}}, got keys {sorted(input)}")
-        input = input["question"]
-    if not isinstance(input, str) or not input.strip():
-        raise InvalidInputError("the question is empty")
-    return input.strip()
+def _asked(event: RagEvent, asked: str, rewritten: str, elapsed_s: float) -> RagEvent:
+    """An event of the standalone question's answer; the Answer names the question as asked and, after a rewrite,
+    the rewritten one, its time (rewrite_s) counted in total_s."""
+    if not isinstance(event, Answer) or not rewritten:
+        return event
+    rewrite_s = max(elapsed_s - event.timings.get("total_s", 0.0), 0.0)
+    timings = {**event.timings, "rewrite_s": rewrite_s, "total_s": event.timings.get("total_s", 0.0) + rewrite_s}
+    return replace(event, question=asked, rewritten=rewritten, timings=timings)
 
 
 def _no_kwargs(kwargs: dict[str, Any]) -> None:

@@ -16,14 +16,12 @@ from langchain_core.language_models import BaseChatModel
 
 from ragkit.config import index_path
 from ragkit.embeddings.sentence import DEFAULT_MODEL
-from ragkit.errors import IndexNotFoundError, InvalidInputError
+from ragkit.errors import IndexNotFoundError, InvalidInputError, SourceNotFoundError
 from ragkit.indexing import IndexReport, Progress
 from ragkit.kb import KnowledgeBase
-from ragkit.retrieval import save_bm25
 from ragkit.server.errors import ConflictError, NotFoundError
-from ragkit.server.uploads import FILES_DIR, Upload, uploaded_name
+from ragkit.server.uploads import Upload
 from ragkit.settings import IndexSettings
-from ragkit.store import FaissVectorStore
 from ragkit.store.persist import MANIFEST
 
 _HASHING = re.compile(r"^hashing(:\d{1,5})?$")
@@ -96,27 +94,21 @@ class KnowledgeBases:
 
     def public_source(self, kb: KnowledgeBase, source: str) -> str:
         """How a source is shown: an uploaded file by its name inside the knowledge base, others as indexed."""
-        return uploaded_name(kb.directory, source) or source
+        return kb.shown_source(source)
 
     def sources(self, name: str) -> list[tuple[str, int]]:
         """(shown name, chunk count) of every indexed source."""
-        kb = self.get(name)
-        docstore = kb.store.docstore
-        return sorted((self.public_source(kb, s), len(docstore.rows_for_source(s))) for s in docstore.sources())
+        return self.get(name).sources()
 
     def delete_source(self, name: str, source: str) -> int:
-        """Delete a source's chunks and save a new version of the index (and drop the uploaded file); returns how
-        many chunks went. NotFoundError for a source that is not indexed."""
+        """Delete a source's chunks and its uploaded file (KnowledgeBase.delete_source); returns how many chunks
+        went. NotFoundError for a source that is not indexed."""
         kb = self.get(name)
         with self.writing(name):
-            stored = self._stored_source(kb, source)
-            store = FaissVectorStore.load(kb.directory, kb.embedder)
-            removed = store.delete_by_source(stored)
-            store.save(kb.directory)
-            save_bm25(store, kb.directory)
-            if uploaded_name(kb.directory, stored) is not None:
-                Path(stored).unlink(missing_ok=True)
-        return removed
+            try:
+                return kb.delete_source(source)
+            except SourceNotFoundError as exc:
+                raise NotFoundError(str(exc)) from None
 
     def index_upload(self, name: str, upload: Upload, progress: Progress | None = None) -> IndexReport:
         """Move staged files into the knowledge base and index them; on failure the files folder is put back (the
@@ -132,30 +124,18 @@ class KnowledgeBases:
             finally:
                 upload.finish()
         for source, _ in report.skipped:
-            if uploaded_name(kb.directory, source) is not None:
+            if kb.uploaded_name(source) is not None:
                 Path(source).unlink(missing_ok=True)
         return report
 
     def reindex(self, name: str, rebuild: bool = False, progress: Progress | None = None) -> IndexReport:
-        """Index again what the knowledge base holds: its uploaded files and every other indexed source still on
-        disk; uploaded files deleted from the folder drop out. `rebuild` starts the index afresh."""
+        """Index the knowledge base's files again (KnowledgeBase.reindex), one writer at a time."""
         with self.writing(name):
-            kb = self.get(name)
-            files = kb.directory / FILES_DIR
-            others = [Path(s) for s in kb.store.docstore.sources() if uploaded_name(kb.directory, s) is None]
-            paths = ([files] if files.is_dir() else []) + [p for p in others if p.is_file()]
-            return kb.index(paths, IndexSettings(rebuild=rebuild), progress)
+            return self.get(name).reindex(rebuild, progress)
 
     def stored_sources(self, kb: KnowledgeBase, shown: Any) -> list[Any]:
         """The stored form of sources named as shown (a value or a list); unknown ones are kept as given."""
-        stored = {self.public_source(kb, s): s for s in kb.store.docstore.sources()}
-        return [stored.get(str(s), s) for s in (shown if isinstance(shown, list) else [shown])]
-
-    def _stored_source(self, kb: KnowledgeBase, source: str) -> str:
-        for stored in kb.store.docstore.sources():
-            if source in (stored, self.public_source(kb, stored)):
-                return stored
-        raise NotFoundError(f"knowledge base {kb.name!r} has no source {source!r}")
+        return [kb.stored_source(str(s)) or s for s in (shown if isinstance(shown, list) else [shown])]
 
     def _embedder_spec(self, embedder: str | None) -> str | None:
         """The embedder spec for a new knowledge base; clients may pick only model-free or configured ones, never

@@ -15,10 +15,9 @@ from typing import BinaryIO
 
 from ragkit.errors import InvalidInputError
 from ragkit.ingest import supported_suffixes
+from ragkit.kb import FILES_DIR
 from ragkit.server.errors import PayloadTooLargeError, UnsupportedTypeError
 
-FILES_DIR = "files"
-"""Folder of a knowledge base's uploaded files."""
 _STAGING = ".upload-"
 
 
@@ -93,11 +92,3 @@ class Upload:
     def finish(self) -> None:
         """Drop the staging folder (and the replaced files it kept)."""
         shutil.rmtree(self.staging, ignore_errors=True)
-
-
-def uploaded_name(index_dir: Path, source: str) -> str | None:
-    """A source's name inside the knowledge base's files folder, or None for a source indexed from elsewhere."""
-    try:
-        return Path(source).resolve().relative_to((index_dir / FILES_DIR).resolve()).as_posix()
-    except (ValueError, OSError):
-        return None

@@ -9,9 +9,10 @@ import pytest
 from pydantic import ValidationError
 
 from ragkit.errors import InvalidInputError
+from ragkit.kb import KnowledgeBase
 from ragkit.server.errors import PayloadTooLargeError, UnsupportedTypeError
 from ragkit.server.settings import ServerSettings, is_loopback
-from ragkit.server.uploads import Upload, check_type, safe_name, uploaded_name
+from ragkit.server.uploads import Upload, check_type, safe_name
 
 pytestmark = pytest.mark.unit
 
@@ -72,8 +73,9 @@ def test_upload_commits_and_undoes_without_leaving_anything(tmp_path: Path):
     upload.undo()
     upload.finish()
     assert sorted(p.name for p in files.iterdir()) == ["old.md"] and (files / "old.md").read_text() == "old"
-    assert uploaded_name(tmp_path, str(files / "old.md")) == "old.md"
-    assert uploaded_name(tmp_path, "/elsewhere/old.md") is None
+    kb = KnowledgeBase(path=tmp_path)
+    assert kb.uploaded_name(str(files / "old.md")) == "old.md" and kb.shown_source(str(files / "old.md")) == "old.md"
+    assert kb.uploaded_name("/elsewhere/old.md") is None and kb.shown_source("/elsewhere/old.md") == "/elsewhere/old.md"
 
 
 def test_undo_before_commit_touches_nothing(tmp_path: Path):
