@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 from ragkit.chains.rag import Answer, RagEvent
+from ragkit.chains.rewrite import HistoryInput
 from ragkit.kb import KnowledgeBase
 from ragkit.server.auth import Access
 from ragkit.server.errors import QueueFullError
@@ -15,16 +16,17 @@ from ragkit.server.state import ServerState
 
 
 async def answer_events(state: ServerState, access: Access, index: str, question: str, k: int | None,
-                        filter: Filter | None, params: dict[str, Any]) -> tuple[KnowledgeBase, AsyncIterator[RagEvent]]:
+                        filter: Filter | None, params: dict[str, Any], history: HistoryInput | None = None,
+                        ) -> tuple[KnowledgeBase, AsyncIterator[RagEvent]]:
     """The knowledge base and the events of its answer: TextDeltas, then the Answer. Sources in the filter are
-    named as clients see them."""
+    named as clients see them; `history` ((role, text), oldest first) makes a follow-up standalone first."""
     access.require(index, "read")
     kb = state.kbs.get(index)
     if filter and "source" in filter:
         filter = {**filter, "source": state.kbs.stored_sources(kb, filter["source"])}
     retrieval = retrieval_settings(k, filter)
     try:
-        stream = state.workers.start(lambda: kb.stream(question, retrieval, **params))
+        stream = state.workers.start(lambda: kb.stream(question, retrieval, history=history, **params))
     except QueueFullError:
         state.metrics.rejected.inc()
         raise

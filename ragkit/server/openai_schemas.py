@@ -44,7 +44,8 @@ class ChatCompletionRequest(BaseModel):
     model: str = Field(pattern=r"^kb:.+")
     """`kb:NAME` answers from knowledge base NAME."""
     messages: list[ChatMessage] = Field(min_length=1)
-    """The conversation; its last user message is the question."""
+    """The conversation; its last user message is the question, the user and assistant messages before it the
+    history a follow-up is made standalone from."""
     stream: bool = False
     """Stream `chat.completion.chunk` events, then `[DONE]`."""
     max_tokens: int | None = Field(None, ge=1, le=8192)
@@ -70,7 +71,15 @@ class ChatCompletionRequest(BaseModel):
         return self.model.removeprefix(KB_PREFIX)
 
     def question(self) -> str:
-        return next(m.text() for m in reversed(self.messages) if m.role == "user" and m.text().strip())
+        return self.messages[self._last_question()].text()
+
+    def history(self) -> list[tuple[str, str]]:
+        """The user and assistant messages before the question, oldest first (system and tool messages dropped)."""
+        earlier = self.messages[:self._last_question()]
+        return [(m.role, m.text()) for m in earlier if m.role in ("user", "assistant") and m.text().strip()]
+
+    def _last_question(self) -> int:
+        return max(i for i, m in enumerate(self.messages) if m.role == "user" and m.text().strip())
 
     def params(self) -> dict[str, Any]:
         limit = self.max_completion_tokens or self.max_tokens
@@ -95,11 +104,13 @@ class RagkitExtra(BaseModel):
     """Prompt provenance."""
     timings: dict[str, float]
     """Where the time went."""
+    rewritten: str = ""
+    """The standalone question the last user message was rewritten into from the earlier messages."""
 
     @classmethod
     def of(cls, answer: AnswerOut) -> RagkitExtra:
         return cls(text=answer.text, found=answer.found, extractive=answer.extractive, model=answer.model,
-                   prompt=answer.prompt, timings=answer.timings)
+                   prompt=answer.prompt, timings=answer.timings, rewritten=answer.rewritten)
 
 
 class AssistantMessage(BaseModel):

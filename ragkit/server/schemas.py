@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Literal
 
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
@@ -75,6 +75,17 @@ class Reindex(BaseModel):
     """Build the index afresh (embeddings computed before are reused); otherwise only changed files are read."""
 
 
+class Turn(BaseModel):
+    """One earlier message of the conversation."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    role: Literal["user", "assistant"]
+    """Who said it."""
+    content: str = Field(max_length=8000)
+    """What was said."""
+
+
 class AskRequest(BaseModel):
     """POST /v1/ask."""
 
@@ -84,6 +95,8 @@ class AskRequest(BaseModel):
     """The knowledge base to answer from."""
     question: str = Field(min_length=1, max_length=8000)
     """The question."""
+    history: list[Turn] | None = Field(None, max_length=50)
+    """Earlier turns, oldest first; a follow-up is then rewritten into a standalone question (`rewritten`)."""
     k: int | None = None
     """Passages given to the model (default 4)."""
     filter: Filter | None = None
@@ -150,6 +163,8 @@ class AnswerOut(BaseModel):
     """The model's reply before the guardrail."""
     warnings: list[str]
     """Instruction-like text removed from passages before the model saw them (prompt injection), one per passage."""
+    rewritten: str = ""
+    """The standalone question a follow-up was rewritten into from the history; empty without history."""
 
 
 def answer_out(answer: Answer, show: Show) -> AnswerOut:
@@ -160,7 +175,8 @@ def answer_out(answer: Answer, show: Show) -> AnswerOut:
     return AnswerOut(question=answer.question, text=answer.text, citations=[citation(c) for c in answer.citations],
                      passages=[citation(c) for c in answer.passages], model=answer.model,
                      prompt=jsonable_encoder(answer.prompt), timings=answer.timings, found=answer.found,
-                     extractive=answer.extractive, generated=answer.generated, warnings=list(answer.warnings))
+                     extractive=answer.extractive, generated=answer.generated, warnings=list(answer.warnings),
+                     rewritten=answer.rewritten)
 
 
 def retrieval_settings(k: int | None, filter: Filter | None) -> RetrievalSettings | None:

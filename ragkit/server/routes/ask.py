@@ -22,7 +22,8 @@ router = APIRouter(tags=["answers"])
 async def ask(body: AskRequest, state: State, access: Caller):  # noqa: ANN201 - JSON or a stream
     params = {key: value for key, value in (("max_tokens", body.max_tokens), ("temperature", body.temperature))
               if value is not None}
-    kb, events = await answer_events(state, access, body.index, body.question, body.k, body.filter, params)
+    history = [(turn.role, turn.content) for turn in body.history or []]
+    kb, events = await answer_events(state, access, body.index, body.question, body.k, body.filter, params, history)
 
     def show(source: str) -> str:
         return state.kbs.public_source(kb, source)

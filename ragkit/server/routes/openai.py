@@ -44,7 +44,7 @@ def list_models(state: State, access: Caller) -> ModelList:
                               "description": "A chat.completion; with stream=true chunks, then [DONE]."}})
 async def chat_completions(body: ChatCompletionRequest, state: State, access: Caller):  # noqa: ANN201
     kb, events = await answer_events(state, access, body.index, body.question(), body.k, body.filter,
-                                     body.params())
+                                     body.params(), body.history())
     reply_id, created = completion_id(), now()
 
     def show(source: str) -> str:

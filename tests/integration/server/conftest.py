@@ -9,8 +9,7 @@ from typing import Any
 import pytest
 
 from ragkit.server.settings import ServerSettings
-from tests.helpers import EXAMPLES_KB
-from tests.integration.server.live import Factory, LiveServer, quoting_model, upload
+from tests.integration.server.live import Factory, LiveServer, quoting_model, with_docs
 
 
 @pytest.fixture()
@@ -32,9 +31,4 @@ def serve(tmp_path: Path) -> Iterator[Factory]:
 @pytest.fixture()
 def docs(serve: Factory) -> LiveServer:
     """A server with knowledge base 'docs' holding examples/kb."""
-    server = serve()
-    with server.client() as client:
-        assert client.post("/v1/kbs", json={"name": "docs"}).status_code == 201
-        job = upload(client, "docs", sorted(EXAMPLES_KB.iterdir()))
-        assert job["status"] == "done", job
-    return server
+    return with_docs(serve())

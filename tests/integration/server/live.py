@@ -15,11 +15,14 @@ import uvicorn
 
 from ragkit.server.app import create_app
 from ragkit.server.settings import ServerSettings
+from tests.helpers import EXAMPLES_KB
 from tests.scripted_model import ScriptedChatModel
 
 _PASSAGE = re.compile(r"^\[(\d+)\] \([^)]*\)\s*", re.M)
 _SENTENCE = re.compile(r"(?<=[.!?。！？])\s*")
 _WORD = re.compile(r"[^\W\d_]{2,}|\d+|[\u4e00-\u9fff]")  # English words, numbers, Chinese characters
+FOLLOW_UP = "Follow-up question: "
+"""Where prompts/condense-question puts the follow-up to rewrite."""
 
 
 class LiveServer:
@@ -50,7 +53,9 @@ class LiveServer:
 
 def quoting_reply(prompt: str, params: dict[str, Any]) -> str:
     """Quote the passage sentence sharing most words (Chinese: characters) with the question, citing its passage: a grounded reply
-    in English and Chinese alike."""
+    in English and Chinese alike. A follow-up to rewrite (condense-question) is taken as standalone."""
+    if FOLLOW_UP in prompt:
+        return prompt.rpartition(FOLLOW_UP)[2].strip()
     body, _, question = prompt.rpartition("Question: ")
     context = re.sub(r"</?document>", " ", body.split("Passages:", 1)[-1])
     wanted = set(_WORD.findall(question.lower()))
@@ -67,6 +72,15 @@ def quoting_reply(prompt: str, params: dict[str, Any]) -> str:
 
 def quoting_model() -> ScriptedChatModel:
     return ScriptedChatModel(reply=quoting_reply)
+
+
+def with_docs(server: LiveServer) -> LiveServer:
+    """The server with knowledge base 'docs' holding examples/kb."""
+    with server.client() as client:
+        assert client.post("/v1/kbs", json={"name": "docs"}).status_code == 201
+        job = upload(client, "docs", sorted(EXAMPLES_KB.iterdir()))
+        assert job["status"] == "done", job
+    return server
 
 
 def wait_job(client: httpx.Client, job: dict[str, Any], timeout_s: float = 120) -> dict[str, Any]:
