@@ -1,11 +1,16 @@
-"""The Streamlit app's flows through Streamlit's AppTest: create an index, upload, ask, see the cited sources."""
+"""The Streamlit app's flows through Streamlit's AppTest: create an index, upload, ask, see the cited sources; follow-ups
+through the rewrite, answer settings, the guardrail's quote and the management page."""
 
+import re
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from tests.helpers import EXAMPLES_KB, REPO
+from tests.scripted_model import ScriptedChatModel, after
 
 pytestmark = pytest.mark.integration
 APP = str(REPO / "apps" / "kb_qa.py")
@@ -99,3 +104,100 @@ def test_no_server_paths_can_be_indexed_and_uploads_are_bounded(indexes: Path, m
     assert not at.exception
     assert any("at most 1 files" in e.value for e in at.sidebar.error)
     assert not (indexes / "bounded" / "manifest.json").exists()
+
+
+# ----- conversation, answer settings, guardrail and management (scripted model: the flows, not the model) ---------
+
+FOLLOW_UP = "Follow-up question:"
+
+
+def _scripted_reply(prompt: str, params: dict) -> str:
+    """Rewrite the password follow-up; answer password questions from security.txt's passage; anything else with a
+    claim no passage supports (so the guardrail quotes)."""
+    if FOLLOW_UP in prompt:
+        return "How long must passwords be?" if "long must they be" in after(prompt, FOLLOW_UP) else "unchanged?"
+    number = re.search(r"\[(\d+)\] \([^)]*security\.txt\)", prompt)
+    question = after(prompt, "Question:")
+    if number and "long" in question:
+        return f"Passwords must be at least 14 characters long [{number.group(1)}]."
+    if number and "keep" in question:
+        return f"Use the company password manager [{number.group(1)}]."
+    return "The moon is made of green cheese [1]."
+
+
+@pytest.fixture()
+def scripted(indexes: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[AppTest, ScriptedChatModel]]:
+    """The app answering with a scripted model (ragkit.kb's shared chat model replaced) and an index 'team'
+    holding security.txt and travel-policy.pdf."""
+    import ragkit.kb
+
+    model = ScriptedChatModel(reply=_scripted_reply)
+    monkeypatch.setattr(ragkit.kb, "shared_chat_model", lambda backend, name, **options: model)
+    monkeypatch.setenv("RAGKIT_APP_MODEL", "gemma3-270m")
+    st.cache_resource.clear()  # KnowledgeBases of earlier tests' indexes directories
+    at = AppTest.from_file(APP, default_timeout=180)
+    at.run()
+    at.text_input(key="new_index").set_value("team").run()
+    _upload(at, "security.txt", "travel-policy.pdf")
+    at.run()
+    at.button(key="index_button").click().run()
+    assert not at.exception
+    yield at, model
+    st.cache_resource.clear()
+
+
+def test_a_follow_up_is_answered_through_the_rewrite_which_is_shown(scripted):
+    at, model = scripted
+    at.chat_input[0].set_value("Where must I keep my passwords?").run()
+    at.chat_input[0].set_value("And how long must they be?").run()
+    assert not at.exception
+    assert len(at.chat_message) == 4
+    assert any(c.value == "searched for: How long must passwords be?" for c in at.caption), [c.value for c in at.caption]
+    assert "14 characters" in at.chat_message[3].markdown[0].value
+    rewrite = next(prompt for prompt, _ in model.calls if FOLLOW_UP in prompt)
+    assert "User: Where must I keep my passwords?\nAssistant: Use the company password manager." in rewrite
+    labels = [e.label for e in at.expander]
+    assert labels[-1].startswith("[") and "security.txt" in labels[-1] and "/" not in labels[-1], labels
+
+    at.button(key="new_conversation").click().run()
+    assert len(at.chat_message) == 0
+
+
+def test_answer_settings_in_the_sidebar_reach_the_chain(scripted):
+    at, model = scripted
+    from ragkit.models.presets import PRESETS
+
+    assert at.sidebar.selectbox(key="model").options == list(PRESETS)
+    assert at.sidebar.selectbox(key="model").value == "gemma3-270m"
+    at.sidebar.slider(key="k").set_value(1).run()
+    at.chat_input[0].set_value("Where must I keep my passwords?").run()
+    prompt = model.calls[-1][0]
+    assert "[1] (" in prompt and "[2] (" not in prompt
+
+
+def test_guardrail_replacement_is_a_quoted_passage_not_an_error_box(scripted):
+    at, _ = scripted
+    at.chat_input[0].set_value("What is the daily meal allowance when travelling?").run()
+    assert not at.exception and not at.error and not at.warning
+    answer = at.chat_message[1]
+    assert answer.markdown[0].value.startswith("> ") and "cheese" not in answer.markdown[0].value
+    assert any("quoting it instead" in c.value for c in answer.caption)
+
+
+def test_management_page_lists_files_with_chunk_counts_deletes_and_reindexes(scripted, indexes: Path):
+    at, _ = scripted
+    at.sidebar.radio(key="page").set_value("Manage files").run()
+    assert not at.exception and not at.chat_input
+    table = at.table[0].value
+    assert list(table.index) == ["security.txt", "travel-policy.pdf"] and (table["chunks"] > 0).all()
+    assert at.subheader[0].value == f"team: 2 files, {table['chunks'].sum()} chunks"
+
+    at.selectbox(key="manage_source").set_value("security.txt").run()
+    at.button(key="delete_source").click().run()
+    assert not at.exception
+    assert at.success[0].value == f"Deleted security.txt ({table['chunks']['security.txt']} chunks)."
+    assert list(at.table[0].value.index) == ["travel-policy.pdf"]
+    assert not (indexes / "team" / "files" / "security.txt").exists()
+
+    at.button(key="reindex").click().run()
+    assert not at.exception and at.success[0].value.startswith("Re-indexed: 0 files read, 1 unchanged")
