@@ -193,15 +193,17 @@ class RagChain(RunnableSerializable[RagInput, Answer]):
         asked, history = parse_input(input)
         started = time.perf_counter()
         question = self._rewrite().invoke({"question": asked, "history": history}, config) if history else asked
+        rewrite_s = time.perf_counter() - started
         for event in self._question_events(question, config):
-            yield _asked(event, asked, question if history else "", time.perf_counter() - started)
+            yield _asked(event, asked, question if history else "", rewrite_s)
 
     async def _aevents(self, input: RagInput, config: RunnableConfig) -> AsyncIterator[RagEvent]:
         asked, history = parse_input(input)
         started = time.perf_counter()
         question = await self._rewrite().ainvoke({"question": asked, "history": history}, config) if history else asked
+        rewrite_s = time.perf_counter() - started
         async for event in self._aquestion_events(question, config):
-            yield _asked(event, asked, question if history else "", time.perf_counter() - started)
+            yield _asked(event, asked, question if history else "", rewrite_s)
 
     def _rewrite(self) -> QuestionRewriter:
         assert self.rewriter is not None  # set in model_post_init
@@ -341,12 +343,11 @@ def cite(answer: str, passages: list[Citation]) -> list[Citation]:
     return [replace(best, inferred=True)]
 
 
-def _asked(event: RagEvent, asked: str, rewritten: str, elapsed_s: float) -> RagEvent:
+def _asked(event: RagEvent, asked: str, rewritten: str, rewrite_s: float) -> RagEvent:
     """An event of the standalone question's answer; the Answer names the question as asked and, after a rewrite,
     the rewritten one, its time (rewrite_s) counted in total_s."""
     if not isinstance(event, Answer) or not rewritten:
         return event
-    rewrite_s = max(elapsed_s - event.timings.get("total_s", 0.0), 0.0)
     timings = {**event.timings, "rewrite_s": rewrite_s, "total_s": event.timings.get("total_s", 0.0) + rewrite_s}
     return replace(event, question=asked, rewritten=rewritten, timings=timings)
 
