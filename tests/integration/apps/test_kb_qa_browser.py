@@ -1,4 +1,5 @@
-"""The Streamlit app in a real headless Chromium: upload a file, ask, see sources; two sessions asking at once."""
+"""The Streamlit app in a real headless Chromium: upload a file, ask, see sources; two sessions asking at once; the
+management page; a follow-up answered through the rewrite."""
 
 from __future__ import annotations
 
@@ -88,27 +89,41 @@ def _browser() -> webdriver.Chrome:
     return webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
 
 
-def _new_index_with(driver: webdriver.Chrome, name: str, path: Path, wait: WebDriverWait) -> None:
-    """Create index `name` in the sidebar, upload one file and index it."""
+def _sidebar(driver: webdriver.Chrome) -> str:
+    return driver.find_element(By.CSS_SELECTOR, "[data-testid='stSidebar']").text
+
+
+def _new_index_with(driver: webdriver.Chrome, name: str, paths: list[Path], wait: WebDriverWait) -> None:
+    """Create index `name` in the sidebar, upload the files and index them."""
     box = wait.until(ec.presence_of_element_located((By.CSS_SELECTOR, "input[aria-label='New index name']")))
     box.send_keys(name)
     box.send_keys(Keys.ENTER)
     upload = wait.until(ec.presence_of_element_located((By.CSS_SELECTOR, "input[type='file']")))
-    upload.send_keys(str(path))
-    wait.until(lambda d: path.name in d.find_element(By.CSS_SELECTOR, "[data-testid='stSidebar']").text)
+    upload.send_keys("\n".join(str(path) for path in paths))
+    wait.until(lambda d: all(path.name in _sidebar(d) for path in paths))
     button = wait.until(ec.element_to_be_clickable(
         (By.XPATH, "//*[@data-testid='stSidebar']//button[normalize-space()='Index']")))
     button.click()
-    wait.until(lambda d: "Indexed 1 of 1 files" in d.find_element(By.CSS_SELECTOR, "[data-testid='stSidebar']").text)
+    wait.until(lambda d: f"Indexed {len(paths)} of {len(paths)} files" in _sidebar(d))
+
+
+def _click(driver: webdriver.Chrome, wait: WebDriverWait, xpath: str) -> None:
+    wait.until(ec.element_to_be_clickable((By.XPATH, xpath))).click()
+
+
+def _messages(driver: webdriver.Chrome) -> list:
+    return driver.find_elements(By.CSS_SELECTOR, "[data-testid='stChatMessage']")
 
 
 def _ask(driver: webdriver.Chrome, question: str, wait: WebDriverWait) -> str:
-    """Type a question into the chat input and return the label of the first cited source when it appears."""
+    """Type a question into the chat input and return the label of the first source its answer cites, once the
+    answer is complete."""
+    before = len(_messages(driver))
     box = wait.until(ec.element_to_be_clickable((By.CSS_SELECTOR, "[data-testid='stChatInputTextArea']")))
     box.send_keys(question)
     box.send_keys(Keys.ENTER)
-    wait.until(lambda d: "model:" in d.find_element(By.TAG_NAME, "body").text)
-    return wait.until(ec.presence_of_element_located((By.CSS_SELECTOR, "[data-testid='stExpander'] summary"))).text
+    wait.until(lambda d: len(_messages(d)) >= before + 2 and "model:" in _messages(d)[-1].text)
+    return wait.until(lambda d: _messages(d)[-1].find_element(By.CSS_SELECTOR, "[data-testid='stExpander'] summary")).text
 
 
 def test_upload_ask_and_screenshot_then_two_sessions_at_once(server: str):
@@ -117,7 +132,7 @@ def test_upload_ask_and_screenshot_then_two_sessions_at_once(server: str):
     try:
         wait = WebDriverWait(driver, float(os.environ.get('RAGKIT_BROWSER_WAIT', 240)))
         driver.get(server)
-        _new_index_with(driver, "browser", EXAMPLES_KB / "travel-policy.pdf", wait)
+        _new_index_with(driver, "browser", [EXAMPLES_KB / "travel-policy.pdf"], wait)
         label = _ask(driver, "What is the daily meal allowance when travelling?", wait)
         driver.save_screenshot(str(SCREENSHOTS / "kb_qa.png"))
         assert "travel-policy.pdf" in label
@@ -147,7 +162,7 @@ def test_chinese_docx_upload_and_chinese_answer_with_its_source(server_default_m
     try:
         wait = WebDriverWait(driver, float(os.environ.get("RAGKIT_BROWSER_WAIT", 300)))
         driver.get(server_default_model)
-        _new_index_with(driver, "zh", EXAMPLES_KB_ZH / "travel-expenses.docx", wait)
+        _new_index_with(driver, "zh", [EXAMPLES_KB_ZH / "travel-expenses.docx"], wait)
         label = _ask(driver, "出差到省会城市，住宿每晚最多可以报销多少钱？", wait)
         answer = driver.find_elements(By.CSS_SELECTOR, "[data-testid='stChatMessage']")[-1].text
         driver.save_screenshot(str(SCREENSHOTS / "kb_qa_zh.png"))
@@ -156,4 +171,49 @@ def test_chinese_docx_upload_and_chinese_answer_with_its_source(server_default_m
         assert "not supported by the documents" not in answer, answer  # the model's own answer, not a quote
     finally:
         driver.save_screenshot(str(SCREENSHOTS / "kb_qa_zh-last.png"))
+        driver.quit()
+
+
+def test_management_page_lists_deletes_and_reindexes(server: str):
+    SCREENSHOTS.mkdir(exist_ok=True)
+    driver = _browser()
+    try:
+        wait = WebDriverWait(driver, float(os.environ.get("RAGKIT_BROWSER_WAIT", 240)))
+        driver.get(server)
+        _new_index_with(driver, "manage", [EXAMPLES_KB / "onboarding.md", EXAMPLES_KB / "security.txt"], wait)
+        _click(driver, wait, "//*[@data-testid='stSidebar']//label[.//p[normalize-space()='Manage files']]")
+        table = wait.until(ec.presence_of_element_located((By.CSS_SELECTOR, "[data-testid='stTable']")))
+        rows = [row.text for row in table.find_elements(By.CSS_SELECTOR, "tbody tr")]
+        assert [row.split()[0] for row in rows] == ["onboarding.md", "security.txt"], rows
+        assert all(int(row.split()[1]) > 0 for row in rows) and "/" not in table.text, rows
+        driver.save_screenshot(str(SCREENSHOTS / "kb_qa_manage.png"))
+        _click(driver, wait, "//button[normalize-space()='Delete file']")  # the first file is selected
+        wait.until(lambda d: "Deleted onboarding.md" in d.find_element(By.TAG_NAME, "body").text)
+        table = driver.find_element(By.CSS_SELECTOR, "[data-testid='stTable']")
+        assert "onboarding.md" not in table.text and "security.txt" in table.text
+        _click(driver, wait, "//button[normalize-space()='Re-index']")
+        wait.until(lambda d: "Re-indexed: 0 files read, 1 unchanged" in d.find_element(By.TAG_NAME, "body").text)
+    finally:
+        driver.save_screenshot(str(SCREENSHOTS / "kb_qa_manage-last.png"))
+        driver.quit()
+
+
+def test_follow_up_is_answered_through_the_rewrite_shown_in_the_conversation(server_default_model: str):
+    """With the default model: the follow-up names nothing; the rewrite (shown) finds the password rule."""
+    SCREENSHOTS.mkdir(exist_ok=True)
+    driver = _browser()
+    try:
+        wait = WebDriverWait(driver, float(os.environ.get("RAGKIT_BROWSER_WAIT", 300)))
+        driver.get(server_default_model)
+        _new_index_with(driver, "convo", [EXAMPLES_KB / "security.txt", EXAMPLES_KB / "onboarding.md"], wait)
+        _ask(driver, "Where must I keep my passwords?", wait)
+        label = _ask(driver, "And how long must they be?", wait)
+        answer = _messages(driver)[-1].text
+        driver.save_screenshot(str(SCREENSHOTS / "kb_qa_convo.png"))
+        assert len(_messages(driver)) == 4
+        searched = next(line for line in answer.splitlines() if line.startswith("searched for:"))
+        assert "password" in searched.lower(), answer
+        assert "security.txt" in label and "14" in answer, answer
+    finally:
+        driver.save_screenshot(str(SCREENSHOTS / "kb_qa_convo-last.png"))
         driver.quit()
