@@ -1,0 +1,105 @@
+"""What makes two questions the same answer: the cache key of an answer and the question normalization under it.
+
+A key holds everything the answer depends on: the index version (its manifest generation), the question as asked
+and as retrieved for (they differ once a follow-up is rewritten), the model and its adapter and settings, the
+prompt (id, version, sha256), the generation parameters, the chain's guard settings and the retrieval settings.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from typing import Any
+
+from langchain_core.language_models import BaseChatModel, BaseLanguageModel, BaseLLM
+
+from ragkit.chains.rag import RagChain
+from ragkit.settings import RetrievalSettings
+
+KEY_VERSION = 1
+"""Changes whenever what goes into a key (or how answers are stored) changes, so old rows never match."""
+RUNTIME_ONLY = frozenset({"n_threads", "streaming"})
+"""Model fields that change how fast, not what, a model answers (fields marked `exclude=True` are left out too)."""
+_SPACE = re.compile(r"\s+")
+_CJK = r"\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af"
+_SPACE_IN_CJK = re.compile(rf"(?<=[{_CJK}]) (?=[{_CJK}])")
+
+
+def normalize_question(question: str) -> str:
+    """NFKC (full-width letters and punctuation become plain: ？ -> ?), case-folded, whitespace collapsed to one
+    space and dropped between Chinese or Japanese characters (which are written without spaces)."""
+    text = _SPACE.sub(" ", unicodedata.normalize("NFKC", question).casefold()).strip()
+    return _SPACE_IN_CJK.sub("", text)
+
+
+def model_identity(llm: BaseLanguageModel) -> dict[str, Any]:
+    """The model's class, name, preset or path, adapter and every setting of its own (LangChain's callbacks, tags
+    and the like left out), as JSON data."""
+    skipped = set(BaseChatModel.model_fields) | set(BaseLLM.model_fields) | RUNTIME_ONLY
+    own = {name: getattr(llm, name) for name, info in type(llm).model_fields.items()
+           if name not in skipped and not info.exclude}
+    for name in ("model_name", "model", "adapter", "lora"):
+        own.setdefault(name, getattr(llm, name, None))
+    return {"class": f"{type(llm).__module__}.{type(llm).__qualname__}", **_plain(own)}
+
+
+@dataclass(frozen=True)
+class CacheKey:
+    """One answer's identity; `digest` is the cache row's key, the other fields say what it was made of."""
+
+    generation: str
+    """The index version the answer was retrieved from."""
+    question: str
+    """The question as asked, normalized."""
+    retrieved: str
+    """The question retrieval searched for (the rewritten follow-up), normalized."""
+    parts: dict[str, Any] = field(repr=False)
+    """Model, prompt, parameters and retrieval settings."""
+
+    @property
+    def digest(self) -> str:
+        payload = {"v": KEY_VERSION, "generation": self.generation, "question": self.question,
+                   "retrieved": self.retrieved, **self.parts}
+        return hashlib.sha256(json.dumps(payload, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
+
+    @property
+    def model(self) -> str:
+        """The answering model's name."""
+        return str(self.parts["model"].get("model_name") or self.parts["model"]["class"])
+
+    @property
+    def prompt(self) -> dict[str, Any]:
+        """The prompt's id, version and sha256."""
+        return dict(self.parts["prompt"])
+
+
+def cache_key(chain: RagChain, generation: str, question: str, retrieval: RetrievalSettings,
+              retrieved: str | None = None) -> CacheKey:
+    """The key of answering `question` with this chain on this index version; `retrieved` is the question searched
+    for when it differs (a rewritten follow-up)."""
+    meta = dict(chain.prompt.metadata or {})
+    params = {**meta.pop("model_params", {}), **chain.model_params}
+    parts = {
+        "model": model_identity(chain.llm),
+        "prompt": {key: meta.get(key) for key in ("prompt_id", "prompt_version", "prompt_sha256")},
+        "params": _plain(params),
+        "chain": {"grounding": chain.grounding, "injection_guard": chain.injection_guard,
+                  "delimited": chain.delimited},
+        "retrieval": retrieval.model_dump(mode="json"),
+    }
+    asked = normalize_question(question)
+    return CacheKey(generation, asked, normalize_question(retrieved) if retrieved else asked, parts)
+
+
+def _plain(value: Any) -> Any:
+    """value as JSON data; objects that are not data (functions, pools) stand in by their type, never their address."""
+    if value is None or isinstance(value, (str, int, float, bool)):
+        return value
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    return f"<{getattr(value, '__qualname__', type(value).__qualname__)}>"
