@@ -175,6 +175,7 @@ def report(
 ) -> None:
     """Latency (p50/p95), refusal, guardrail and cache-hit rates and feedback per prompt version, from the
     answer log."""
+    from rich.console import Console
     from rich.table import Table
 
     from ragkit.answers.report import plot, summarize
@@ -196,17 +197,20 @@ def report(
     stats = summarize(events, feedback)
     title = f"{len(events)} answers in {where}"
     table = Table(title=title)
-    for column in ("prompt", "answers", "errors", "p50 s", "p95 s", "refusals", "guardrail", "cache hits", "up",
+    for column in ("prompt", "answers", "errors", "p50 s", "p95 s", "refused", "guardrail", "cache hits", "up",
                    "down"):
-        table.add_column(column, justify="left" if column == "prompt" else "right")
+        table.add_column(column, justify="left" if column == "prompt" else "right", no_wrap=True)
     for row in stats:
         table.add_row(printable(row.prompt), str(row.answers), str(row.errors), _number(row.p50_s, "{:.2f}"),
                       _number(row.p95_s, "{:.2f}"), _number(row.refusal_rate, "{:.0%}"),
                       _number(row.guardrail_rate, "{:.0%}"), _number(row.cache_hit_rate, "{:.0%}"), str(row.up),
                       str(row.down))
-    console.print(table)
+    Console(width=max(console.width, 120), soft_wrap=True).print(table)  # one line a row, also when piped
     if png is not None:
-        console.print(f"wrote {plot(events, stats, png, title)}", highlight=False, markup=False)
+        try:
+            console.print(f"wrote {plot(events, stats, png, title)}", highlight=False, markup=False)
+        except OSError as exc:
+            raise InvalidInputError(f"cannot write {printable(str(png))}: {exc.strerror or exc}") from None
 
 
 def _number(value: float, form: str) -> str:

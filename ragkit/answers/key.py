@@ -41,7 +41,8 @@ def model_identity(llm: BaseLanguageModel) -> dict[str, Any]:
     skipped = set(BaseChatModel.model_fields) | set(BaseLLM.model_fields) | RUNTIME_ONLY
     own = {name: getattr(llm, name) for name, info in type(llm).model_fields.items()
            if name not in skipped and not info.exclude}
-    for name in ("model_name", "model", "adapter", "lora"):
+    own.setdefault("model_name", getattr(llm, "model_name", None) or type(llm).__name__)
+    for name in ("model", "adapter", "lora"):
         own.setdefault(name, getattr(llm, name, None))
     return {"class": f"{type(llm).__module__}.{type(llm).__qualname__}", **_plain(own)}
 
@@ -68,7 +69,7 @@ class CacheKey:
     @property
     def model(self) -> str:
         """The answering model's name."""
-        return str(self.parts["model"].get("model_name") or self.parts["model"]["class"])
+        return str(self.parts["model"]["model_name"])
 
     @property
     def prompt(self) -> dict[str, Any]:

@@ -92,6 +92,7 @@ def plot(events: Sequence[Event], stats: Sequence[PromptStats], path: Path, titl
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+    from matplotlib.ticker import MaxNLocator
 
     answered = [e for e in events if not e.error]
     fig, (times, rates) = plt.subplots(1, 2, figsize=(12, 4.5))
@@ -101,6 +102,7 @@ def plot(events: Sequence[Event], stats: Sequence[PromptStats], path: Path, titl
         if points:
             times.scatter(*zip(*points), marker=marker, label=label, s=18)
     times.set_yscale("log")
+    times.xaxis.set_major_locator(MaxNLocator(integer=True))
     times.set_xlabel("answer")
     times.set_ylabel("seconds")
     times.set_title("latency per answer")
