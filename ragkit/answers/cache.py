@@ -8,6 +8,7 @@ generations are deleted when an answer of a newer one is stored, and the least r
 from __future__ import annotations
 
 import json
+import logging
 import re
 import time
 from dataclasses import asdict, fields, replace
@@ -18,6 +19,7 @@ from ragkit.answers.db import SqliteFile
 from ragkit.answers.key import CacheKey
 from ragkit.chains.rag import Answer, Citation
 
+log = logging.getLogger(__name__)
 CACHE_FILE = "answers.sqlite"
 _GENERATION = re.compile(r"(\d+)$")
 _SCHEMA = """
@@ -53,8 +55,13 @@ class AnswerCache:
         return None if answer is None else replace(answer, cached=True)
 
     def put(self, key: CacheKey, answer: Answer) -> None:
-        """Store an answer, then drop rows of older index generations and the least recently used beyond max_rows."""
-        stored = json.dumps(asdict(replace(answer, cached=False, event_id="")), ensure_ascii=False)
+        """Store an answer, then drop rows of older index generations and the least recently used beyond max_rows.
+        An answer that is not JSON data (a field added by a subclass or a callback) is not cached."""
+        try:
+            stored = json.dumps(asdict(replace(answer, cached=False, event_id="")), ensure_ascii=False)
+        except (TypeError, ValueError) as exc:
+            log.warning("answer not cached: %s", exc)
+            return
         generation, now = generation_number(key.generation), time.time()
         with self._db.transaction() as db:
             db.execute("INSERT OR REPLACE INTO answers (key, generation, answer, created, used) VALUES (?, ?, ?, ?, ?)",
@@ -66,11 +73,6 @@ class AnswerCache:
     def __len__(self) -> int:
         with self._db.transaction() as db:
             return int(db.execute("SELECT count(*) FROM answers").fetchone()[0])
-
-    def clear(self) -> None:
-        """Forget every answer."""
-        with self._db.transaction() as db:
-            db.execute("DELETE FROM answers")
 
 
 def generation_number(generation: str) -> int:

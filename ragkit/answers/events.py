@@ -109,12 +109,6 @@ class EventLog:
             raise EventNotFoundError(f"no answer event {event_id!r} in {self.path.parent.name!r}")
         return _event(row["event"])
 
-    def __contains__(self, event_id: object) -> bool:
-        if not self.path.is_file():
-            return False
-        with self._db.transaction() as db:
-            return db.execute("SELECT 1 FROM events WHERE id = ?", (event_id,)).fetchone() is not None
-
     def events(self, since: float = 0.0) -> list[Event]:
         """Every event from `since` on, oldest first."""
         if not self.path.is_file():

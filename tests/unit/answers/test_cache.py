@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import multiprocessing
 import threading
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -182,3 +183,11 @@ def test_the_cache_keeps_the_most_recently_used_rows(make_kb: MakeKB):
     for key in keys:
         cache.put(key, answer)
     assert len(cache) == 3 and cache.get(keys[0]) is None and cache.get(keys[4]) is not None
+
+
+def test_an_answer_that_is_not_json_data_is_answered_but_not_cached(make_kb: MakeKB, caplog):
+    kb = make_kb()
+    answer = kb.ask(QUESTION)
+    key = cache_key(kb.chain(), kb.manifest().generation, "another question", kb.retrieval)
+    kb.answers.cache.put(key, replace(answer, prompt={"odd": {1, 2}}))
+    assert kb.answers.cache.get(key) is None and "answer not cached" in caplog.text
