@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from langchain_core.language_models import BaseChatModel
+from langchain_core.prompts import BasePromptTemplate
 from langchain_core.retrievers import BaseRetriever
 
 from ragkit.answers import AnswerRecorder, CacheKey, Feedback, cache_key
@@ -83,6 +84,7 @@ class KnowledgeBase:
         self.retrieval = retrieval or RetrievalSettings()
         self._opened: _Opened | None = None
         self._lock = threading.RLock()
+        self._prompt_cache: tuple[tuple[str, str], BasePromptTemplate] | None = None
         self.answers = AnswerRecorder(self.directory, self.name, cache=cache, events=events)
 
     @property
@@ -166,8 +168,7 @@ class KnowledgeBase:
         opened = self._current()
         with self._lock:
             if key not in opened.chains:
-                prompt = load_prompt(trained_prompt(self.llm) or "rag-answer")
-                opened.chains[key] = RagChain(retriever=retriever, llm=self.llm, prompt=prompt,
+                opened.chains[key] = RagChain(retriever=retriever, llm=self.llm, prompt=self._prompt(opened.generation),
                                               embedder=self.embedder, model_params=model_params)
             return opened.chains[key]
 
@@ -223,24 +224,33 @@ class KnowledgeBase:
             "sources": sorted(self.store.docstore.sources()),
         }
 
+    def _prompt(self, generation: str) -> BasePromptTemplate:
+        """The answer prompt (the one the model was fine-tuned on, else rag-answer), read once per index version."""
+        prompt_id = trained_prompt(self.llm) or "rag-answer"
+        with self._lock:
+            if self._prompt_cache is None or self._prompt_cache[0] != (generation, prompt_id):
+                self._prompt_cache = (generation, prompt_id), load_prompt(prompt_id)
+            return self._prompt_cache[1]
+
     def _keyed(self, question: str, retrieval: RetrievalSettings | None,
-               model_params: dict[str, Any]) -> tuple[RagChain, CacheKey]:
-        """The chain that answers the question and the answer's cache key (on the index version it was opened on)."""
+               model_params: dict[str, Any]) -> tuple[CacheKey, Callable[[], RagChain]]:
+        """The answer's cache key and the chain that answers on a miss, built only then (a hit loads neither the
+        embedder nor the index)."""
         retrieval = retrieval or self.retrieval
-        generation = self._current().generation
-        chain = self.chain(retrieval, detect_language(question), **model_params)
-        return chain, cache_key(chain, generation, question, retrieval)
+        generation = self.manifest().generation
+        key = cache_key(generation, question, retrieval, self.llm, self._prompt(generation), model_params)
+        return key, lambda: self.chain(retrieval, detect_language(question), **model_params)
 
     def _recorded(self, question: str, retrieval: RetrievalSettings | None, cache: bool | None,
                   model_params: dict[str, Any], produce: Callable[[RagChain], Iterator[RagEvent]]) -> Iterator[RagEvent]:
-        chain, key = self._keyed(question, retrieval, model_params)
-        return self.answers.stream(key, question, lambda: produce(chain), cache)
+        key, chain = self._keyed(question, retrieval, model_params)
+        return self.answers.stream(key, question, lambda: produce(chain()), cache)
 
     def _arecorded(self, question: str, retrieval: RetrievalSettings | None, cache: bool | None,
                    model_params: dict[str, Any],
                    produce: Callable[[RagChain], AsyncIterator[RagEvent]]) -> AsyncIterator[RagEvent]:
-        chain, key = self._keyed(question, retrieval, model_params)
-        return self.answers.astream(key, question, lambda: produce(chain), cache)
+        key, chain = self._keyed(question, retrieval, model_params)
+        return self.answers.astream(key, question, lambda: produce(chain()), cache)
 
     def _current(self) -> _Opened:
         """The opened version of the index, reopened when the saved generation changed."""

@@ -11,16 +11,20 @@ import hashlib
 import json
 import re
 import unicodedata
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from langchain_core.language_models import BaseChatModel, BaseLanguageModel, BaseLLM
+from langchain_core.prompts import BasePromptTemplate
 
 from ragkit.chains.rag import RagChain
 from ragkit.settings import RetrievalSettings
 
 KEY_VERSION = 1
 """Changes whenever what goes into a key (or how answers are stored) changes, so old rows never match."""
+GUARDS = ("grounding", "injection_guard", "delimited")
+"""RagChain settings that change the answer."""
 RUNTIME_ONLY = frozenset({"n_threads", "streaming"})
 """Model fields that change how fast, not what, a model answers (fields marked `exclude=True` are left out too)."""
 _SPACE = re.compile(r"\s+")
@@ -77,18 +81,20 @@ class CacheKey:
         return dict(self.parts["prompt"])
 
 
-def cache_key(chain: RagChain, generation: str, question: str, retrieval: RetrievalSettings,
-              retrieved: str | None = None) -> CacheKey:
-    """The key of answering `question` with this chain on this index version; `retrieved` is the question searched
-    for when it differs (a rewritten follow-up)."""
-    meta = dict(chain.prompt.metadata or {})
-    params = {**meta.pop("model_params", {}), **chain.model_params}
+def cache_key(generation: str, question: str, retrieval: RetrievalSettings, llm: BaseLanguageModel,
+              prompt: BasePromptTemplate, model_params: Mapping[str, Any], retrieved: str | None = None,
+              guards: Mapping[str, bool] | None = None) -> CacheKey:
+    """The key of answering `question` on this index version with a RagChain of this model, prompt, parameters
+    (over the prompt's `model:` block) and guards (grounding, injection_guard, delimited; default RagChain's);
+    `retrieved` is the question searched for when it differs (a rewritten follow-up). Nothing is loaded: a hit
+    needs neither the embedder nor the index."""
+    meta = dict(prompt.metadata or {})
+    params = {**meta.pop("model_params", {}), **model_params}
     parts = {
-        "model": model_identity(chain.llm),
+        "model": model_identity(llm),
         "prompt": {key: meta.get(key) for key in ("prompt_id", "prompt_version", "prompt_sha256")},
         "params": _plain(params),
-        "chain": {"grounding": chain.grounding, "injection_guard": chain.injection_guard,
-                  "delimited": chain.delimited},
+        "guards": {name: RagChain.model_fields[name].default for name in GUARDS} | dict(guards or {}),
         "retrieval": retrieval.model_dump(mode="json"),
     }
     asked = normalize_question(question)

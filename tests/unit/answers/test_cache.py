@@ -10,10 +10,12 @@ from pathlib import Path
 
 import pytest
 
-from ragkit.answers import AnswerCache, cache_key
+from ragkit.answers import AnswerCache, CacheKey, cache_key
 from ragkit.chains import Answer, TextDelta
 from ragkit.chains.rag import NOT_FOUND
+from ragkit.embeddings import VectorEmbeddings
 from ragkit.kb import KnowledgeBase
+from ragkit.store import FaissVectorStore
 from tests.scripted_model import ScriptedChatModel
 from tests.unit.answers.conftest import QUESTION, REPLY, MakeKB
 
@@ -152,6 +154,10 @@ def test_threads_share_one_cache(make_kb: MakeKB):
     assert len({a.event_id for a in answers}) == 16
 
 
+def _key(kb: KnowledgeBase, question: str) -> CacheKey:
+    return cache_key(kb.manifest().generation, question, kb.retrieval, kb.llm, kb.chain().prompt, {})
+
+
 def _writer(directory: str, key: object, answer: Answer, rounds: int) -> None:
     cache = AnswerCache(Path(directory))
     for _ in range(rounds):
@@ -162,8 +168,7 @@ def _writer(directory: str, key: object, answer: Answer, rounds: int) -> None:
 def test_processes_share_one_cache(make_kb: MakeKB):
     kb = make_kb()
     answer = kb.ask(QUESTION)
-    chain = kb.chain()
-    keys = [cache_key(chain, kb.manifest().generation, f"question {n}", kb.retrieval) for n in range(3)]
+    keys = [_key(kb, f"question {n}") for n in range(3)]
     context = multiprocessing.get_context("spawn")
     workers = [context.Process(target=_writer, args=(str(kb.directory), key, answer, 30)) for key in keys]
     for worker in workers:
@@ -177,9 +182,8 @@ def test_processes_share_one_cache(make_kb: MakeKB):
 def test_the_cache_keeps_the_most_recently_used_rows(make_kb: MakeKB):
     kb = make_kb()
     answer = kb.ask(QUESTION)
-    chain, generation = kb.chain(), kb.manifest().generation
     cache = AnswerCache(kb.directory, max_rows=3)
-    keys = [cache_key(chain, generation, f"question {n}", kb.retrieval) for n in range(5)]
+    keys = [_key(kb, f"question {n}") for n in range(5)]
     for key in keys:
         cache.put(key, answer)
     assert len(cache) == 3 and cache.get(keys[0]) is None and cache.get(keys[4]) is not None
@@ -188,6 +192,17 @@ def test_the_cache_keeps_the_most_recently_used_rows(make_kb: MakeKB):
 def test_an_answer_that_is_not_json_data_is_answered_but_not_cached(make_kb: MakeKB, caplog):
     kb = make_kb()
     answer = kb.ask(QUESTION)
-    key = cache_key(kb.chain(), kb.manifest().generation, "another question", kb.retrieval)
+    key = _key(kb, "another question")
     kb.answers.cache.put(key, replace(answer, prompt={"odd": {1, 2}}))
     assert kb.answers.cache.get(key) is None and "answer not cached" in caplog.text
+
+
+def test_a_hit_loads_neither_the_index_nor_the_embedder(make_kb: MakeKB, monkeypatch: pytest.MonkeyPatch):
+    kb = make_kb()
+    kb.ask(QUESTION)
+    loads: list[object] = []
+    monkeypatch.setattr(FaissVectorStore, "load", lambda *args, **kwargs: loads.append(args))
+    fresh = KnowledgeBase(path=kb.directory, embedder="hashing:999", llm=kb.llm,  # what `ragkit ask` does again
+                          retrieval=kb.retrieval)
+    assert fresh.ask(QUESTION).cached and loads == []
+    assert not isinstance(fresh._embedder, VectorEmbeddings)  # still the spec: never loaded

@@ -46,9 +46,9 @@ def kb(tmp_path: Path, hashing) -> KnowledgeBase:
 
 
 def _key(kb: KnowledgeBase, question: str = "What is the hotel cap?", generation: str = "gen-000001",
-         retrieval: RetrievalSettings | None = None, retrieved: str | None = None, **params):
-    chain = kb.chain(retrieval, **params)
-    return cache_key(chain, generation, question, retrieval or kb.retrieval, retrieved)
+         retrieval: RetrievalSettings | None = None, retrieved: str | None = None, prompt=None, guards=None, **params):
+    return cache_key(generation, question, retrieval or kb.retrieval, kb.llm, prompt or kb.chain().prompt, params,
+                     retrieved, guards)
 
 
 def test_the_key_holds_index_version_question_model_prompt_parameters_and_retrieval(kb: KnowledgeBase):
@@ -62,18 +62,21 @@ def test_the_key_holds_index_version_question_model_prompt_parameters_and_retrie
     assert _key(kb, temperature=0.7).digest != base
     assert _key(kb, retrieval=RetrievalSettings(k=2)).digest != base
     assert _key(kb, retrieval=RetrievalSettings(filter={"source": "a.md"})).digest != base
+    assert _key(kb, guards={"grounding": False}).digest != base
+    assert _key(kb, guards={"grounding": True}).digest == base  # RagChain's default
     key = _key(kb)
     assert key.prompt["prompt_id"] == "rag-answer" and len(key.prompt["prompt_sha256"]) == 64
     assert key.model == "ScriptedChatModel"
 
 
-def test_another_prompt_version_is_another_key(kb: KnowledgeBase):
-    chain = kb.chain()
-    base = cache_key(chain, "gen-000001", "q?", kb.retrieval).digest
-    edited = chain.model_copy(update={"prompt": chain.prompt.model_copy(
-        update={"metadata": {**chain.prompt.metadata, "prompt_sha256": "0" * 64}})})
-    assert cache_key(edited, "gen-000001", "q?", kb.retrieval).digest != base
-    assert cache_key(chain.model_copy(update={"grounding": False}), "gen-000001", "q?", kb.retrieval).digest != base
+def test_another_prompt_version_or_model_block_is_another_key(kb: KnowledgeBase):
+    prompt = kb.chain().prompt
+    base = _key(kb).digest
+    edited = prompt.model_copy(update={"metadata": {**prompt.metadata, "prompt_sha256": "0" * 64}})
+    assert _key(kb, prompt=edited).digest != base
+    block = prompt.model_copy(update={"metadata": {**prompt.metadata, "model_params": {"temperature": 0.0, "max_tokens": 8}}})
+    assert _key(kb, prompt=block).digest != base
+    assert _key(kb, prompt=block).digest == _key(kb, max_tokens=8).digest  # the parameters in force are keyed
 
 
 def test_model_identity_has_preset_adapter_and_settings_but_not_threads_or_call_records():
