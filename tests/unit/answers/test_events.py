@@ -86,3 +86,12 @@ def test_ratings(given, rating):
 def test_bad_ratings(given):
     with pytest.raises(InvalidInputError):
         parse_rating(given)
+
+
+async def test_a_closed_async_stream_is_logged_as_cancelled(make_kb: MakeKB):
+    kb = make_kb()
+    stream = kb.astream("Who approves travel?")
+    await anext(stream)
+    await stream.aclose()
+    (cancelled,) = kb.answers.log.events()
+    assert cancelled.error == "cancelled" and len(kb.answers.cache) == 0
