@@ -110,6 +110,9 @@ def ask(
         help="Most tokens to generate (default: the prompt file's).")] = None,
     temperature: Annotated[float | None, typer.Option(
         help="Sampling temperature, 0 = greedy (default: the prompt file's).")] = None,
+    cache: Annotated[bool, typer.Option(
+        "--cache/--no-cache", help="Answer a question asked before (same index version, model, prompt and "
+                                   "settings) from the index's answer cache.")] = True,
 ) -> None:
     """Answer a question from an index, streaming the answer, then list its sources."""
     from ragkit.chains import TextDelta
@@ -120,7 +123,7 @@ def ask(
 
     retrieval = validated(RetrievalSettings, k=k)
     options = {"adapter": str(adapter)} if adapter is not None else {}
-    kb = KnowledgeBase(index, llm=chat_model(backend, model, **options), retrieval=retrieval)
+    kb = KnowledgeBase(index, llm=chat_model(backend, model, **options), retrieval=retrieval, cache=cache)
     params: dict[str, Any] = {key: value for key, value in (("max_tokens", max_tokens), ("temperature", temperature))
                               if value is not None}
     answer = None
@@ -137,8 +140,9 @@ def ask(
                       markup=False)
     for warning in answer.warnings:
         console.print(f"warning: {printable(warning)}", style="yellow", highlight=False, markup=False)
-    console.print(f"\nmodel: {answer.model}  ({answer.timings.get('total_s', 0):.1f} s)", style="dim", highlight=False,
-                  markup=False)
+    cached = ", from the answer cache" if answer.cached else ""
+    console.print(f"\nmodel: {answer.model}  ({answer.timings.get('total_s', 0):.1f} s{cached})", style="dim",
+                  highlight=False, markup=False)
     if answer.citations:
         console.print("sources:", style="bold")
         for citation in answer.citations:
@@ -160,6 +164,57 @@ def info(index: IndexOpt = "default") -> None:
                 console.print(f"  {printable(source)}", highlight=False, markup=False)
         else:
             console.print(f"{key}: {printable(str(value))}", highlight=False, markup=False)
+
+
+@app.command()
+@one_line_errors
+def report(
+    index: Annotated[str | None, typer.Option(
+        "--index", "-i", help="Index name under indexes/ (default: every index).")] = None,
+    png: Annotated[Path | None, typer.Option(help="Also write a plot of latency and rates to this PNG file.")] = None,
+) -> None:
+    """Latency (p50/p95), refusal, guardrail and cache-hit rates and feedback per prompt version, from the
+    answer log."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from ragkit.answers.report import plot, summarize
+    from ragkit.kb import KnowledgeBase, list_knowledge_bases
+
+    names = [index] if index is not None else list_knowledge_bases()
+    events, feedback = [], []
+    for name in names:
+        kb = KnowledgeBase(name)
+        kb.manifest()  # an unknown index is an error, not an empty report
+        events += kb.answers.log.events()
+        feedback += kb.answers.log.ratings()
+    events.sort(key=lambda e: e.time)
+    where = f"index '{printable(index)}'" if index is not None else f"{len(names)} indexes"
+    if not events:
+        console.print(f"no answers logged in {where} yet: ask with `ragkit ask`, the app or the server",
+                      highlight=False, markup=False)
+        return
+    stats = summarize(events, feedback)
+    title = f"{len(events)} answers in {where}"
+    table = Table(title=title)
+    for column in ("prompt", "answers", "errors", "p50 s", "p95 s", "refused", "guardrail", "cache hits", "up",
+                   "down"):
+        table.add_column(column, justify="left" if column == "prompt" else "right", no_wrap=True)
+    for row in stats:
+        table.add_row(printable(row.prompt), str(row.answers), str(row.errors), _number(row.p50_s, "{:.2f}"),
+                      _number(row.p95_s, "{:.2f}"), _number(row.refusal_rate, "{:.0%}"),
+                      _number(row.guardrail_rate, "{:.0%}"), _number(row.cache_hit_rate, "{:.0%}"), str(row.up),
+                      str(row.down))
+    Console(width=max(console.width, 120), soft_wrap=True).print(table)  # one line a row, also when piped
+    if png is not None:
+        try:
+            console.print(f"wrote {plot(events, stats, png, title)}", highlight=False, markup=False)
+        except OSError as exc:
+            raise InvalidInputError(f"cannot write {printable(str(png))}: {exc.strerror or exc}") from None
+
+
+def _number(value: float, form: str) -> str:
+    return "-" if value != value else form.format(value)  # nan: nothing to measure
 
 
 def _register_subcommands() -> None:

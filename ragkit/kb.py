@@ -9,14 +9,16 @@ from __future__ import annotations
 
 import functools
 import threading
-from collections.abc import AsyncIterator, Iterable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from langchain_core.language_models import BaseChatModel
+from langchain_core.prompts import BasePromptTemplate
 from langchain_core.retrievers import BaseRetriever
 
+from ragkit.answers import AnswerRecorder, CacheKey, Feedback, cache_key
 from ragkit.chains.rag import Answer, RagChain, RagEvent, RagInput
 from ragkit.chains.rewrite import HistoryInput
 from ragkit.config import index_path, indexes_dir
@@ -71,9 +73,11 @@ class KnowledgeBase:
 
     def __init__(self, name: str | None = None, *, path: str | Path | None = None,
                  embedder: VectorEmbeddings | str | None = None, llm: BaseChatModel | str | None = None,
-                 retrieval: RetrievalSettings | None = None):
+                 retrieval: RetrievalSettings | None = None, cache: bool = True, events: bool = True):
         """`embedder`/`llm` may be loaded objects, or specs (an embedder spec; a model preset or path) that load
-        shared instances; `retrieval` holds k, the relevance threshold and fusion for every question."""
+        shared instances; `retrieval` holds k, the relevance threshold and fusion for every question. `cache`
+        answers a question asked before on the same index version and settings from answers.sqlite; `events` logs
+        every answer to events.sqlite (ragkit.answers), for `ragkit report` and feedback."""
         if (name is None) == (path is None):
             raise InvalidInputError("give exactly one of name and path")
         self.directory = Path(path) if path is not None else index_path(name)  # type: ignore[arg-type]
@@ -83,6 +87,8 @@ class KnowledgeBase:
         self.retrieval = retrieval or RetrievalSettings()
         self._opened: _Opened | None = None
         self._lock = threading.RLock()
+        self._prompt_cache: tuple[tuple[str, str], BasePromptTemplate] | None = None
+        self.answers = AnswerRecorder(self.directory, self.name, cache=cache, events=events)
 
     @property
     def exists(self) -> bool:
@@ -165,32 +171,52 @@ class KnowledgeBase:
         opened = self._current()
         with self._lock:
             if key not in opened.chains:
-                prompt = load_prompt(trained_prompt(self.llm) or "rag-answer")
-                opened.chains[key] = RagChain(retriever=retriever, llm=self.llm, prompt=prompt,
+                opened.chains[key] = RagChain(retriever=retriever, llm=self.llm, prompt=self._prompt(opened.generation),
                                               embedder=self.embedder, model_params=model_params)
             return opened.chains[key]
 
-    def ask(self, question: str, retrieval: RetrievalSettings | None = None, *,
-            history: HistoryInput | None = None, **model_params: Any) -> Answer:
-        """Answer with citations; with `history` ((role, text) pairs or LangChain messages, oldest first) a
-        follow-up is first rewritten into a standalone question (Answer.rewritten)."""
-        return self.chain(retrieval, detect_language(question), **model_params).invoke(_input(question, history))
+    def ask(self, question: str, retrieval: RetrievalSettings | None = None, *, history: HistoryInput | None = None,
+            cache: bool | None = None, **model_params: Any) -> Answer:
+        """Answer with citations (from the answer cache when asked before, unless `cache=False`); with `history`
+        ((role, text) pairs or LangChain messages, oldest first) a follow-up is first rewritten into a standalone
+        question (Answer.rewritten). A follow-up depends on its history, so it is answered afresh, not cached."""
+        def produce(chain: RagChain) -> Iterator[RagEvent]:
+            yield chain.invoke(_input(question, history))
+
+        *_, answer = self._recorded(question, retrieval, _caching(cache, history), model_params, produce)
+        assert isinstance(answer, Answer)
+        return answer
 
     async def aask(self, question: str, retrieval: RetrievalSettings | None = None, *,
-                   history: HistoryInput | None = None, **model_params: Any) -> Answer:
+                   history: HistoryInput | None = None, cache: bool | None = None, **model_params: Any) -> Answer:
         """Answer with citations, without blocking an event loop on retrieval."""
-        return await self.chain(retrieval, detect_language(question), **model_params).ainvoke(
-            _input(question, history))
+        async def produce(chain: RagChain) -> AsyncIterator[RagEvent]:
+            yield await chain.ainvoke(_input(question, history))
+
+        answer = None
+        async for answer in self._arecorded(question, retrieval, _caching(cache, history), model_params,  # noqa: B007
+                                            produce):
+            pass
+        assert isinstance(answer, Answer)
+        return answer
 
     def stream(self, question: str, retrieval: RetrievalSettings | None = None, *,
-               history: HistoryInput | None = None, **model_params: Any) -> Iterator[RagEvent]:
-        """TextDeltas as the answer is generated, then the Answer."""
-        return self.chain(retrieval, detect_language(question), **model_params).stream(_input(question, history))
+               history: HistoryInput | None = None, cache: bool | None = None,
+               **model_params: Any) -> Iterator[RagEvent]:
+        """TextDeltas as the answer is generated, then the Answer (a cached answer: its whole text, then it)."""
+        return self._recorded(question, retrieval, _caching(cache, history), model_params,
+                              lambda chain: chain.stream(_input(question, history)))
 
     def astream(self, question: str, retrieval: RetrievalSettings | None = None, *,
-                history: HistoryInput | None = None, **model_params: Any) -> AsyncIterator[RagEvent]:
+                history: HistoryInput | None = None, cache: bool | None = None,
+                **model_params: Any) -> AsyncIterator[RagEvent]:
         """The async form of `stream`."""
-        return self.chain(retrieval, detect_language(question), **model_params).astream(_input(question, history))
+        return self._arecorded(question, retrieval, _caching(cache, history), model_params,
+                               lambda chain: chain.astream(_input(question, history)))
+
+    def feedback(self, event_id: str, rating: str | int, comment: str = "") -> Feedback:
+        """Rate an answer by its `Answer.event_id`: 'up'/'down' (or +1/-1) and an optional comment."""
+        return self.answers.log.feedback(event_id, rating, comment)
 
     def info(self) -> dict[str, Any]:
         """Manifest facts, the recorded settings and the indexed sources."""
@@ -260,6 +286,34 @@ class KnowledgeBase:
         paths = ([self.files_dir] if self.files_dir.is_dir() else []) + [p for p in others if p.is_file()]
         return self.index(paths, IndexSettings(rebuild=rebuild), progress)
 
+    def _prompt(self, generation: str) -> BasePromptTemplate:
+        """The answer prompt (the one the model was fine-tuned on, else rag-answer), read once per index version."""
+        prompt_id = trained_prompt(self.llm) or "rag-answer"
+        with self._lock:
+            if self._prompt_cache is None or self._prompt_cache[0] != (generation, prompt_id):
+                self._prompt_cache = (generation, prompt_id), load_prompt(prompt_id)
+            return self._prompt_cache[1]
+
+    def _keyed(self, question: str, retrieval: RetrievalSettings | None,
+               model_params: dict[str, Any]) -> tuple[CacheKey, Callable[[], RagChain]]:
+        """The answer's cache key and the chain that answers on a miss, built only then (a hit loads neither the
+        embedder nor the index)."""
+        retrieval = retrieval or self.retrieval
+        generation = self.manifest().generation
+        key = cache_key(generation, question, retrieval, self.llm, self._prompt(generation), model_params)
+        return key, lambda: self.chain(retrieval, detect_language(question), **model_params)
+
+    def _recorded(self, question: str, retrieval: RetrievalSettings | None, cache: bool | None,
+                  model_params: dict[str, Any], produce: Callable[[RagChain], Iterator[RagEvent]]) -> Iterator[RagEvent]:
+        key, chain = self._keyed(question, retrieval, model_params)
+        return self.answers.stream(key, question, lambda: produce(chain()), cache)
+
+    def _arecorded(self, question: str, retrieval: RetrievalSettings | None, cache: bool | None,
+                   model_params: dict[str, Any],
+                   produce: Callable[[RagChain], AsyncIterator[RagEvent]]) -> AsyncIterator[RagEvent]:
+        key, chain = self._keyed(question, retrieval, model_params)
+        return self.answers.astream(key, question, lambda: produce(chain()), cache)
+
     def _current(self) -> _Opened:
         """The opened version of the index, reopened when the saved generation changed."""
         generation = self.manifest().generation
@@ -272,3 +326,8 @@ class KnowledgeBase:
 
 def _input(question: str, history: HistoryInput | None) -> RagInput:
     return {"question": question, "history": history} if history else question
+
+
+def _caching(cache: bool | None, history: HistoryInput | None) -> bool | None:
+    """Follow-ups skip the answer cache (its key would need the rewrite, a model call); they are still logged."""
+    return False if history else cache

@@ -22,7 +22,8 @@ class ScriptedChatModel(BaseChatModel):
 
     model_config = ConfigDict(arbitrary_types_allowed=True)
     reply: Reply
-    calls: list[tuple[str, dict[str, Any]]] = Field(default_factory=list)
+    calls: list[tuple[str, dict[str, Any]]] = Field(default_factory=list, exclude=True)
+    """A record, not a setting: excluded, so the model's identity (ragkit.answers.model_identity) stays put."""
     _lock: threading.Lock = PrivateAttr(default_factory=threading.Lock)
 
     @classmethod

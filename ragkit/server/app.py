@@ -17,7 +17,7 @@ from ragkit.server.kbs import KnowledgeBases
 from ragkit.server.limits import BodyLimit
 from ragkit.server.metrics import Metrics, RequestMetrics
 from ragkit.server.pool import ModelPool, PooledChatModel
-from ragkit.server.routes import ask, jobs, kbs, openai, ops
+from ragkit.server.routes import ask, feedback, jobs, kbs, openai, ops
 from ragkit.server.settings import ServerSettings
 from ragkit.server.state import ServerState
 from ragkit.server.workers import AnswerWorkers
@@ -58,7 +58,7 @@ def create_app(settings: ServerSettings | None = None, llm: LLM | None = None) -
                               "answers from knowledge base NAME.")
     app.state.ragkit = state
     install_error_handlers(app, settings.retry_after_s)
-    for module in (kbs, jobs, ask, openai, ops):
+    for module in (kbs, jobs, ask, openai, feedback, ops):
         app.include_router(module.router)
     body_limit = settings.max_files * settings.max_upload_bytes() + 2**20
     app.add_middleware(BodyLimit, max_bytes=body_limit,

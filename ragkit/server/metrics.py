@@ -14,7 +14,8 @@ LATENCY_BUCKETS = (0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300)
 
 
 class Metrics:
-    """Request counts and latencies per route, answers' tokens, refusals and guardrail replacements, queue depth."""
+    """Request counts and latencies per route, answers' tokens, refusals, guardrail replacements and cache hits,
+    feedback, queue depth."""
 
     def __init__(self, queue_depth: Callable[[], float], busy: Callable[[], float]):
         self.registry = CollectorRegistry()
@@ -31,6 +32,10 @@ class Metrics:
         self.guardrail = Counter("ragkit_serve_guardrail_replacements",
                                  "Replies replaced by a quoted passage (extractive=true)", ["index"],
                                  registry=self.registry)
+        self.cache_hits = Counter("ragkit_serve_cache_hits", "Answers served from the answer cache (cached=true)",
+                                  ["index"], registry=self.registry)
+        self.feedback = Counter("ragkit_serve_feedback", "Feedback on answers, by rating (up or down)",
+                                ["index", "rating"], registry=self.registry)
         self.rejected = Counter("ragkit_serve_rejected", "Requests refused with 503 because the queue was full",
                                 registry=self.registry)
         Gauge("ragkit_serve_queue_depth", "Generations waiting for a model worker",
@@ -38,9 +43,12 @@ class Metrics:
         Gauge("ragkit_serve_busy_workers", "Model workers generating now", registry=self.registry).set_function(busy)
 
     def answered(self, index: str, answer: Answer, chunks: int) -> None:
-        """Count one finished answer and the reply chunks streamed for it."""
+        """Count one finished answer and the reply chunks the model streamed for it (none for a cache hit)."""
         self.answers.labels(index).inc()
-        self.tokens.labels(index).inc(chunks)
+        if answer.cached:
+            self.cache_hits.labels(index).inc()
+        else:
+            self.tokens.labels(index).inc(chunks)
         if not answer.found:
             self.refusals.labels(index).inc()
         if answer.extractive:

@@ -104,13 +104,18 @@ class RagkitExtra(BaseModel):
     """Prompt provenance."""
     timings: dict[str, float]
     """Where the time went."""
+    cached: bool = False
+    """The answer came from the answer cache."""
+    event_id: str = ""
+    """The answer's event id, for POST /v1/feedback."""
     rewritten: str = ""
     """The standalone question the last user message was rewritten into from the earlier messages."""
 
     @classmethod
     def of(cls, answer: AnswerOut) -> RagkitExtra:
         return cls(text=answer.text, found=answer.found, extractive=answer.extractive, model=answer.model,
-                   prompt=answer.prompt, timings=answer.timings, rewritten=answer.rewritten)
+                   prompt=answer.prompt, timings=answer.timings, cached=answer.cached, event_id=answer.event_id,
+                   rewritten=answer.rewritten)
 
 
 class AssistantMessage(BaseModel):

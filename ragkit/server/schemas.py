@@ -163,6 +163,10 @@ class AnswerOut(BaseModel):
     """The model's reply before the guardrail."""
     warnings: list[str]
     """Instruction-like text removed from passages before the model saw them (prompt injection), one per passage."""
+    cached: bool = False
+    """True when the answer came from the answer cache (asked before on the same index version and settings)."""
+    event_id: str = ""
+    """The answer's event in the knowledge base's answer log: POST /v1/feedback rates it."""
     rewritten: str = ""
     """The standalone question a follow-up was rewritten into from the history; empty without history."""
 
@@ -176,7 +180,7 @@ def answer_out(answer: Answer, show: Show) -> AnswerOut:
                      passages=[citation(c) for c in answer.passages], model=answer.model,
                      prompt=jsonable_encoder(answer.prompt), timings=answer.timings, found=answer.found,
                      extractive=answer.extractive, generated=answer.generated, warnings=list(answer.warnings),
-                     rewritten=answer.rewritten)
+                     cached=answer.cached, event_id=answer.event_id, rewritten=answer.rewritten)
 
 
 def retrieval_settings(k: int | None, filter: Filter | None) -> RetrievalSettings | None:

@@ -26,7 +26,7 @@ LAYERS: dict[str, int] = {
     # 4: what combines retrieval, prompts and models
     "ragkit.chains": 4, "ragkit.eval": 4, "ragkit.finetune": 4,
     # 5: building indexes and the knowledge base over them
-    "ragkit.indexing": 5, "ragkit.distributed": 5, "ragkit.kb": 5,
+    "ragkit.indexing": 5, "ragkit.distributed": 5, "ragkit.kb": 5, "ragkit.answers": 5,
     # 6: entry points, which may import anything
     "ragkit": 6, "ragkit.cli": 6, "ragkit.cli_support": 6, "ragkit.eval.cli": 6, "ragkit.finetune.cli": 6,
     "ragkit.prompts.cli": 6, "ragkit.server": 6, "apps": 6,

@@ -135,3 +135,11 @@ def test_rewriter_alone_calls_the_model_only_with_history():
     assert params["max_tokens"] == 64 and params["stop"] == ["\n"] and params["temperature"] == 0.0
     assert prompt.rstrip().endswith("Follow-up question: and the second one?")
 
+
+
+def test_follow_ups_are_answered_afresh_not_from_the_cache_but_logged(kb: KnowledgeBase):
+    first = kb.ask("And how long must they be?", history=HISTORY)
+    since = len(kb.llm.calls)
+    again = kb.ask("And how long must they be?", history=HISTORY)
+    assert not first.cached and not again.cached and len(kb.llm.calls) - since == 2  # rewrite and answer again
+    assert again.event_id and again.event_id != first.event_id
