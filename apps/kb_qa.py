@@ -120,12 +120,21 @@ def show_answer(kb: KnowledgeBase, answer: Answer) -> None:
     if answer.rewritten and answer.rewritten != answer.question:
         st.caption(f"searched for: {answer.rewritten}")
     st.caption(f"model: {answer.model} ({answer.timings.get('total_s', 0):.1f} s)")
+    if answer.event_id:  # thumbs attach to the answer's event in the index's answer log (`ragkit report`)
+        key = f"feedback-{answer.event_id}"
+        st.feedback("thumbs", key=key, on_change=rate, args=(kb, answer.event_id, key))
     for citation in answer.citations:
         note = " - attributed by overlap" if citation.inferred else ""
         with st.expander(f"[{citation.n}] {kb.shown_source(citation.source)}, "
                          f"{citation.where or f'page {citation.page}'}{note}"):
             st.caption(f"characters {citation.start}-{citation.end}, similarity {citation.score:.2f}")
             st.text(citation.text)
+
+
+def rate(kb: KnowledgeBase, event_id: str, key: str) -> None:
+    """Record a thumb given to an answer (st.feedback: 1 up, 0 down; None when taken back)."""
+    if (thumb := st.session_state.get(key)) is not None:
+        kb.feedback(event_id, "up" if thumb == 1 else "down")
 
 
 def ask_page(name: str | None, model: str, k: int) -> None:

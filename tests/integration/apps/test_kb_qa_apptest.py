@@ -201,3 +201,16 @@ def test_management_page_lists_files_with_chunk_counts_deletes_and_reindexes(scr
 
     at.button(key="reindex").click().run()
     assert not at.exception and at.success[0].value.startswith("Re-indexed: 0 files read, 1 unchanged")
+
+
+def test_thumbs_attach_feedback_to_the_answer_event(scripted, indexes: Path):
+    at, _ = scripted
+    from ragkit.answers import EventLog
+
+    at.chat_input[0].set_value("Where must I keep my passwords?").run()
+    assert not at.exception and len(at.feedback) == 1
+    at.feedback[0].set_value(0).run()
+    assert not at.exception
+    log = EventLog(indexes / "team")
+    (rating,) = log.ratings()
+    assert rating.rating == -1 and log.get(rating.event_id).question == "Where must I keep my passwords?"
