@@ -31,10 +31,9 @@ from ragkit.models.presets import ResolvedModel, resolve_model
 ADAPTER_GGUF = "adapter.gguf"
 
 
-@functools.lru_cache(maxsize=4)
-def _shared_llama(path: str, lora: str | None, n_ctx: int, n_threads: int | None,
-                  n_gpu_layers: int) -> tuple[Any, threading.Lock]:
-    """Load a GGUF (plus LoRA) once per process and configuration, with the lock that serializes its use."""
+def _load_llama(path: str, lora: str | None, n_ctx: int, n_threads: int | None,
+                n_gpu_layers: int) -> tuple[Any, threading.Lock]:
+    """Load a GGUF (plus LoRA), with the lock that serializes the use of its context."""
     try:
         from llama_cpp import Llama
     except ImportError as exc:
@@ -47,6 +46,10 @@ def _shared_llama(path: str, lora: str | None, n_ctx: int, n_threads: int | None
     except (ValueError, RuntimeError) as exc:
         raise ModelError(f"llama.cpp cannot load {path}{f' with adapter {lora}' if lora else ''}: {exc}") from exc
     return llama, threading.Lock()
+
+
+_shared_llama = functools.lru_cache(maxsize=4)(_load_llama)
+"""One Llama per process and configuration."""
 
 
 @functools.cache
@@ -114,8 +117,12 @@ class ChatLlamaCpp(LocalChatModel):
     """CPU threads; None lets llama.cpp choose."""
     n_gpu_layers: int | None = None
     """Layers offloaded to the GPU; None means all when this llama.cpp build supports a GPU, else none."""
+    own_context: bool = False
+    """Load a Llama for this instance alone instead of sharing the process's: a server's model workers each need
+    their own context to generate at the same time (the GGUF is memory-mapped, so its pages are shared)."""
 
     _resolved: ResolvedModel | None = PrivateAttr(default=None)
+    _own: tuple[Any, threading.Lock] | None = PrivateAttr(default=None)
 
     @property
     def _llm_type(self) -> str:
@@ -142,7 +149,12 @@ class ChatLlamaCpp(LocalChatModel):
 
     def _llama(self) -> tuple[Any, threading.Lock]:
         layers = gpu_layers() if self.n_gpu_layers is None else self.n_gpu_layers
-        return _shared_llama(str(self._resolve().path), self._lora_file(), self.n_ctx, self.n_threads, layers)
+        key = (str(self._resolve().path), self._lora_file(), self.n_ctx, self.n_threads, layers)
+        if not self.own_context:
+            return _shared_llama(*key)
+        if self._own is None:
+            self._own = _load_llama(*key)
+        return self._own
 
     def _complete(self, llama: Any, messages: list[BaseMessage], stream: bool, params: dict[str, Any]) -> Any:
         """Chat completion through the GGUF's template, or plain completion for base models."""

@@ -15,6 +15,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from ragkit.server.schemas import AnswerOut, CitationOut, Filter
+from ragkit.server.usage import tokens_of
 
 KB_PREFIX = "kb:"
 
@@ -35,6 +36,15 @@ class ChatMessage(BaseModel):
         return self.content or ""
 
 
+class StreamOptions(BaseModel):
+    """OpenAI's stream options."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    include_usage: bool = False
+    """Send a last chunk, before [DONE], with no choices and the completion's `usage`."""
+
+
 class ChatCompletionRequest(BaseModel):
     """POST /v1/chat/completions. OpenAI parameters a knowledge base has no use for (top_p, n, tools, ...) are
     ignored, as OpenAI-compatible servers do, so clients work unchanged."""
@@ -47,6 +57,8 @@ class ChatCompletionRequest(BaseModel):
     """The conversation; its last user message is the question."""
     stream: bool = False
     """Stream `chat.completion.chunk` events, then `[DONE]`."""
+    stream_options: StreamOptions | None = None
+    """With `include_usage`, the stream ends with a chunk carrying `usage`."""
     max_tokens: int | None = Field(None, ge=1, le=8192)
     """Most tokens to generate."""
     max_completion_tokens: int | None = Field(None, ge=1, le=8192)
@@ -94,12 +106,30 @@ class RagkitExtra(BaseModel):
     prompt: dict[str, Any]
     """Prompt provenance."""
     timings: dict[str, float]
-    """Where the time went."""
+    """Where the time went, and the tokens (prompt_tokens, decode_tokens)."""
 
     @classmethod
     def of(cls, answer: AnswerOut) -> RagkitExtra:
         return cls(text=answer.text, found=answer.found, extractive=answer.extractive, model=answer.model,
                    prompt=answer.prompt, timings=answer.timings)
+
+
+class CompletionUsage(BaseModel):
+    """Tokens the answer's generations read and wrote, as the model counted them (else its tokenizer)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    prompt_tokens: int
+    completion_tokens: int
+    total_tokens: int
+
+    @classmethod
+    def of(cls, answer: AnswerOut) -> CompletionUsage | None:
+        """The answer's usage; zero when nothing was found (no model call), None when its model cannot count."""
+        tokens = tokens_of(answer.timings) or (None if answer.found else (0, 0))
+        if tokens is None:
+            return None
+        return cls(prompt_tokens=tokens[0], completion_tokens=tokens[1], total_tokens=sum(tokens))
 
 
 class AssistantMessage(BaseModel):
@@ -129,6 +159,7 @@ class ChatCompletion(BaseModel):
     created: int
     model: str
     choices: list[Choice]
+    usage: CompletionUsage | None = None
     ragkit: RagkitExtra
 
 
@@ -159,6 +190,9 @@ class ChatCompletionChunk(BaseModel):
     created: int
     model: str
     choices: list[ChunkChoice]
+    """Empty in the usage chunk."""
+    usage: CompletionUsage | None = None
+    """On the usage chunk only (stream_options.include_usage)."""
     ragkit: RagkitExtra | None = None
     """ragkit extra, on the final chunk."""
 

@@ -6,6 +6,7 @@ server run retrieval for every request concurrently while generations wait for a
 
 from __future__ import annotations
 
+import os
 import queue
 import threading
 from collections.abc import Iterator, Sequence
@@ -14,9 +15,11 @@ from typing import Any
 
 from langchain_core.callbacks import CallbackManagerForLLMRun
 from langchain_core.language_models import BaseChatModel
-from langchain_core.messages import AIMessageChunk, BaseMessage
+from langchain_core.messages import AIMessageChunk, BaseMessage, BaseMessageChunk
 from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
 from pydantic import ConfigDict
+
+from ragkit.server import usage
 
 
 class ModelPool:
@@ -88,17 +91,21 @@ class PooledChatModel(BaseChatModel):
                   run_manager: CallbackManagerForLLMRun | None = None, **kwargs: Any) -> ChatResult:
         with self.pool.borrow() as model:
             message = model.invoke(messages, stop=stop, **kwargs)
+            usage.record(model, messages, message)
         return ChatResult(generations=[ChatGeneration(message=message)])
 
     def _stream(self, messages: list[BaseMessage], stop: list[str] | None = None,
                 run_manager: CallbackManagerForLLMRun | None = None, **kwargs: Any) -> Iterator[ChatGenerationChunk]:
         # Closing this generator (client gone, timeout) closes the model's stream and gives the model back.
         with self.pool.borrow() as model:
+            reply: BaseMessageChunk | None = None
             for message in model.stream(messages, stop=stop, **kwargs):
                 chunk = ChatGenerationChunk(message=_as_chunk(message))
+                reply = chunk.message if reply is None else reply + chunk.message
                 if run_manager and message.text:
                     run_manager.on_llm_new_token(message.text, chunk=chunk)
                 yield chunk
+            usage.record(model, messages, reply or AIMessageChunk(content=""))
 
 
 def _as_chunk(message: BaseMessage) -> AIMessageChunk:
@@ -107,3 +114,12 @@ def _as_chunk(message: BaseMessage) -> AIMessageChunk:
         return message
     return AIMessageChunk(content=message.content, response_metadata=message.response_metadata,
                           usage_metadata=getattr(message, "usage_metadata", None), id=message.id)
+
+
+def worker_models(model: str | None, workers: int) -> list[BaseChatModel]:
+    """One llama.cpp chat model per worker, each with a llama.cpp context of its own (one context serves one
+    generation at a time, so shared contexts would serialize the workers) and an equal share of the CPU cores."""
+    from ragkit.models import ChatLlamaCpp
+
+    threads = None if workers == 1 else max(1, (os.cpu_count() or 1) // workers)
+    return [ChatLlamaCpp(model=model, own_context=workers > 1, n_threads=threads) for _ in range(workers)]
