@@ -31,9 +31,10 @@ from ragkit.models.presets import ResolvedModel, resolve_model
 ADAPTER_GGUF = "adapter.gguf"
 
 
-def _load_llama(path: str, lora: str | None, n_ctx: int, n_threads: int | None,
-                n_gpu_layers: int) -> tuple[Any, threading.Lock]:
-    """Load a GGUF (plus LoRA), with the lock that serializes the use of its context."""
+@functools.lru_cache(maxsize=4)
+def _shared_llama(path: str, lora: str | None, n_ctx: int, n_threads: int | None,
+                  n_gpu_layers: int) -> tuple[Any, threading.Lock]:
+    """Load a GGUF (plus LoRA) once per process and configuration, with the lock that serializes its use."""
     try:
         from llama_cpp import Llama
     except ImportError as exc:
@@ -46,10 +47,6 @@ def _load_llama(path: str, lora: str | None, n_ctx: int, n_threads: int | None,
     except (ValueError, RuntimeError) as exc:
         raise ModelError(f"llama.cpp cannot load {path}{f' with adapter {lora}' if lora else ''}: {exc}") from exc
     return llama, threading.Lock()
-
-
-_shared_llama = functools.lru_cache(maxsize=4)(_load_llama)
-"""One Llama per process and configuration."""
 
 
 @functools.cache
@@ -153,7 +150,7 @@ class ChatLlamaCpp(LocalChatModel):
         if not self.own_context:
             return _shared_llama(*key)
         if self._own is None:
-            self._own = _load_llama(*key)
+            self._own = _shared_llama.__wrapped__(*key)  # loaded as the shared one is, but not cached
         return self._own
 
     def _complete(self, llama: Any, messages: list[BaseMessage], stream: bool, params: dict[str, Any]) -> Any:

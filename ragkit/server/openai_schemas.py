@@ -106,7 +106,7 @@ class RagkitExtra(BaseModel):
     prompt: dict[str, Any]
     """Prompt provenance."""
     timings: dict[str, float]
-    """Where the time went, and the tokens (prompt_tokens, decode_tokens)."""
+    """Where the time went, and the tokens of its generations (usage_prompt_tokens, usage_completion_tokens)."""
 
     @classmethod
     def of(cls, answer: AnswerOut) -> RagkitExtra:

@@ -1,8 +1,9 @@
 """Token usage of each answer: the model's own counts where it reports them, else its tokenizer's count.
 
 While an answer's events are produced (in its worker thread) a recorder sits in a context variable; the model pool
-adds every generation to it, and the Answer's timings get `prompt_tokens` and `decode_tokens` unless the chain set
-them already. OpenAI's `usage` and the token metrics are read from those two keys.
+adds every generation to it (a question rewrite included), and the Answer's timings get the totals as
+`usage_prompt_tokens` and `usage_completion_tokens`, apart from the chain's own per-generation keys. OpenAI's
+`usage` and the token metrics are read from those two keys.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from langchain_core.messages import BaseMessage
 
 from ragkit.chains.rag import Answer, RagEvent
 
-PROMPT, DECODE = "prompt_tokens", "decode_tokens"
+PROMPT, COMPLETION = "usage_prompt_tokens", "usage_completion_tokens"
 """Keys of Answer.timings holding the answer's prompt and generated token counts."""
 
 
@@ -66,8 +67,7 @@ def with_usage(events: Iterator[RagEvent]) -> Iterator[RagEvent]:
     try:
         while (event := context.run(next, events, None)) is not None:
             if isinstance(event, Answer) and usage.generations:
-                event.timings.setdefault(PROMPT, usage.prompt_tokens)
-                event.timings.setdefault(DECODE, usage.completion_tokens)
+                event.timings.update({PROMPT: usage.prompt_tokens, COMPLETION: usage.completion_tokens})
             yield event
     finally:
         close = getattr(events, "close", None)  # closed early (client gone): stop the generation now
@@ -77,6 +77,6 @@ def with_usage(events: Iterator[RagEvent]) -> Iterator[RagEvent]:
 
 def tokens_of(timings: dict[str, Any]) -> tuple[int, int] | None:
     """(prompt, completion) tokens of an answer's timings, None when they were not counted."""
-    if PROMPT not in timings or DECODE not in timings:
+    if PROMPT not in timings or COMPLETION not in timings:
         return None
-    return int(timings[PROMPT]), int(timings[DECODE])
+    return int(timings[PROMPT]), int(timings[COMPLETION])

@@ -60,7 +60,7 @@ def test_completion_usage_is_the_models_count(counted: tuple[LiveServer, Countin
     assert completion > 1 and prompt > 20
     assert (reply.usage.prompt_tokens, reply.usage.completion_tokens, reply.usage.total_tokens) == (
         prompt, completion, prompt + completion)
-    assert reply.model_extra["ragkit"]["timings"]["decode_tokens"] == completion
+    assert reply.model_extra["ragkit"]["timings"]["usage_completion_tokens"] == completion
 
 
 def test_streamed_usage_only_when_asked_for_and_last(counted: tuple[LiveServer, Counting]):
