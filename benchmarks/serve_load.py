@@ -165,7 +165,7 @@ def ragkit_server(model: str, indexes: Path, port: int, log: Path) -> AbstractCo
 def ensure_kb(url: str) -> None:
     """Knowledge base 'docs' of examples/kb (kept across models: it does not depend on the answering model)."""
     with httpx.Client(base_url=url, timeout=600) as http:
-        if "docs" in [kb["name"] for kb in http.get("/v1/kbs").json()]:
+        if "docs" in http.get("/v1/kbs").json():
             return
         http.post("/v1/kbs", json={"name": "docs"}).raise_for_status()
         files = [("files", (p.name, p.read_bytes())) for p in sorted(KB.iterdir())]
