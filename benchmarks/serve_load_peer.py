@@ -47,7 +47,8 @@ def build(model: str) -> FastAPI:
     chunks = RecursiveCharacterTextSplitter(chunk_size=800, chunk_overlap=100).split_documents(docs)
     store = FAISS.from_documents(chunks, HuggingFaceEmbeddings(model_name=str(get_model_path())))
     retriever = store.as_retriever(search_kwargs={"k": 4})
-    llm = ChatLlamaCpp(model_path=model, n_ctx=4096, temperature=0, max_tokens=64, verbose=False)
+    # n_batch as llama.cpp's default (and ragkit's): langchain_community's 8 would make prompt evaluation the story.
+    llm = ChatLlamaCpp(model_path=model, n_ctx=4096, n_batch=512, temperature=0, max_tokens=64, verbose=False)
     chain = PROMPT | llm | StrOutputParser()
     lock = threading.Lock()
     app = FastAPI()
