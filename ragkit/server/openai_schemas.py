@@ -125,8 +125,10 @@ class CompletionUsage(BaseModel):
 
     @classmethod
     def of(cls, answer: AnswerOut) -> CompletionUsage | None:
-        """The answer's usage; zero when nothing was found (no model call), None when its model cannot count."""
-        tokens = tokens_of(answer.timings) or (None if answer.found else (0, 0))
+        """The answer's usage; zero when no model was called (nothing found, or an answer-cache hit), None when its
+        model cannot count."""
+        spent = answer.found and not getattr(answer, "cached", False)
+        tokens = (0, 0) if not spent else tokens_of(answer.timings)
         if tokens is None:
             return None
         return cls(prompt_tokens=tokens[0], completion_tokens=tokens[1], total_tokens=sum(tokens))
