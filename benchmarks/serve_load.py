@@ -59,15 +59,20 @@ class Stats:
     latencies: list[float] = field(default_factory=list)
     hits: list[float] = field(default_factory=list)
     errors: int = 0
+    """Failures other than the two below: must be 0."""
     refused: int = 0
+    """503 + Retry-After: the queue was full (deliberate)."""
+    timeouts: int = 0
+    """504: an answer queued and generated past the server's request timeout (overload, not a failure)."""
     seconds: float = 0.0
 
     def line(self, name: str) -> str:
         if not self.latencies:
-            return f"{name:<40} no answer in {self.seconds:.0f} s (errors {self.errors}, 503s {self.refused})"
+            return (f"{name:<40} no answer in {self.seconds:.0f} s (errors {self.errors}, 503s {self.refused}, "
+                    f"504s {self.timeouts})")
         return (f"{name:<40} {len(self.latencies) / self.seconds:6.3f} answers/s  p50 {pct(self.latencies, 50):6.2f} s"
                 f"  p95 {pct(self.latencies, 95):6.2f} s  answers {len(self.latencies):4d}  errors {self.errors}"
-                f"  503s {self.refused}")
+                f"  503s {self.refused}  504s {self.timeouts}")
 
 
 def pct(values: list[float], q: int) -> float:
@@ -96,6 +101,8 @@ async def load(send: Send, clients: int, seconds: float, questions: Callable[[in
             elif status == 503:
                 stats.refused += 1
                 await asyncio.sleep(1)
+            elif status == 504:
+                stats.timeouts += 1
             else:
                 stats.errors += 1
 

@@ -11,6 +11,7 @@ import queue
 import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any
 
 from langchain_core.callbacks import CallbackManagerForLLMRun
@@ -20,6 +21,15 @@ from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResu
 from pydantic import ConfigDict
 
 from ragkit.server import usage
+
+abandoned: ContextVar[threading.Event | None] = ContextVar("ragkit_server_abandoned", default=None)
+"""Set (by the answer workers) while a request's answer is produced; once the event is set (client gone, deadline
+passed) a generation still waiting for a model stops waiting, so it neither holds its queue slot nor takes a model."""
+_POLL_S = 0.1
+
+
+class AbandonedError(Exception):
+    """The request was given up (client gone, deadline passed) before a model was free."""
 
 
 class ModelPool:
@@ -43,11 +53,18 @@ class ModelPool:
 
     @contextmanager
     def borrow(self) -> Iterator[BaseChatModel]:
-        """A free model for the duration of the block (waits for one)."""
+        """A free model for the duration of the block (waits for one, unless the request is abandoned meanwhile)."""
+        gave_up = abandoned.get()
         with self._count:
             self.waiting += 1
         try:
-            model = self._free.get()
+            model = None
+            while model is None:
+                try:
+                    model = self._free.get(timeout=_POLL_S)
+                except queue.Empty:
+                    if gave_up is not None and gave_up.is_set():
+                        raise AbandonedError("the request was abandoned while waiting for a model") from None
         finally:
             with self._count:
                 self.waiting -= 1

@@ -11,11 +11,13 @@ import asyncio
 import threading
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextvars import copy_context
 from typing import Generic, TypeVar
 
 from starlette.types import Receive
 
 from ragkit.server.errors import AnswerTimeoutError, QueueFullError
+from ragkit.server.pool import abandoned
 
 T = TypeVar("T")
 CLIENT_GONE = 499
@@ -41,7 +43,8 @@ class AnswerWorkers:
             self.in_flight += 1
         stream: EventStream[T] = EventStream(asyncio.get_running_loop(), self.timeout_s)
         try:
-            self._executor.submit(stream.produce, events, self._finished)
+            # Each answer in a context of its own, where the pool sees whether it was abandoned.
+            self._executor.submit(copy_context().run, stream.produce, events, self._finished)
         except RuntimeError:  # executor shut down
             self._finished()
             raise
@@ -67,6 +70,7 @@ class EventStream(AsyncIterator[T], Generic[T]):
 
     def produce(self, events: Callable[[], Iterator[T]], finished: Callable[[], None]) -> None:
         """Run in the worker thread: iterate the events, stop early once cancelled."""
+        abandoned.set(self._cancelled)
         try:
             iterator = events()
             try:
