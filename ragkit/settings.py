@@ -98,7 +98,7 @@ class IndexSettings(BaseModel):
         return self.model_copy(update=update)
 
 
-def validated(model: type[SettingsT], **values: Any) -> SettingsT:
+def validated(model: type[SettingsT], /, **values: Any) -> SettingsT:
     """Build settings from user input, turning validation errors into one InvalidInputError naming the field."""
     try:
         return model(**values)

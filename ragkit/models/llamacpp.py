@@ -114,8 +114,12 @@ class ChatLlamaCpp(LocalChatModel):
     """CPU threads; None lets llama.cpp choose."""
     n_gpu_layers: int | None = None
     """Layers offloaded to the GPU; None means all when this llama.cpp build supports a GPU, else none."""
+    own_context: bool = False
+    """Load a Llama for this instance alone instead of sharing the process's: a server's model workers each need
+    their own context to generate at the same time (the GGUF is memory-mapped, so its pages are shared)."""
 
     _resolved: ResolvedModel | None = PrivateAttr(default=None)
+    _own: tuple[Any, threading.Lock] | None = PrivateAttr(default=None)
 
     @property
     def _llm_type(self) -> str:
@@ -142,7 +146,12 @@ class ChatLlamaCpp(LocalChatModel):
 
     def _llama(self) -> tuple[Any, threading.Lock]:
         layers = gpu_layers() if self.n_gpu_layers is None else self.n_gpu_layers
-        return _shared_llama(str(self._resolve().path), self._lora_file(), self.n_ctx, self.n_threads, layers)
+        key = (str(self._resolve().path), self._lora_file(), self.n_ctx, self.n_threads, layers)
+        if not self.own_context:
+            return _shared_llama(*key)
+        if self._own is None:
+            self._own = _shared_llama.__wrapped__(*key)  # loaded as the shared one is, but not cached
+        return self._own
 
     def _complete(self, llama: Any, messages: list[BaseMessage], stream: bool, params: dict[str, Any]) -> Any:
         """Chat completion through the GGUF's template, or plain completion for base models."""

@@ -13,6 +13,7 @@ from ragkit.server.auth import Access
 from ragkit.server.errors import QueueFullError
 from ragkit.server.schemas import Filter, retrieval_settings
 from ragkit.server.state import ServerState
+from ragkit.server.usage import with_usage
 
 
 async def answer_events(state: ServerState, access: Access, index: str, question: str, k: int | None,
@@ -26,7 +27,7 @@ async def answer_events(state: ServerState, access: Access, index: str, question
         filter = {**filter, "source": state.kbs.stored_sources(kb, filter["source"])}
     retrieval = retrieval_settings(k, filter)
     try:
-        stream = state.workers.start(lambda: kb.stream(question, retrieval, history=history, **params))
+        stream = state.workers.start(lambda: with_usage(kb.stream(question, retrieval, history=history, **params)))
     except QueueFullError:
         state.metrics.rejected.inc()
         raise
@@ -37,13 +38,12 @@ async def answer_events(state: ServerState, access: Access, index: str, question
         raise
 
     async def events() -> AsyncIterator[RagEvent]:
-        chunks, event = 0, first
+        event = first
         try:
             while not isinstance(event, Answer):
-                chunks += 1
                 yield event
                 event = await anext(stream)
-            state.metrics.answered(index, event, chunks if event.found else 0)
+            state.metrics.answered(index, event)
             yield event
         finally:
             stream.cancel()

@@ -16,7 +16,7 @@ from ragkit.server.jobs import Jobs
 from ragkit.server.kbs import KnowledgeBases
 from ragkit.server.limits import BodyLimit
 from ragkit.server.metrics import Metrics, RequestMetrics
-from ragkit.server.pool import ModelPool, PooledChatModel
+from ragkit.server.pool import ModelPool, PooledChatModel, worker_models
 from ragkit.server.routes import ask, feedback, jobs, kbs, openai, ops
 from ragkit.server.settings import ServerSettings
 from ragkit.server.state import ServerState
@@ -29,7 +29,7 @@ LLM = BaseChatModel | Callable[[], BaseChatModel]
 def create_app(settings: ServerSettings | None = None, llm: LLM | None = None) -> FastAPI:
     """The service. `llm` replaces the llama.cpp model of `settings.model` (tests inject a scripted one)."""
     settings = settings or ServerSettings()
-    pool = ModelPool([_model(settings, llm) for _ in range(settings.workers)])
+    pool = ModelPool(_models(settings, llm))
     metrics = Metrics(queue_depth=lambda: pool.waiting, busy=lambda: pool.busy)
     state = ServerState(
         settings=settings,
@@ -67,11 +67,10 @@ def create_app(settings: ServerSettings | None = None, llm: LLM | None = None) -
     return app
 
 
-def _model(settings: ServerSettings, llm: LLM | None) -> BaseChatModel:
+def _models(settings: ServerSettings, llm: LLM | None) -> list[BaseChatModel]:
+    """The model of each worker: `llm` (or one made by the factory per worker), else llama.cpp models."""
     if isinstance(llm, BaseChatModel):
-        return llm
+        return [llm] * settings.workers
     if llm is not None:
-        return llm()
-    from ragkit.models import chat_model
-
-    return chat_model("llamacpp", settings.model)
+        return [llm() for _ in range(settings.workers)]
+    return worker_models(settings.model, settings.workers)

@@ -8,6 +8,7 @@ from typing import Annotated, Any
 import typer
 
 from ragkit.cli_support import console, one_line_errors, printable
+from ragkit.errors import InvalidInputError
 
 serve_app = typer.Typer(add_completion=False, help="The HTTP service: knowledge bases, cited answers, "
                                                    "OpenAI-compatible chat (model kb:NAME).")
@@ -37,20 +38,33 @@ def serve(
     keys_file: KeysFileOpt = None,
     preload: Annotated[bool | None, typer.Option("--preload/--no-preload",
                                                  help="Load the model before accepting requests.")] = None,
+    ray: Annotated[bool, typer.Option("--ray", help="Serve as a Ray Serve deployment (joins $RAY_ADDRESS, else "
+                                                    "starts a local Ray).")] = False,
+    replicas: Annotated[int, typer.Option(min=1, help="With --ray: copies of the app, each with its own workers.")]
+    = 1,
+    replica_cpus: Annotated[float, typer.Option(min=0, help="With --ray: CPUs Ray reserves per replica.")] = 1.0,
 ) -> None:
     """Serve every knowledge base under the indexes directory over HTTP (flags override RAGKIT_SERVE_* variables)."""
     if ctx.invoked_subcommand is not None:
+        return
+    settings = _settings(host=host, port=port, indexes=indexes, model=model, embedder=embedder, workers=workers,
+                         queue=queue, request_timeout_s=request_timeout_s, api_keys=api_keys, keys_file=keys_file,
+                         preload=preload)
+    if not ray and (replicas != 1 or replica_cpus != 1.0):
+        raise InvalidInputError("--replicas and --replica-cpus need --ray")
+    keys = "required" if settings.keys_required() else "off (loopback)"
+    how = f"Ray Serve, {replicas} replica{'s' if replicas > 1 else ''}" if ray else "uvicorn"
+    console.print(f"serving {printable(str(settings.indexes_root()))} on http://{settings.host}:{settings.port} "
+                  f"({how}; API keys {keys}; OpenAPI docs at /docs)", highlight=False, markup=False)
+    if ray:
+        from ragkit.server.ray_serve import run
+
+        run(settings, replicas, replica_cpus)
         return
     import uvicorn
 
     from ragkit.server.app import create_app
 
-    settings = _settings(host=host, port=port, indexes=indexes, model=model, embedder=embedder, workers=workers,
-                         queue=queue, request_timeout_s=request_timeout_s, api_keys=api_keys, keys_file=keys_file,
-                         preload=preload)
-    keys = "required" if settings.keys_required() else "off (loopback)"
-    console.print(f"serving {printable(str(settings.indexes_root()))} on http://{settings.host}:{settings.port} "
-                  f"(API keys {keys}; OpenAPI docs at /docs)", highlight=False, markup=False)
     uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level="info")
 
 

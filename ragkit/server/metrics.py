@@ -9,6 +9,7 @@ from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ragkit.chains.rag import Answer
+from ragkit.server.usage import tokens_of
 
 LATENCY_BUCKETS = (0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300)
 
@@ -25,8 +26,8 @@ class Metrics:
                                  ["route", "method"], buckets=LATENCY_BUCKETS, registry=self.registry)
         self.answers = Counter("ragkit_serve_answers", "Answers given, per knowledge base", ["index"],
                                registry=self.registry)
-        self.tokens = Counter("ragkit_serve_completion_tokens", "Streamed reply chunks (one token each for llama.cpp)",
-                              ["index"], registry=self.registry)
+        self.tokens = Counter("ragkit_serve_tokens", "Tokens of the answers' generations: kind=prompt (read) or "
+                              "completion (generated)", ["index", "kind"], registry=self.registry)
         self.refusals = Counter("ragkit_serve_refusals", "Answers with nothing relevant found (found=false)",
                                 ["index"], registry=self.registry)
         self.guardrail = Counter("ragkit_serve_guardrail_replacements",
@@ -42,13 +43,15 @@ class Metrics:
               registry=self.registry).set_function(queue_depth)
         Gauge("ragkit_serve_busy_workers", "Model workers generating now", registry=self.registry).set_function(busy)
 
-    def answered(self, index: str, answer: Answer, chunks: int) -> None:
-        """Count one finished answer and the reply chunks the model streamed for it (none for a cache hit)."""
+    def answered(self, index: str, answer: Answer) -> None:
+        """Count one finished answer, a cache hit, and the tokens its generations used (none for a hit)."""
         self.answers.labels(index).inc()
         if answer.cached:
             self.cache_hits.labels(index).inc()
-        else:
-            self.tokens.labels(index).inc(chunks)
+        tokens = tokens_of(answer.timings)
+        if tokens is not None and not answer.cached:
+            self.tokens.labels(index, "prompt").inc(tokens[0])
+            self.tokens.labels(index, "completion").inc(tokens[1])
         if not answer.found:
             self.refusals.labels(index).inc()
         if answer.extractive:

@@ -15,6 +15,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from ragkit.server.schemas import AnswerOut, CitationOut, Filter
+from ragkit.server.usage import tokens_of
 
 KB_PREFIX = "kb:"
 
@@ -35,6 +36,15 @@ class ChatMessage(BaseModel):
         return self.content or ""
 
 
+class StreamOptions(BaseModel):
+    """OpenAI's stream options."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    include_usage: bool = False
+    """Send a last chunk, before [DONE], with no choices and the completion's `usage`."""
+
+
 class ChatCompletionRequest(BaseModel):
     """POST /v1/chat/completions. OpenAI parameters a knowledge base has no use for (top_p, n, tools, ...) are
     ignored, as OpenAI-compatible servers do, so clients work unchanged."""
@@ -48,6 +58,8 @@ class ChatCompletionRequest(BaseModel):
     history a follow-up is made standalone from."""
     stream: bool = False
     """Stream `chat.completion.chunk` events, then `[DONE]`."""
+    stream_options: StreamOptions | None = None
+    """With `include_usage`, the stream ends with a chunk carrying `usage`."""
     max_tokens: int | None = Field(None, ge=1, le=8192)
     """Most tokens to generate."""
     max_completion_tokens: int | None = Field(None, ge=1, le=8192)
@@ -103,7 +115,7 @@ class RagkitExtra(BaseModel):
     prompt: dict[str, Any]
     """Prompt provenance."""
     timings: dict[str, float]
-    """Where the time went."""
+    """Where the time went, and the tokens of its generations (usage_prompt_tokens, usage_completion_tokens)."""
     cached: bool = False
     """The answer came from the answer cache."""
     event_id: str = ""
@@ -116,6 +128,26 @@ class RagkitExtra(BaseModel):
         return cls(text=answer.text, found=answer.found, extractive=answer.extractive, model=answer.model,
                    prompt=answer.prompt, timings=answer.timings, cached=answer.cached, event_id=answer.event_id,
                    rewritten=answer.rewritten)
+
+
+class CompletionUsage(BaseModel):
+    """Tokens the answer's generations read and wrote, as the model counted them (else its tokenizer)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    prompt_tokens: int
+    completion_tokens: int
+    total_tokens: int
+
+    @classmethod
+    def of(cls, answer: AnswerOut) -> CompletionUsage | None:
+        """The answer's usage; zero when no model was called (nothing found, or an answer-cache hit), None when its
+        model cannot count."""
+        spent = answer.found and not getattr(answer, "cached", False)
+        tokens = (0, 0) if not spent else tokens_of(answer.timings)
+        if tokens is None:
+            return None
+        return cls(prompt_tokens=tokens[0], completion_tokens=tokens[1], total_tokens=sum(tokens))
 
 
 class AssistantMessage(BaseModel):
@@ -145,6 +177,7 @@ class ChatCompletion(BaseModel):
     created: int
     model: str
     choices: list[Choice]
+    usage: CompletionUsage | None = None
     ragkit: RagkitExtra
 
 
@@ -175,6 +208,9 @@ class ChatCompletionChunk(BaseModel):
     created: int
     model: str
     choices: list[ChunkChoice]
+    """Empty in the usage chunk."""
+    usage: CompletionUsage | None = None
+    """On the usage chunk only (stream_options.include_usage)."""
     ragkit: RagkitExtra | None = None
     """ragkit extra, on the final chunk."""
 

@@ -6,17 +6,30 @@ server run retrieval for every request concurrently while generations wait for a
 
 from __future__ import annotations
 
+import os
 import queue
 import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any
 
 from langchain_core.callbacks import CallbackManagerForLLMRun
 from langchain_core.language_models import BaseChatModel
-from langchain_core.messages import AIMessageChunk, BaseMessage
+from langchain_core.messages import AIMessageChunk, BaseMessage, BaseMessageChunk
 from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
 from pydantic import ConfigDict
+
+from ragkit.server import usage
+
+abandoned: ContextVar[threading.Event | None] = ContextVar("ragkit_server_abandoned", default=None)
+"""Set (by the answer workers) while a request's answer is produced; once the event is set (client gone, deadline
+passed) a generation still waiting for a model stops waiting, so it neither holds its queue slot nor takes a model."""
+_POLL_S = 0.1
+
+
+class AbandonedError(Exception):
+    """The request was given up (client gone, deadline passed) before a model was free."""
 
 
 class ModelPool:
@@ -40,11 +53,18 @@ class ModelPool:
 
     @contextmanager
     def borrow(self) -> Iterator[BaseChatModel]:
-        """A free model for the duration of the block (waits for one)."""
+        """A free model for the duration of the block (waits for one, unless the request is abandoned meanwhile)."""
+        gave_up = abandoned.get()
         with self._count:
             self.waiting += 1
         try:
-            model = self._free.get()
+            model = None
+            while model is None:
+                try:
+                    model = self._free.get(timeout=_POLL_S)
+                except queue.Empty:
+                    if gave_up is not None and gave_up.is_set():
+                        raise AbandonedError("the request was abandoned while waiting for a model") from None
         finally:
             with self._count:
                 self.waiting -= 1
@@ -88,17 +108,21 @@ class PooledChatModel(BaseChatModel):
                   run_manager: CallbackManagerForLLMRun | None = None, **kwargs: Any) -> ChatResult:
         with self.pool.borrow() as model:
             message = model.invoke(messages, stop=stop, **kwargs)
+            usage.record(model, messages, message)
         return ChatResult(generations=[ChatGeneration(message=message)])
 
     def _stream(self, messages: list[BaseMessage], stop: list[str] | None = None,
                 run_manager: CallbackManagerForLLMRun | None = None, **kwargs: Any) -> Iterator[ChatGenerationChunk]:
         # Closing this generator (client gone, timeout) closes the model's stream and gives the model back.
         with self.pool.borrow() as model:
+            reply: BaseMessageChunk | None = None
             for message in model.stream(messages, stop=stop, **kwargs):
                 chunk = ChatGenerationChunk(message=_as_chunk(message))
+                reply = chunk.message if reply is None else reply + chunk.message
                 if run_manager and message.text:
                     run_manager.on_llm_new_token(message.text, chunk=chunk)
                 yield chunk
+            usage.record(model, messages, reply or AIMessageChunk(content=""))
 
 
 def _as_chunk(message: BaseMessage) -> AIMessageChunk:
@@ -107,3 +131,12 @@ def _as_chunk(message: BaseMessage) -> AIMessageChunk:
         return message
     return AIMessageChunk(content=message.content, response_metadata=message.response_metadata,
                           usage_metadata=getattr(message, "usage_metadata", None), id=message.id)
+
+
+def worker_models(model: str | None, workers: int) -> list[BaseChatModel]:
+    """One llama.cpp chat model per worker, each with a llama.cpp context of its own (one context serves one
+    generation at a time, so shared contexts would serialize the workers) and an equal share of the CPU cores."""
+    from ragkit.models import ChatLlamaCpp
+
+    threads = None if workers == 1 else max(1, (os.cpu_count() or 1) // workers)
+    return [ChatLlamaCpp(model=model, own_context=workers > 1, n_threads=threads) for _ in range(workers)]

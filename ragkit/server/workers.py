@@ -9,13 +9,19 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextvars import copy_context
 from typing import Generic, TypeVar
 
+from starlette.types import Receive
+
 from ragkit.server.errors import AnswerTimeoutError, QueueFullError
+from ragkit.server.pool import abandoned
 
 T = TypeVar("T")
+CLIENT_GONE = 499
+"""Status logged for a request whose client disconnected before its answer (nginx's convention; nobody reads it)."""
 
 
 class AnswerWorkers:
@@ -37,7 +43,8 @@ class AnswerWorkers:
             self.in_flight += 1
         stream: EventStream[T] = EventStream(asyncio.get_running_loop(), self.timeout_s)
         try:
-            self._executor.submit(stream.produce, events, self._finished)
+            # Each answer in a context of its own, where the pool sees whether it was abandoned.
+            self._executor.submit(copy_context().run, stream.produce, events, self._finished)
         except RuntimeError:  # executor shut down
             self._finished()
             raise
@@ -63,6 +70,7 @@ class EventStream(AsyncIterator[T], Generic[T]):
 
     def produce(self, events: Callable[[], Iterator[T]], finished: Callable[[], None]) -> None:
         """Run in the worker thread: iterate the events, stop early once cancelled."""
+        abandoned.set(self._cancelled)
         try:
             iterator = events()
             try:
@@ -111,3 +119,27 @@ class EventStream(AsyncIterator[T], Generic[T]):
 
     async def aclose(self) -> None:
         self.cancel()
+
+
+async def unless_disconnected(receive: Receive, work: Awaitable[T]) -> T | None:
+    """The result of `work`, or None (and `work` cancelled, which stops its generation) if the client disconnects
+    first: a non-streamed answer nobody waits for any more frees its model worker at once."""
+    task = asyncio.ensure_future(work)
+    gone = asyncio.ensure_future(_disconnected(receive))
+    try:
+        done, _ = await asyncio.wait({task, gone}, return_when=asyncio.FIRST_COMPLETED)
+    except BaseException:
+        task.cancel()
+        raise
+    finally:
+        gone.cancel()
+    if task in done:
+        return task.result()
+    task.cancel()
+    return None
+
+
+async def _disconnected(receive: Receive) -> None:
+    """Return when the client disconnects (the request body has been read already, so nothing else arrives)."""
+    while (await receive())["type"] != "http.disconnect":
+        pass

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request, Response
 from sse_starlette import ServerSentEvent
 
 from ragkit.chains.rag import TextDelta
@@ -12,6 +12,7 @@ from ragkit.server.answering import answer_events, final_answer
 from ragkit.server.schemas import AnswerOut, AskRequest, answer_out
 from ragkit.server.sse import event, sse_response
 from ragkit.server.state import Caller, State
+from ragkit.server.workers import CLIENT_GONE, unless_disconnected
 
 router = APIRouter(tags=["answers"])
 
@@ -19,7 +20,7 @@ router = APIRouter(tags=["answers"])
 @router.post("/v1/ask", response_model=AnswerOut,
              responses={200: {"content": {"text/event-stream": {}},
                               "description": "The Answer; with stream=true `delta` events, then one `answer`."}})
-async def ask(body: AskRequest, state: State, access: Caller):  # noqa: ANN201 - JSON or a stream
+async def ask(body: AskRequest, state: State, access: Caller, request: Request):  # noqa: ANN201 - JSON or a stream
     params = {key: value for key, value in (("max_tokens", body.max_tokens), ("temperature", body.temperature))
               if value is not None}
     history = [(turn.role, turn.content) for turn in body.history or []]
@@ -29,7 +30,8 @@ async def ask(body: AskRequest, state: State, access: Caller):  # noqa: ANN201 -
         return state.kbs.public_source(kb, source)
 
     if not body.stream:
-        return answer_out(await final_answer(events), show)
+        final = await unless_disconnected(request.receive, final_answer(events))
+        return answer_out(final, show) if final is not None else Response(status_code=CLIENT_GONE)
 
     async def stream() -> AsyncIterator[ServerSentEvent]:
         async for item in events:

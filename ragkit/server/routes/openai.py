@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request, Response
 from sse_starlette import ServerSentEvent
 
 from ragkit.chains.rag import TextDelta
@@ -17,6 +17,7 @@ from ragkit.server.openai_schemas import (
     ChatCompletionRequest,
     Choice,
     ChunkChoice,
+    CompletionUsage,
     Delta,
     ModelCard,
     ModelList,
@@ -24,9 +25,10 @@ from ragkit.server.openai_schemas import (
     completion_id,
     now,
 )
-from ragkit.server.schemas import answer_out
+from ragkit.server.schemas import AnswerOut, answer_out
 from ragkit.server.sse import event, sse_response
 from ragkit.server.state import Caller, State
+from ragkit.server.workers import CLIENT_GONE, unless_disconnected
 
 router = APIRouter(prefix="/v1", tags=["openai"])
 
@@ -42,7 +44,7 @@ def list_models(state: State, access: Caller) -> ModelList:
 @router.post("/chat/completions", response_model=ChatCompletion,
              responses={200: {"content": {"text/event-stream": {}},
                               "description": "A chat.completion; with stream=true chunks, then [DONE]."}})
-async def chat_completions(body: ChatCompletionRequest, state: State, access: Caller):  # noqa: ANN201
+async def chat_completions(body: ChatCompletionRequest, state: State, access: Caller, request: Request):  # noqa: ANN201
     kb, events = await answer_events(state, access, body.index, body.question(), body.k, body.filter,
                                      body.params(), body.history())
     reply_id, created = completion_id(), now()
@@ -51,15 +53,25 @@ async def chat_completions(body: ChatCompletionRequest, state: State, access: Ca
         return state.kbs.public_source(kb, source)
 
     if not body.stream:
-        answer = answer_out(await final_answer(events), show)
-        return ChatCompletion(id=reply_id, created=created, model=body.model, ragkit=RagkitExtra.of(answer),
-                              choices=[Choice(message=AssistantMessage(content=answer.text,
-                                                                       citations=answer.citations))])
+        final = await unless_disconnected(request.receive, final_answer(events))
+        if final is None:
+            return Response(status_code=CLIENT_GONE)
+        answer = answer_out(final, show)
+        message = AssistantMessage(content=answer.text, citations=answer.citations)
+        return ChatCompletion(id=reply_id, created=created, model=body.model, choices=[Choice(message=message)],
+                              usage=CompletionUsage.of(answer), ragkit=RagkitExtra.of(answer))
 
     def chunk(delta: Delta, finish: bool = False, extra: RagkitExtra | None = None) -> ServerSentEvent:
         piece = ChatCompletionChunk(id=reply_id, created=created, model=body.model, ragkit=extra,
                                     choices=[ChunkChoice(delta=delta, finish_reason="stop" if finish else None)])
         return event(piece.model_dump(mode="json", exclude_none=True))
+
+    def usage_chunk(answer: AnswerOut) -> ServerSentEvent:
+        piece = ChatCompletionChunk(id=reply_id, created=created, model=body.model, choices=[],
+                                    usage=CompletionUsage.of(answer))
+        return event(piece.model_dump(mode="json", exclude_none=True))
+
+    include_usage = body.stream_options is not None and body.stream_options.include_usage
 
     async def stream() -> AsyncIterator[ServerSentEvent]:
         yield chunk(Delta(role="assistant", content=""))
@@ -69,6 +81,8 @@ async def chat_completions(body: ChatCompletionRequest, state: State, access: Ca
             else:
                 answer = answer_out(item, show)
                 yield chunk(Delta(citations=answer.citations), finish=True, extra=RagkitExtra.of(answer))
+                if include_usage:
+                    yield usage_chunk(answer)
         yield event("[DONE]")
 
     return sse_response(stream())

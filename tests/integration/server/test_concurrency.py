@@ -7,7 +7,9 @@ import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 
+import httpx
 import pytest
+from pydantic import Field
 
 from tests.helpers import EXAMPLES_KB
 from tests.integration.server.live import Factory, LiveServer, quoting_reply, upload
@@ -62,32 +64,52 @@ def test_answer_past_the_timeout_is_504_and_frees_the_worker(serve: Factory):
         _wait_until(lambda: server.state.workers.in_flight == 0)
 
 
-def test_disconnected_stream_stops_generating_and_frees_the_worker(serve: Factory):
-    produced = []
+class _Ticking(ScriptedChatModel):
+    """Streams 200 ticks, 0.02 s apart (4 s), recording each one it produced."""
 
-    def slow_stream(prompt, params):
-        return quoting_reply(prompt, params)
+    produced: list[str] = Field(default_factory=list)
 
-    class Slow(ScriptedChatModel):
-        def _stream(self, messages, stop=None, run_manager=None, **kwargs):
-            from langchain_core.messages import AIMessageChunk
-            from langchain_core.outputs import ChatGenerationChunk
+    def _stream(self, messages, stop=None, run_manager=None, **kwargs):
+        from langchain_core.messages import AIMessageChunk
+        from langchain_core.outputs import ChatGenerationChunk
 
-            for word in ["tick "] * 200:
-                produced.append(word)
-                time.sleep(0.02)
-                yield ChatGenerationChunk(message=AIMessageChunk(content=word))
+        for word in ["tick "] * 200:
+            self.produced.append(word)
+            time.sleep(0.02)
+            yield ChatGenerationChunk(message=AIMessageChunk(content=word))
 
-    server = serve(llm=Slow(reply=slow_stream))
+
+def _ticking(serve: Factory) -> tuple[LiveServer, _Ticking]:
+    model = _Ticking(reply=quoting_reply)
+    server = serve(llm=model)
     with server.client() as client:
         client.post("/v1/kbs", json={"name": "docs"})
         upload(client, "docs", sorted(EXAMPLES_KB.iterdir()))
+    return server, model
+
+
+def test_disconnected_stream_stops_generating_and_frees_the_worker(serve: Factory):
+    server, model = _ticking(serve)
+    with server.client() as client:
         with client.stream("POST", "/v1/ask", json={**QUESTION, "stream": True}) as response:
             for line in response.iter_lines():
                 if line.startswith("event: delta"):
                     break
     _wait_until(lambda: server.state.workers.in_flight == 0 and server.state.pool.busy == 0)
-    assert len(produced) < 100  # stopped long before the 200 tokens (4 s) it would have generated
+    assert len(model.produced) < 100  # stopped long before the 200 tokens (4 s) it would have generated
+
+
+@pytest.mark.parametrize("route", ["/v1/ask", "/v1/chat/completions"])
+def test_client_giving_up_on_a_json_answer_stops_generating_and_frees_the_worker(serve: Factory, route: str):
+    server, model = _ticking(serve)
+    body = QUESTION if route == "/v1/ask" else {"model": "kb:docs", "messages": [{"role": "user",
+                                                                                  "content": QUESTION["question"]}]}
+    with httpx.Client(base_url=server.url, timeout=0.5) as client, pytest.raises(httpx.ReadTimeout):
+        client.post(route, json=body)
+    _wait_until(lambda: server.state.workers.in_flight == 0 and server.state.pool.busy == 0)
+    assert len(model.produced) < 100
+    with server.client() as client:
+        assert 'status="499"' in client.get("/metrics").text
 
 
 def test_retrieval_of_other_requests_runs_while_a_model_generates(serve: Factory):
@@ -101,3 +123,28 @@ def test_retrieval_of_other_requests_runs_while_a_model_generates(serve: Factory
         assert not generating.done()
         gate.set()
         assert generating.result().status_code == 200
+
+
+def test_two_workers_generate_at_the_same_time(serve: Factory):
+    gate = threading.Event()
+    server = _gated(serve, gate, workers=2, queue=0)
+    with server.client() as client, ThreadPoolExecutor(2) as pool:
+        answers = [pool.submit(client.post, "/v1/ask", json=QUESTION) for _ in range(2)]
+        _wait_until(lambda: server.state.pool.busy == 2)
+        assert client.post("/v1/ask", json=QUESTION).status_code == 503  # 2 generating, no queue
+        gate.set()
+        assert [a.result().status_code for a in answers] == [200, 200]
+
+
+def test_llama_workers_have_their_own_contexts_so_one_generates_while_another_is_held():
+    from ragkit.server.pool import worker_models
+
+    first, second = worker_models("gemma3-270m", 2)
+    (llama_a, lock_a), (llama_b, lock_b) = first._llama(), second._llama()
+    assert llama_a is not llama_b and lock_a is not lock_b
+    replies: list[str] = []
+    with lock_a:  # the first worker is busy generating
+        thread = threading.Thread(target=lambda: replies.append(second.invoke("Say hi.", max_tokens=4).text))
+        thread.start()
+        thread.join(120)
+    assert replies and isinstance(replies[0], str)

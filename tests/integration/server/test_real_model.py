@@ -1,7 +1,9 @@
-"""One answer from the real packaged fast model through the real server (llama.cpp behind the model pool)."""
+"""One answer from the real packaged fast model through the real server (llama.cpp behind the model pool), and
+the OpenAI usage counted with its tokenizer."""
 
 from __future__ import annotations
 
+import openai
 import pytest
 
 from tests.helpers import EXAMPLES_KB
@@ -22,6 +24,13 @@ def test_gemma3_270m_answers_with_a_citation_json_and_streamed(serve: Factory):
         answer = client.post("/v1/ask", json=question).json()
         with client.stream("POST", "/v1/ask", json={**question, "stream": True}) as response:
             events = sse_json(response)
+    chat = openai.OpenAI(base_url=server.url + "/v1", api_key="unused", max_retries=0).chat.completions
+    messages = [{"role": "user", "content": question["question"]}]
+    usage = chat.create(model="kb:docs", messages=messages, max_tokens=48).usage
+    *_, last = chat.create(model="kb:docs", messages=messages, max_tokens=48, stream=True,
+                           stream_options={"include_usage": True})
+    assert usage.prompt_tokens > 100 and 0 < usage.completion_tokens <= 56  # the reply re-tokenized: about 48
+    assert last.usage == usage  # greedy: the same prompt and reply, counted the same
     assert answer["found"] and answer["model"].startswith("gemma3-270m")
     assert answer["citations"] and answer["citations"][0]["source"] == "travel-policy.pdf"
     assert events[-1][0] == "answer" and events[-1][1]["text"] == answer["text"]  # greedy: the same answer

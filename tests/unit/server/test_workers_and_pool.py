@@ -87,3 +87,19 @@ def test_pooled_model_spreads_calls_and_counts_waiting():
     chunks = list(llm.stream("你好"))
     assert "".join(c.text for c in chunks) in ("from a", "from b")
     assert llm.model_name == "ScriptedChatModel" and llm.model is None
+
+
+async def test_an_answer_abandoned_while_waiting_for_a_model_frees_its_slot_without_taking_one():
+    model = ScriptedChatModel(reply=lambda prompt, params: "late")
+    pool = ModelPool([model])
+    llm = PooledChatModel(pool=pool)
+    workers = AnswerWorkers(2, timeout_s=0.2)
+    with pool.borrow():  # the only model is busy for the whole test
+        stream = workers.start(lambda: iter([llm.invoke("hi").text]))
+        with pytest.raises(AnswerTimeoutError):
+            await anext(stream)
+        deadline = time.monotonic() + 5
+        while workers.in_flight and time.monotonic() < deadline:
+            await asyncio.sleep(0.02)
+        assert workers.in_flight == 0 and pool.waiting == 0
+    assert model.calls == []  # it never generated
