@@ -19,6 +19,8 @@ from tests.scripted_model import ScriptedChatModel
 pytestmark = pytest.mark.integration
 
 QUESTION = "What is the hotel cap in capital cities?"
+AGAIN = "How much is the hotel cap in capital cities?"
+"""The same question in other words: not an answer-cache hit, which would use no tokens."""
 
 
 class Counting(ScriptedChatModel):
@@ -69,7 +71,8 @@ def test_streamed_usage_only_when_asked_for_and_last(counted: tuple[LiveServer, 
     messages = [{"role": "user", "content": QUESTION}]
     plain = list(client.chat.completions.create(model="kb:docs", stream=True, messages=messages))
     assert all(chunk.usage is None for chunk in plain)
-    chunks = list(client.chat.completions.create(model="kb:docs", stream=True, messages=messages,
+    chunks = list(client.chat.completions.create(model="kb:docs", stream=True,
+                                                 messages=[{"role": "user", "content": AGAIN}],
                                                  stream_options={"include_usage": True}))
     prompt, completion = _expected(model)
     *text_chunks, last = chunks
@@ -87,9 +90,10 @@ def test_langchain_chat_openai_reads_usage_invoked_and_streamed(counted: tuple[L
     assert invoked.usage_metadata["input_tokens"] == prompt
     assert invoked.usage_metadata["output_tokens"] == completion
     streamed = None
-    for chunk in llm.stream(QUESTION):
+    for chunk in llm.stream(AGAIN):
         streamed = chunk if streamed is None else streamed + chunk
     assert "180 euros" in streamed.text
+    prompt, completion = _expected(model)
     assert streamed.usage_metadata["input_tokens"] == prompt
     assert streamed.usage_metadata["total_tokens"] == prompt + completion
 
@@ -118,3 +122,12 @@ def test_nothing_found_is_zero_usage(counted: tuple[LiveServer, Counting]):
 def test_a_model_without_counts_or_tokenizer_gives_no_usage(docs: LiveServer):
     reply = _openai(docs).chat.completions.create(model="kb:docs", messages=[{"role": "user", "content": QUESTION}])
     assert "180 euros" in reply.choices[0].message.content and reply.usage is None
+
+
+def test_an_answer_cache_hit_uses_no_tokens(counted: tuple[LiveServer, Counting]):
+    server, _ = counted
+    client = _openai(server)
+    first, hit = (client.chat.completions.create(model="kb:docs", messages=[{"role": "user", "content": QUESTION}])
+                  for _ in range(2))
+    assert first.usage.completion_tokens > 0 and not first.model_extra["ragkit"]["cached"]
+    assert hit.model_extra["ragkit"]["cached"] and (hit.usage.prompt_tokens, hit.usage.completion_tokens) == (0, 0)
