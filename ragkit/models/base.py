@@ -42,10 +42,10 @@ class LocalChatModel(BaseChatModel):
     """Stop sequences, added to the preset's own."""
     seed: int = 0
     """Sampling seed."""
-    prompt_lookup: int = Field(10, ge=0)
+    prompt_lookup: int = Field(0, ge=0)
     """Prompt-lookup decoding: draft up to this many tokens by copying what followed the latest tokens' earlier
     occurrence in the prompt (answers quote their passages), all verified in one forward pass, so greedy output
-    is unchanged; 0 turns it off."""
+    is unchanged; 0 is off. Off by default for llama.cpp: on a 2-core CPU it decoded slower (README, Speed)."""
     streaming: bool = False
     """Stream from `invoke` too (LangChain convention; callbacks then see each token)."""
     adapter: str | None = None
@@ -135,12 +135,12 @@ class GenerationMeter:
         if self.first is None:
             self.first = time.perf_counter()
 
-    def timings(self, prompt_tokens: int, prefill_tokens: int, prefill_s: float,
-                output_tokens: int) -> dict[str, float]:
-        """Prefill (prompt tokens not served from the KV cache), first token and decode (tokens after the first)."""
+    def timings(self, prompt_tokens: int, prefill_tokens: int, output_tokens: int) -> dict[str, float]:
+        """Prefill (prompt tokens not served from the KV cache, evaluated until the first token) and decode (the
+        tokens after the first, over the time after it)."""
         end = time.perf_counter()
         first = self.first if self.first is not None else end
-        decode_tokens, decode_s = max(output_tokens - 1, 0), end - first
+        prefill_s, decode_tokens, decode_s = first - self.start, max(output_tokens - 1, 0), end - first
         return {
             "prompt_tokens": prompt_tokens,
             "prefill_tokens": prefill_tokens,

@@ -48,8 +48,11 @@ def _shared_llama(path: str, lora: str | None, n_ctx: int, n_threads: int | None
     draft = LlamaPromptLookupDecoding(num_pred_tokens=prompt_lookup) if prompt_lookup else None
     try:
         # swa_full keeps the whole sliding-window cache, so prefix reuse also works for SWA models (Gemma 3).
+        # A draft model needs every position's logits; logits_all=True also sizes llama-cpp-python's score array
+        # for that (0.3.36 sizes it by the argument, not by the draft, and overflows past n_batch tokens).
         llama = Llama(model_path=path, lora_path=lora, n_ctx=n_ctx, n_threads=threads, n_threads_batch=threads,
-                      n_gpu_layers=n_gpu_layers, swa_full=True, draft_model=draft, verbose=False)
+                      n_gpu_layers=n_gpu_layers, swa_full=True, draft_model=draft, logits_all=draft is not None,
+                      verbose=False)
     except (ValueError, RuntimeError) as exc:
         raise ModelError(f"llama.cpp cannot load {path}{f' with adapter {lora}' if lora else ''}: {exc}") from exc
     return llama, threading.Lock()
@@ -73,12 +76,11 @@ def _without_extra_buffers() -> None:
     native.llama_model_default_params = without_extra_buffers
 
 
-def _prefill_counters(llama: Any) -> tuple[int, float]:
-    """Prompt tokens llama.cpp has evaluated since the last reset, and the seconds it took (its own counters)."""
+def _prefill_tokens(llama: Any) -> int:
+    """Prompt tokens llama.cpp has evaluated since the last reset (its own counter; a KV-cache hit is not counted)."""
     import llama_cpp
 
-    perf = llama_cpp.llama_perf_context(llama.ctx)
-    return int(perf.n_p_eval), perf.t_p_eval_ms / 1e3
+    return int(llama_cpp.llama_perf_context(llama.ctx).n_p_eval)
 
 
 def _reset_counters(llama: Any) -> None:
@@ -200,7 +202,7 @@ class ChatLlamaCpp(LocalChatModel):
         with lock:
             meter, texts, finish = GenerationMeter(), [], None
             _reset_counters(llama)
-            prompt_tokens, prefill = 0, (0, 0.0)
+            prompt_tokens = prefill = 0
             for part in self._complete(llama, messages, True, params):
                 choice = part["choices"][0]
                 text = _text(choice)
@@ -209,16 +211,16 @@ class ChatLlamaCpp(LocalChatModel):
                     continue
                 if meter.first is None:  # the prompt is evaluated now, and drafting has not begun
                     meter.token()
-                    prompt_tokens, prefill = llama.n_tokens, _prefill_counters(llama)
+                    prompt_tokens, prefill = llama.n_tokens, _prefill_tokens(llama)
                 texts.append(text)
                 chunk = ChatGenerationChunk(message=AIMessageChunk(content=text))
                 if run_manager:
                     run_manager.on_llm_new_token(text, chunk=chunk)
                 yield chunk
             if meter.first is None:
-                prompt_tokens, prefill = llama.n_tokens, _prefill_counters(llama)
+                prompt_tokens, prefill = llama.n_tokens, _prefill_tokens(llama)
             output = len(llama.tokenize("".join(texts).encode("utf-8"), add_bos=False, special=True))
-        timings = meter.timings(prompt_tokens, prefill[0], prefill[1], output)
+        timings = meter.timings(prompt_tokens, prefill, output)
         meta = {"model_name": self.model_name, "finish_reason": finish, "timings": timings}
         yield ChatGenerationChunk(message=AIMessageChunk(content="", response_metadata=meta,
                                                          usage_metadata=usage_from(timings, output)))

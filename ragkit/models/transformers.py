@@ -122,9 +122,7 @@ class ChatTransformers(LocalChatModel):
             raise ModelError(f"transformers generation failed: {failure[0]}") from failure[0]
         output = len(loaded.tokenizer("".join(texts), add_special_tokens=False)["input_ids"])
         prompt = int(ids.shape[1])
-        # No KV cache survives a call: the whole prompt is prefilled, and the first token is when prefill ended.
-        first = (meter.first or meter.start) - meter.start
-        timings = meter.timings(prompt, prompt, first, output)
+        timings = meter.timings(prompt, prompt, output)  # no KV cache survives a call: all of the prompt is prefilled
         meta = {"model_name": self.model_name, "timings": timings}
         yield ChatGenerationChunk(message=AIMessageChunk(content="", response_metadata=meta,
                                                          usage_metadata=usage_from(timings, output)))

@@ -54,7 +54,7 @@ def _model(chat: bool, recorder: _Recorder, monkeypatch: pytest.MonkeyPatch) -> 
     model._resolved = ResolvedModel("fake", Path("fake.gguf"), ("\n\n",), chat)
     monkeypatch.setattr(ChatLlamaCpp, "_llama", lambda self: (recorder, threading.Lock()))
     monkeypatch.setattr(llamacpp, "_reset_counters", lambda llama: None)
-    monkeypatch.setattr(llamacpp, "_prefill_counters", lambda llama: (20, 0.25))
+    monkeypatch.setattr(llamacpp, "_prefill_tokens", lambda llama: 20)
     return model
 
 
@@ -107,7 +107,7 @@ def test_invoke_and_stream_report_usage_and_the_prefill_decode_split(chat: bool,
     assert message.response_metadata["finish_reason"] == "stop"
     timings = message.response_metadata["timings"]
     assert timings["prompt_tokens"] == 50 and timings["prefill_tokens"] == 20
-    assert timings["prefill_tok_s"] == 80 and timings["decode_tokens"] == 4
+    assert timings["prefill_tok_s"] == pytest.approx(20 / timings["prefill_s"]) and timings["decode_tokens"] == 4
     assert message.usage_metadata == {"input_tokens": 50, "output_tokens": 5, "total_tokens": 55,
                                       "input_token_details": {"cache_read": 30}}
     chunks = list(model.stream("Where?"))
