@@ -5,9 +5,11 @@ and --questions questions about them. Systems:
   ragkit           KnowledgeBase defaults (hybrid retrieval of 100-token chunks, rag-answer prompt, ChatLlamaCpp)
   ragkit+lookup    the same with prompt-lookup decoding (10 draft tokens): its decode speed-up and identical text,
                    on the first --lookup-questions
-  peer-tuned       langchain_community ChatLlamaCpp (n_batch 512, ragkit's threads) + LangChain FAISS (same
-                   embedder, 1,000-character chunks) + the LCEL stuff-documents QA chain of LangChain's RAG tutorial
-  peer-as-shipped  the same with ChatLlamaCpp's defaults (n_batch 8, threads = half the CPUs): --naive-questions
+  peer-tuned       langchain_community ChatLlamaCpp (n_batch 512, ragkit's threads for decode and prefill) +
+                   LangChain FAISS (same embedder, 1,000-character chunks) + the LCEL stuff-documents QA chain of
+                   LangChain's RAG tutorial
+  peer-as-shipped  the same with ChatLlamaCpp's defaults (n_batch 8; llama-cpp-python's threads: half the CPUs for
+                   decode, all for prefill), on the first --naive-questions
 Printed per system: mean and p95 s per answer, time to first token, mean prompt tokens evaluated, prefill and
 decode tokens/s, gold answer contained (SQuAD-normalized), and the ratios. Prefill: ragkit's Answer.timings
 (evaluated tokens over the wall time to the first token); the peer: llama.cpp's counters (compute time only, which
@@ -179,7 +181,8 @@ def main() -> None:
             lookup = ChatLlamaCpp(model=args.model, prompt_lookup=10).load()
             systems["ragkit+lookup"] = ragkit_system(KnowledgeBase(path=Path(tmp) / "idx", llm=lookup,
                                                                    retrieval=retrieval))
-        systems["peer-tuned"] = peer_system(folder, kb.embedder, args.k, args.model, n_batch=512, n_threads=threads)
+        systems["peer-tuned"] = peer_system(folder, kb.embedder, args.k, args.model, n_batch=512, n_threads=threads,
+                                            model_kwargs={"n_threads_batch": threads})
         if limits["peer-as-shipped"]:
             systems["peer-as-shipped"] = peer_system(folder, kb.embedder, args.k, args.model)
         runs = {name: Run() for name in systems}
@@ -187,6 +190,10 @@ def main() -> None:
             for name, ask in systems.items():  # interleaved, so load changes hit every system alike
                 if number < limits[name]:
                     ask(item, runs[name])
+                    run = runs[name]
+                    print(f"  {name}: {run.seconds[-1]:.1f} s, first token {run.first_token[-1]:.1f} s, prefill "
+                          f"{run.prefill[-1][0]:.0f} tok, decode {rate(run.decode[-1:]):.2f} tok/s, "
+                          f"contained {run.contained[-1]}", flush=True)
             print(f"{number + 1}/{len(items)} load {os.getloadavg()[0]:.2f}", flush=True)
     report(runs, threads)
 
