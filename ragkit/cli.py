@@ -113,6 +113,8 @@ def ask(
     cache: Annotated[bool, typer.Option(
         "--cache/--no-cache", help="Answer a question asked before (same index version, model, prompt and "
                                    "settings) from the index's answer cache.")] = True,
+    verbose: Annotated[bool, typer.Option(
+        "--verbose", "-v", help="Show where the time went: retrieval, prefill, first token, decode, guardrail.")] = False,
 ) -> None:
     """Answer a question from an index, streaming the answer, then list its sources."""
     from ragkit.chains import TextDelta
@@ -143,11 +145,31 @@ def ask(
     cached = ", from the answer cache" if answer.cached else ""
     console.print(f"\nmodel: {answer.model}  ({answer.timings.get('total_s', 0):.1f} s{cached})", style="dim",
                   highlight=False, markup=False)
+    if verbose:
+        console.print(timing_line(answer.timings), style="dim", highlight=False, markup=False)
     if answer.citations:
         console.print("sources:", style="bold")
         for citation in answer.citations:
             note = " (attributed: the model gave no [n])" if citation.inferred else ""
             console.print(f"  {printable(citation.label())}{note}", highlight=False, markup=False)
+
+
+def timing_line(t: dict[str, float]) -> str:
+    """One line of where an answer's time went (missing parts, e.g. no model call, are left out)."""
+    parts = [f"retrieval {t.get('retrieve_s', 0):.2f} s"]
+    if "prefill_tokens" in t:
+        cached = int(t.get("prompt_tokens", 0) - t["prefill_tokens"])
+        parts.append(f"prefill {int(t['prefill_tokens'])} tokens ({cached} cached) {t.get('prefill_s', 0):.2f} s, "
+                     f"{t.get('prefill_tok_s', 0):.0f} tok/s")
+    if "first_token_s" in t:
+        parts.append(f"first token {t['first_token_s']:.2f} s")
+    if "decode_tokens" in t:
+        parts.append(f"decode {int(t['decode_tokens'])} tokens {t.get('decode_s', 0):.2f} s, "
+                     f"{t.get('decode_tok_s', 0):.1f} tok/s")
+    if "guardrail_s" in t:
+        parts.append(f"guardrail {t['guardrail_s']:.2f} s")
+    parts.append(f"total {t.get('total_s', 0):.2f} s")
+    return "time: " + " | ".join(parts)
 
 
 @app.command()

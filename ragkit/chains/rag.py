@@ -227,6 +227,7 @@ class RagChain(RunnableSerializable[RagInput, Answer]):
         for chunk in self._generator().stream(self._inputs(question, clean), config):
             piece = _text(chunk)
             timings.setdefault("first_token_s", time.perf_counter() - started - timings["retrieve_s"])
+            timings.update(model_timings(chunk))
             parts.append(piece)
             yield TextDelta(piece)
         yield self._finish(question, "".join(parts), passages, clean, warnings, started, timings)
@@ -244,6 +245,7 @@ class RagChain(RunnableSerializable[RagInput, Answer]):
         async for chunk in self._generator().astream(self._inputs(question, clean), config):
             piece = _text(chunk)
             timings.setdefault("first_token_s", time.perf_counter() - started - timings["retrieve_s"])
+            timings.update(model_timings(chunk))
             parts.append(piece)
             yield TextDelta(piece)
         yield self._finish(question, "".join(parts), passages, clean, warnings, started, timings)
@@ -280,12 +282,13 @@ class RagChain(RunnableSerializable[RagInput, Answer]):
     def _finish(self, question: str, reply: str, passages: list[Citation], clean: list[Citation],
                 warnings: list[str], started: float, timings: dict[str, float]) -> Answer:
         """The grounded Answer: the guardrail judges the reply on the screened passages, citations show the originals."""
-        generated = reply.strip()
+        generated, guarding = reply.strip(), time.perf_counter()
         text, grounded, extractive = self._grounded(question, clean_reply(generated), clean)
+        timings["guardrail_s"] = time.perf_counter() - guarding
         originals = {p.n: p for p in passages}
         citations = [replace(originals[c.n], inferred=c.inferred) for c in grounded]
         timings["total_s"] = time.perf_counter() - started
-        timings["generate_s"] = timings["total_s"] - timings["retrieve_s"]
+        timings["generate_s"] = timings["total_s"] - timings["retrieve_s"] - timings["guardrail_s"]
         timings.setdefault("first_token_s", timings["generate_s"])
         model = getattr(self.llm, "model_name", None) or type(self.llm).__name__
         return Answer(question, text, citations, passages, model, self._prompt_meta(), timings,
@@ -369,6 +372,13 @@ def _last(events: Iterator[RagEvent]) -> Answer:
         pass
     assert isinstance(answer, Answer)
     return answer
+
+
+def model_timings(chunk: Any) -> dict[str, float]:
+    """The prefill/decode split a ragkit chat model puts in its last chunk's metadata (ragkit.models.base
+    GenerationMeter); the chain measures the first token itself, from the end of retrieval."""
+    meta = getattr(chunk, "response_metadata", None) or {}
+    return {key: value for key, value in (meta.get("timings") or {}).items() if key != "first_token_s"}
 
 
 def _text(chunk: Any) -> str:

@@ -1,15 +1,15 @@
 """llama.cpp (llama-cpp-python) as a LangChain chat model, with the chat template taken from the GGUF.
 
-One `Llama` per (file, adapter, n_ctx, threads, GPU layers) is shared by every ChatLlamaCpp in the process, behind a
-lock: llama.cpp contexts are not thread-safe, and sharing keeps the KV cache warm, because `Llama.generate` reuses
-the longest token prefix it already evaluated (so fixed preambles, few-shot examples and system prompts are cheap).
+One `Llama` per (file, adapter, n_ctx, threads, GPU layers, prompt lookup) is shared by every ChatLlamaCpp in the
+process, behind a lock: llama.cpp contexts are not thread-safe, and sharing keeps the KV cache warm, because
+`Llama.generate` reuses the longest token prefix it already evaluated (so fixed preambles, few-shot examples and
+system prompts are cheap).
 """
 
 from __future__ import annotations
 
 import functools
 import json
-import os
 import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -17,54 +17,53 @@ from typing import Any, ClassVar
 
 from langchain_core.callbacks import CallbackManagerForLLMRun
 from langchain_core.language_models import LanguageModelInput
-from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage
+from langchain_core.language_models.chat_models import generate_from_stream
+from langchain_core.messages import AIMessageChunk, BaseMessage
 from langchain_core.output_parsers import JsonOutputParser, PydanticOutputParser
-from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
+from langchain_core.outputs import ChatGenerationChunk, ChatResult
 from langchain_core.runnables import Runnable
 from langchain_core.utils.function_calling import convert_to_json_schema
 from pydantic import BaseModel, PrivateAttr
 
 from ragkit.errors import ModelError
-from ragkit.models.base import LocalChatModel, plain_prompt, to_dicts
+from ragkit.models.base import GenerationMeter, LocalChatModel, plain_prompt, to_dicts, usage_from
+from ragkit.models.cpu import extra_buffers_safe, free_cores
 from ragkit.models.presets import ResolvedModel, resolve_model
 
 ADAPTER_GGUF = "adapter.gguf"
 
 
 @functools.lru_cache(maxsize=4)
-def _shared_llama(path: str, lora: str | None, n_ctx: int, n_threads: int | None,
-                  n_gpu_layers: int) -> tuple[Any, threading.Lock]:
+def _shared_llama(path: str, lora: str | None, n_ctx: int, n_threads: int | None, n_gpu_layers: int,
+                  prompt_lookup: int) -> tuple[Any, threading.Lock]:
     """Load a GGUF (plus LoRA) once per process and configuration, with the lock that serializes its use."""
     try:
         from llama_cpp import Llama
+        from llama_cpp.llama_speculative import LlamaPromptLookupDecoding
     except ImportError as exc:
         raise ModelError("install llama-cpp-python to use GGUF models") from exc
-    _avoid_amx_buffers()
+    if not extra_buffers_safe(path):
+        _without_extra_buffers()
+    threads = n_threads or free_cores()
+    draft = LlamaPromptLookupDecoding(num_pred_tokens=prompt_lookup) if prompt_lookup else None
     try:
         # swa_full keeps the whole sliding-window cache, so prefix reuse also works for SWA models (Gemma 3).
-        llama = Llama(model_path=path, lora_path=lora, n_ctx=n_ctx, n_threads=n_threads, n_gpu_layers=n_gpu_layers,
-                      swa_full=True, verbose=False)
+        # A draft model needs every position's logits; logits_all=True also sizes llama-cpp-python's score array
+        # for that (0.3.36 sizes it by the argument, not by the draft, and overflows past n_batch tokens).
+        llama = Llama(model_path=path, lora_path=lora, n_ctx=n_ctx, n_threads=threads, n_threads_batch=threads,
+                      n_gpu_layers=n_gpu_layers, swa_full=True, draft_model=draft, logits_all=draft is not None,
+                      verbose=False)
     except (ValueError, RuntimeError) as exc:
         raise ModelError(f"llama.cpp cannot load {path}{f' with adapter {lora}' if lora else ''}: {exc}") from exc
     return llama, threading.Lock()
 
 
 @functools.cache
-def _avoid_amx_buffers() -> None:
-    """Load weights without llama.cpp's extra CPU buffer types (AMX / repacked) on CPUs that advertise AMX.
+def _without_extra_buffers() -> None:
+    """Load weights without llama.cpp's extra CPU buffer types (see ragkit.models.cpu for when).
 
-    llama.cpp's AMX path segfaults in the first decode on virtual machines whose kernel does not grant AMX tile
-    state (seen on a Firecracker VM with a Sapphire Rapids CPU). llama-cpp-python has no option for
-    `use_extra_bufts`, so its default-parameter function is wrapped. RAGKIT_LLAMA_EXTRA_BUFFERS=1 keeps them.
+    llama-cpp-python has no option for `use_extra_bufts`, so its default-parameter function is wrapped.
     """
-    if os.environ.get("RAGKIT_LLAMA_EXTRA_BUFFERS") == "1":
-        return
-    try:
-        has_amx = "amx_tile" in Path("/proc/cpuinfo").read_text()
-    except OSError:
-        has_amx = False
-    if not has_amx:
-        return
     import llama_cpp.llama_cpp as native
 
     defaults = native.llama_model_default_params
@@ -75,6 +74,19 @@ def _avoid_amx_buffers() -> None:
         return params
 
     native.llama_model_default_params = without_extra_buffers
+
+
+def _prefill_tokens(llama: Any) -> int:
+    """Prompt tokens llama.cpp has evaluated since the last reset (its own counter; a KV-cache hit is not counted)."""
+    import llama_cpp
+
+    return int(llama_cpp.llama_perf_context(llama.ctx).n_p_eval)
+
+
+def _reset_counters(llama: Any) -> None:
+    import llama_cpp
+
+    llama_cpp.llama_perf_context_reset(llama.ctx)
 
 
 @functools.lru_cache(maxsize=4)
@@ -146,7 +158,8 @@ class ChatLlamaCpp(LocalChatModel):
 
     def _llama(self) -> tuple[Any, threading.Lock]:
         layers = gpu_layers() if self.n_gpu_layers is None else self.n_gpu_layers
-        key = (str(self._resolve().path), self._lora_file(), self.n_ctx, self.n_threads, layers)
+        key = (str(self._resolve().path), self._lora_file(), self.n_ctx, self.n_threads, layers,
+               self.prompt_lookup)
         if not self.own_context:
             return _shared_llama(*key)
         if self._own is None:
@@ -187,17 +200,8 @@ class ChatLlamaCpp(LocalChatModel):
 
     def _generate(self, messages: list[BaseMessage], stop: list[str] | None = None,
                   run_manager: CallbackManagerForLLMRun | None = None, **kwargs: Any) -> ChatResult:
-        params = self._params(stop, **kwargs)
-        llama, lock = self._llama()
-        with lock:
-            reply = self._complete(llama, messages, False, params)
-        choice = reply["choices"][0]
-        message = AIMessage(
-            content=_text(choice),
-            response_metadata={"model_name": self.model_name, "finish_reason": choice.get("finish_reason")},
-            usage_metadata=_usage(reply.get("usage")),
-        )
-        return ChatResult(generations=[ChatGeneration(message=message)])
+        # Streamed underneath too, so both paths measure the first token and report the same metadata.
+        return generate_from_stream(self._stream(messages, stop, None, **kwargs))
 
     def _stream(self, messages: list[BaseMessage], stop: list[str] | None = None,
                 run_manager: CallbackManagerForLLMRun | None = None, **kwargs: Any) -> Iterator[ChatGenerationChunk]:
@@ -205,17 +209,30 @@ class ChatLlamaCpp(LocalChatModel):
         llama, lock = self._llama()
         # The lock is held for the whole stream: another caller waits instead of corrupting the context.
         with lock:
+            meter, texts, finish = GenerationMeter(), [], None
+            _reset_counters(llama)
+            prompt_tokens = prefill = 0
             for part in self._complete(llama, messages, True, params):
                 choice = part["choices"][0]
                 text = _text(choice)
-                finish = choice.get("finish_reason")
-                if not text and not finish:
+                finish = choice.get("finish_reason") or finish
+                if not text:
                     continue
-                meta = {"model_name": self.model_name, "finish_reason": finish} if finish else {}
-                chunk = ChatGenerationChunk(message=AIMessageChunk(content=text, response_metadata=meta))
-                if run_manager and text:
+                if meter.first is None:  # the prompt is evaluated now, and drafting has not begun
+                    meter.token()
+                    prompt_tokens, prefill = llama.n_tokens, _prefill_tokens(llama)
+                texts.append(text)
+                chunk = ChatGenerationChunk(message=AIMessageChunk(content=text))
+                if run_manager:
                     run_manager.on_llm_new_token(text, chunk=chunk)
                 yield chunk
+            if meter.first is None:
+                prompt_tokens, prefill = llama.n_tokens, _prefill_tokens(llama)
+            output = len(llama.tokenize("".join(texts).encode("utf-8"), add_bos=False, special=True))
+        timings = meter.timings(prompt_tokens, prefill, output)
+        meta = {"model_name": self.model_name, "finish_reason": finish, "timings": timings}
+        yield ChatGenerationChunk(message=AIMessageChunk(content="", response_metadata=meta,
+                                                         usage_metadata=usage_from(timings, output)))
 
     def with_structured_output(self, schema: dict[str, Any] | type, *, include_raw: bool = False,
                                **kwargs: Any) -> Runnable[LanguageModelInput, Any]:
@@ -251,12 +268,3 @@ def _text(choice: dict[str, Any]) -> str:
         return choice["text"] or ""
     return (choice.get("message") or choice.get("delta") or {}).get("content") or ""
 
-
-def _usage(usage: dict[str, int] | None) -> dict[str, int] | None:
-    if not usage:
-        return None
-    return {
-        "input_tokens": usage.get("prompt_tokens", 0),
-        "output_tokens": usage.get("completion_tokens", 0),
-        "total_tokens": usage.get("total_tokens", 0),
-    }

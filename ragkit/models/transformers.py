@@ -11,12 +11,13 @@ from collections.abc import Iterator
 from typing import Any
 
 from langchain_core.callbacks import CallbackManagerForLLMRun
-from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage
-from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
+from langchain_core.language_models.chat_models import generate_from_stream
+from langchain_core.messages import AIMessageChunk, BaseMessage
+from langchain_core.outputs import ChatGenerationChunk, ChatResult
 from pydantic import PrivateAttr
 
 from ragkit.errors import ModelError
-from ragkit.models.base import LocalChatModel, StopTrimmer, plain_prompt, to_dicts
+from ragkit.models.base import GenerationMeter, LocalChatModel, StopTrimmer, plain_prompt, to_dicts, usage_from
 from ragkit.models.hf import Loaded, device, load_shared
 
 
@@ -72,17 +73,21 @@ class ChatTransformers(LocalChatModel):
             options.update(temperature=None, top_k=None, top_p=None)
         if stops:
             options.update(stop_strings=stops, tokenizer=loaded.tokenizer)
+        if self.prompt_lookup:
+            options["prompt_lookup_num_tokens"] = self.prompt_lookup
         return options, stops
 
-    def _run(self, messages: list[BaseMessage], stop: list[str] | None, kwargs: dict[str, Any]) -> Iterator[str]:
-        """Generate in a worker thread, yielding text pieces as the streamer produces them (lock held throughout)."""
+    def _stream(self, messages: list[BaseMessage], stop: list[str] | None = None,
+                run_manager: CallbackManagerForLLMRun | None = None, **kwargs: Any) -> Iterator[ChatGenerationChunk]:
+        """Generate in a worker thread, yielding text as the streamer produces it (lock held throughout), then a
+        last empty chunk with the usage and timings."""
         self._check_options(kwargs)
         import torch
         from transformers import TextIteratorStreamer
 
         loaded = self._shared()
         options, stops = self._settings(loaded, stop, kwargs)
-        trimmer = StopTrimmer(stops)
+        trimmer, meter, texts = StopTrimmer(stops), GenerationMeter(), []
         with loaded.lock:
             ids = self._prompt_ids(loaded, messages)
             streamer = TextIteratorStreamer(loaded.tokenizer, skip_prompt=True, skip_special_tokens=True)
@@ -102,28 +107,33 @@ class ChatTransformers(LocalChatModel):
             worker.start()
             try:
                 for piece in streamer:
+                    meter.token()
                     text = trimmer.feed(piece)
                     if text:
-                        yield text
+                        texts.append(text)
+                        yield self._chunk(text, run_manager)
                 tail = trimmer.flush()
                 if tail:
-                    yield tail
+                    texts.append(tail)
+                    yield self._chunk(tail, run_manager)
             finally:
                 worker.join()
         if failure:
             raise ModelError(f"transformers generation failed: {failure[0]}") from failure[0]
+        output = len(loaded.tokenizer("".join(texts), add_special_tokens=False)["input_ids"])
+        prompt = int(ids.shape[1])
+        timings = meter.timings(prompt, prompt, output)  # no KV cache survives a call: all of the prompt is prefilled
+        meta = {"model_name": self.model_name, "timings": timings}
+        yield ChatGenerationChunk(message=AIMessageChunk(content="", response_metadata=meta,
+                                                         usage_metadata=usage_from(timings, output)))
+
+    @staticmethod
+    def _chunk(text: str, run_manager: CallbackManagerForLLMRun | None) -> ChatGenerationChunk:
+        chunk = ChatGenerationChunk(message=AIMessageChunk(content=text))
+        if run_manager:
+            run_manager.on_llm_new_token(text, chunk=chunk)
+        return chunk
 
     def _generate(self, messages: list[BaseMessage], stop: list[str] | None = None,
                   run_manager: CallbackManagerForLLMRun | None = None, **kwargs: Any) -> ChatResult:
-        text = "".join(self._run(messages, stop, kwargs))
-        message = AIMessage(content=text, response_metadata={"model_name": self.model_name})
-        return ChatResult(generations=[ChatGeneration(message=message)])
-
-    def _stream(self, messages: list[BaseMessage], stop: list[str] | None = None,
-                run_manager: CallbackManagerForLLMRun | None = None, **kwargs: Any) -> Iterator[ChatGenerationChunk]:
-        for text in self._run(messages, stop, kwargs):
-            chunk = ChatGenerationChunk(message=AIMessageChunk(content=text))
-            if run_manager:
-                run_manager.on_llm_new_token(text, chunk=chunk)
-            yield chunk
-        yield ChatGenerationChunk(message=AIMessageChunk(content="", response_metadata={"model_name": self.model_name}))
+        return generate_from_stream(self._stream(messages, stop, None, **kwargs))

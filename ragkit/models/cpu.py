@@ -1,0 +1,111 @@
+"""CPU facts llama.cpp needs: how many cores are free, and whether its extra CPU buffer types are safe here.
+
+llama.cpp's threads spin at barriers, so one more thread than there are free cores makes it collapse: threads
+follow the free cores. Its extra buffer types (AMX tiles, repacked weight layouts) are its fast CPU kernels, but a
+build with AMX compiled in died with a general protection fault in libggml-cpu on a Sapphire Rapids VM; there they
+are kept only when a throwaway subprocess has loaded and run the model with them (the verdict is cached).
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import json
+import logging
+import os
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+from ragkit.config import cache_dir
+
+log = logging.getLogger(__name__)
+
+EXTRA_BUFFERS_ENV = "RAGKIT_LLAMA_EXTRA_BUFFERS"
+"""1 forces llama.cpp's extra buffer types on, 0 off; unset lets `extra_buffers_safe` decide."""
+
+
+def free_cores() -> int:
+    """Cores this process may use that the 1-minute load average does not already occupy (at least 1)."""
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    try:
+        busy = os.getloadavg()[0]
+    except OSError:
+        busy = 0.0
+    return max(1, min(cores, round(cores - busy)))
+
+
+def cpu_flags() -> set[str]:
+    """The CPU feature flags the kernel reports (empty where /proc/cpuinfo is missing)."""
+    try:
+        text = Path("/proc/cpuinfo").read_text()
+    except OSError:
+        return set()
+    line = next((line for line in text.splitlines() if line.startswith("flags")), "")
+    return set(line.partition(":")[2].split())
+
+
+def build_has_amx(system_info: str) -> bool:
+    """Whether a llama.cpp build's CPU backend has AMX compiled in (`llama_print_system_info` lists AMX_INT8 = 1)."""
+    return "AMX_INT8 = 1" in system_info
+
+
+def extra_buffers_decision(flags: set[str], system_info: str, probe: Callable[[], bool]) -> bool:
+    """Keep the extra buffer types unless AMX is both on the CPU and in the build and the subprocess probe
+    (only run then) crashed; elsewhere no crash is known and the repacked kernels are the fast path."""
+    forced = os.environ.get(EXTRA_BUFFERS_ENV)
+    if forced in ("0", "1"):
+        return forced == "1"
+    if "amx_tile" not in flags or not build_has_amx(system_info):
+        return True
+    return probe()
+
+
+_PROBE = """
+import sys
+import llama_cpp
+llama = llama_cpp.Llama(model_path=sys.argv[1], n_ctx=256, n_threads=1, verbose=False)
+llama.create_completion("The capital of France is", max_tokens=4, temperature=0.0)
+"""
+
+
+def probe_extra_buffers(model_path: str, timeout: float = 300.0) -> bool:
+    """Load and run a model with the extra buffer types in a subprocess; True when it exits cleanly."""
+    env = {**os.environ, EXTRA_BUFFERS_ENV: "1"}
+    try:
+        done = subprocess.run([sys.executable, "-c", _PROBE, model_path], env=env, capture_output=True,
+                              timeout=timeout, check=False)
+    except subprocess.TimeoutExpired:
+        return False
+    if done.returncode != 0:
+        log.warning("llama.cpp's extra CPU buffer types crashed here (exit %s): running without them",
+                    done.returncode)
+    return done.returncode == 0
+
+
+@functools.cache
+def extra_buffers_safe(model_path: str) -> bool:
+    """The decision for this machine and llama.cpp build, probed at most once per build and CPU (cached on disk)."""
+    import llama_cpp
+
+    info = llama_cpp.llama_print_system_info().decode("utf-8", "replace")
+    flags = cpu_flags()
+    key = hashlib.sha256(json.dumps([llama_cpp.__version__, info, sorted(flags),
+                                     _library_stamp(llama_cpp.__file__)]).encode()).hexdigest()[:16]
+    record = cache_dir() / f"llama-extra-buffers-{key}.json"
+
+    def probe() -> bool:
+        if record.is_file():
+            return bool(json.loads(record.read_text())["safe"])
+        safe = probe_extra_buffers(model_path)
+        record.write_text(json.dumps({"safe": safe, "llama_cpp": llama_cpp.__version__}))
+        return safe
+
+    return extra_buffers_decision(flags, info, probe)
+
+
+def _library_stamp(package_file: str) -> list[float]:
+    """Modification times of the native libraries, so a rebuilt llama-cpp-python is probed again."""
+    lib = Path(package_file).parent / "lib"
+    return sorted(p.stat().st_mtime for p in lib.glob("*.so*")) if lib.is_dir() else []
