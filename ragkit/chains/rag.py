@@ -261,7 +261,7 @@ class RagChain(RunnableSerializable[RagInput, Answer]):
         cited = cite(text, passages)
         # A reply longer than 1.5 passages is passages pasted together, not the one or two sentences asked for.
         pasted = len(text) > 1.5 * max((len(p.text) for p in passages), default=0)
-        if not self.grounding or _says_not_found(text) or (
+        if not self.grounding or says_not_found(text) or (
                 text and not pasted and support(text, "\n".join(c.text for c in cited)) >= SUPPORT_THRESHOLD):
             return text, cited, False
         backing = next((p for p in passages if text and not pasted and cited and p not in cited
@@ -297,7 +297,7 @@ def _defused(text: str) -> str:
 
 def cite(answer: str, passages: list[Citation]) -> list[Citation]:
     """Passages cited as [n] in the answer; if none are, the passage sharing most words with it (marked inferred)."""
-    if not answer or _says_not_found(answer):
+    if not answer or says_not_found(answer):
         return []
     by_number = {p.n: p for p in passages}
     cited: list[Citation] = []
@@ -362,7 +362,8 @@ def not_found(question: str) -> str:
     return NOT_FOUND_ZH if detect_language(question) == "zh" else NOT_FOUND
 
 
-def _says_not_found(answer: str) -> bool:
+def says_not_found(answer: str) -> bool:
+    """Whether a reply is the no-answer reply (in either language), as the model or the chain wrote it."""
     return NOT_FOUND.lower().rstrip(".") in answer.lower() or NOT_FOUND_ZH.rstrip("。") in answer
 
 
