@@ -24,7 +24,7 @@ from langchain_core.runnables import Runnable, RunnableConfig, RunnableSerializa
 from langchain_core.runnables.config import patch_config
 from pydantic import ConfigDict, Field
 
-from ragkit.chains.grounding import SUPPORT_THRESHOLD, best_sentence, support
+from ragkit.chains.grounding import best_sentence, support, threshold_for, unsupported
 from ragkit.chains.injection import screen
 from ragkit.errors import InvalidInputError
 from ragkit.prompts import load as load_prompt
@@ -77,13 +77,16 @@ class Answer:
     found: bool = True
     """False when retrieval found nothing relevant enough and the model was not called."""
     extractive: bool = False
-    """True when the model's reply was not supported by its cited passage and was replaced by that passage's
-    best-matching sentence (the grounding guardrail); `generated` keeps the model's reply."""
+    """True when the model's reply stated what no passage says and was replaced by the passage sentence that
+    answers the question (the grounding guardrail; `replaced_because` says why); `generated` keeps the reply."""
     generated: str = ""
     """The model's reply as generated, before the guardrail."""
     warnings: list[str] = field(default_factory=list)
     """Instruction-like text removed from passages before the model saw them (prompt injection), one per passage:
     'passage [n] (source): removed "..."'."""
+    replaced_because: str = ""
+    """Why the guardrail replaced the reply ('the number 1862 is in no passage', 'an empty reply', ...); empty
+    when it was kept."""
 
 
 @dataclass(frozen=True)
@@ -245,7 +248,7 @@ class RagChain(RunnableSerializable[RagInput, Answer]):
                 warnings: list[str], started: float, timings: dict[str, float]) -> Answer:
         """The grounded Answer: the guardrail judges the reply on the screened passages, citations show the originals."""
         generated = reply.strip()
-        text, grounded, extractive = self._grounded(question, clean_reply(generated), clean)
+        text, grounded, extractive, because = self._grounded(question, clean_reply(generated), clean)
         originals = {p.n: p for p in passages}
         citations = [replace(originals[c.n], inferred=c.inferred) for c in grounded]
         timings["total_s"] = time.perf_counter() - started
@@ -253,26 +256,32 @@ class RagChain(RunnableSerializable[RagInput, Answer]):
         timings.setdefault("first_token_s", timings["generate_s"])
         model = getattr(self.llm, "model_name", None) or type(self.llm).__name__
         return Answer(question, text, citations, passages, model, self._prompt_meta(), timings,
-                      extractive=extractive, generated=generated, warnings=warnings)
+                      extractive=extractive, generated=generated, warnings=warnings, replaced_because=because)
 
-    def _grounded(self, question: str, text: str, passages: list[Citation]) -> tuple[str, list[Citation], bool]:
-        """The guardrail: keep a reply its cited passages support, else quote the best sentence of the first one that
-        has text left (screened passages may have none); with none left, the no-answer reply."""
+    def _grounded(self, question: str, text: str,
+                  passages: list[Citation]) -> tuple[str, list[Citation], bool, str]:
+        """The guardrail: (text, citations, extractive, why it was replaced). A reply the passages back is kept and
+        cited to the passage backing it (its [n] marks rewritten or added); a reply stating what no passage says
+        (see ragkit.chains.grounding.unsupported) is replaced by the sentence answering the question, cited."""
         cited = cite(text, passages)
+        if not self.grounding or says_not_found(text):
+            return text, cited, False, ""
         # A reply longer than 1.5 passages is passages pasted together, not the one or two sentences asked for.
         pasted = len(text) > 1.5 * max((len(p.text) for p in passages), default=0)
-        if not self.grounding or says_not_found(text) or (
-                text and not pasted and support(text, "\n".join(c.text for c in cited)) >= SUPPORT_THRESHOLD):
-            return text, cited, False
-        backing = next((p for p in passages if text and not pasted and cited and p not in cited
-                        and support(text, p.text) >= SUPPORT_THRESHOLD), None)
-        if self.grounding and backing is not None:  # right reply, wrong number: cite the passage that supports it
-            return _CITE.sub(f"[{backing.n}]", text), [backing], False
-        source = next((p for p in cited + passages if p.text.strip()), None)
-        if source is None:
-            return not_found(question), [], True
-        sentence = best_sentence(source.text, question, text, self.embedder)
-        return f"{sentence} [{source.n}]", [source], True
+        reason = ("an empty reply" if not text else "passages pasted together" if pasted
+                  else unsupported(text, [p.text for p in passages], question))
+        if not reason:
+            explicit = bool(cited) and not cited[0].inferred
+            if explicit and support(text, "\n".join(c.text for c in cited)) >= threshold_for(text):
+                return text, cited, False, ""
+            backing = max(passages, key=lambda p: (support(text, p.text), p in cited, -p.n))
+            return with_mark(text, backing.n), [replace(backing, inferred=not explicit)], False, ""
+        ordered = [p for p in cited + passages if p.text.strip()]
+        if not ordered:
+            return not_found(question), [], True, reason
+        sentence = best_sentence([p.text for p in dict.fromkeys(ordered)], question, text, self.embedder)
+        source = next((p for p in ordered if sentence in p.text), ordered[0])
+        return f"{sentence} [{source.n}]", [source], True, reason
 
     def retrieve(self, question: str) -> list[Citation]:
         """The numbered passages a question would be answered from."""
@@ -311,6 +320,15 @@ def cite(answer: str, passages: list[Citation]) -> list[Citation]:
     wanted = set(words(answer))
     best = max(passages, key=lambda p: (len(wanted & set(words(p.text))), p.score))
     return [replace(best, inferred=True)]
+
+
+def with_mark(text: str, n: int) -> str:
+    """The text citing passage n: its [n] marks rewritten to [n], or one added before the final full stop."""
+    if _CITE.search(text):
+        return _CITE.sub(f"[{n}]", text)
+    if text.endswith("."):
+        return f"{text[:-1]} [{n}]."
+    return f"{text} [{n}]" if not text.endswith(("。", "！", "？")) else f"{text}[{n}]"
 
 
 def _question(input: RagInput) -> str:
