@@ -83,7 +83,8 @@ class Answer:
     """The model's reply as generated, before the guardrail."""
     warnings: list[str] = field(default_factory=list)
     """Instruction-like text removed from passages before the model saw them (prompt injection), one per passage:
-    'passage [n] (source): removed "..."'."""
+    'passage [n] (source): removed "..."'; and 'no passage supports the answer: ...' when the cited passages do
+    not back the answer (the guardrail off, or facts spread over passages)."""
     replaced_because: str = ""
     """Why the guardrail replaced the reply ('the number 1862 is in no passage', 'an empty reply', ...); empty
     when it was kept."""
@@ -249,6 +250,7 @@ class RagChain(RunnableSerializable[RagInput, Answer]):
         """The grounded Answer: the guardrail judges the reply on the screened passages, citations show the originals."""
         generated = reply.strip()
         text, grounded, extractive, because = self._grounded(question, clean_reply(generated), clean)
+        warnings = warnings + unsupported_citations(text, grounded)
         originals = {p.n: p for p in passages}
         citations = [replace(originals[c.n], inferred=c.inferred) for c in grounded]
         timings["total_s"] = time.perf_counter() - started
@@ -320,6 +322,17 @@ def cite(answer: str, passages: list[Citation]) -> list[Citation]:
     wanted = set(words(answer))
     best = max(passages, key=lambda p: (len(wanted & set(words(p.text))), p.score))
     return [replace(best, inferred=True)]
+
+
+def unsupported_citations(text: str, citations: list[Citation]) -> list[str]:
+    """A warning when an answer (not the no-answer reply) cites no passage, or none that supports it."""
+    if not text or says_not_found(text):
+        return []
+    if not citations:
+        return ["no passage supports the answer: it cites none"]
+    if support(text, "\n".join(c.text for c in citations)) < threshold_for(text):
+        return [f"no passage supports the answer: {', '.join(f'[{c.n}]' for c in citations)} only partly does"]
+    return []
 
 
 def with_mark(text: str, n: int) -> str:
