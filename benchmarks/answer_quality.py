@@ -24,6 +24,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from ragkit.text import detect_language
+
 REPO = Path(__file__).resolve().parents[1]
 ZH_QUESTIONS = REPO / "benchmarks" / "answer_quality_zh.jsonl"
 ZH_KB = REPO / "examples" / "kb-zh"
@@ -126,6 +128,66 @@ def replay(path: Path) -> int:
     return 0
 
 
+def _signals(kb: Any, questions: list[str]) -> list[tuple[float, float]]:
+    """(best dense cosine, coverage of the question by the fused top passages) per question, no threshold."""
+    from ragkit.settings import RetrievalSettings
+
+    retriever = kb.retriever(RetrievalSettings(score_threshold=None), detect_language(questions[0]))
+    out = []
+    for question in questions:
+        top = retriever.retrievers[0].invoke(question, k=1)
+        out.append((float(top[0].metadata["score"]) if top else 0.0,
+                    retriever.coverage(question, retriever.invoke(question))))
+    return out
+
+
+def refusal_study(folds: int, tmp: Path) -> int:
+    """Signals telling questions of articles outside the knowledge base from answerable ones, retrieval only (no
+    model), through the default hybrid retriever: the best dense cosine and the rarity-weighted share of the
+    question's terms in the top passages; over `folds` random splits of SQuAD part A (18 articles as files, 6
+    others), and the Chinese set (tests/data/zh/kb.json paragraphs as files) with its unanswerable questions."""
+    import numpy as np
+
+    from ragkit.eval.data import shared_data_or_say
+    from ragkit.eval.kbset import squad_kb_set
+    from ragkit.eval.squad import load_squad
+    from ragkit.kb import KnowledgeBase
+
+    sets: dict[str, list[tuple[bool, float, float]]] = {"squad": [], "zh": []}
+    squad = shared_data_or_say("squad")
+    for fold in range(folds if squad else 0):
+        kb_set = squad_kb_set(load_squad(squad / "dev-v1.1-part-a.json"), 18, 8, 48, 8, seed=100 + fold)  # type: ignore[operator]
+        kb = KnowledgeBase(path=tmp / f"fold{fold}")
+        kb.index(kb_set.write(tmp / f"fold{fold}-docs"))
+        signals = _signals(kb, [i.question for i in kb_set.items])
+        sets["squad"] += [(bool(i.answers), c, v) for i, (c, v) in zip(kb_set.items, signals)]
+    data = json.loads((REPO / "tests" / "data" / "zh" / "kb.json").read_text(encoding="utf-8"))
+    (tmp / "zh-docs").mkdir()
+    for paragraph in data["paragraphs"]:
+        (tmp / "zh-docs" / f"{paragraph['id']}.txt").write_text(paragraph["text"], encoding="utf-8")
+    kb = KnowledgeBase(path=tmp / "zh")
+    kb.index([tmp / "zh-docs"])
+    asked = [(True, q["q"]) for p in data["paragraphs"] for q in p["questions"]]
+    asked += [(False, q) for q in data["unanswerable"]]
+    sets["zh"] = [(a, c, v) for (a, _), (c, v) in zip(asked, _signals(kb, [q for _, q in asked]))]
+    for name, rows in sets.items():
+        if not rows:
+            continue
+        answerable = np.asarray([r[0] for r in rows])
+        cosine, coverage = np.asarray([r[1] for r in rows]), np.asarray([r[2] for r in rows])
+        print(f"\n{name}: {answerable.sum()} answerable, {(~answerable).sum()} out-of-KB; cosine p5 answerable "
+              f"{np.percentile(cosine[answerable], 5):.3f}, coverage p5 answerable "
+              f"{np.percentile(coverage[answerable], 5):.3f} / out-of-KB median {np.median(coverage[~answerable]):.3f}")
+        print(f"{'coverage <':>10s}" + "".join(f"   cos<{t:.2f} ans/oo-KB" for t in (0.0, 0.25, 0.30, 0.35)))
+        for c in (0.0, 0.2, 0.25, 0.3, 0.35, 0.4, 0.45, 0.5):
+            cells = []
+            for t in (0.0, 0.25, 0.30, 0.35):
+                refused = (cosine < t) | (coverage < c)
+                cells.append(f"{refused[answerable].mean():10.1%}{refused[~answerable].mean():10.1%}")
+            print(f"{c:10.2f}" + "".join(cells))
+    return 0
+
+
 def main() -> int:
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
@@ -136,7 +198,11 @@ def main() -> int:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--limit", type=int, default=None, help="Ask only the first N questions of each set.")
     parser.add_argument("--replay", type=Path, default=None, help="A saved rows.jsonl to judge again.")
+    parser.add_argument("--refusal", type=int, default=0, help="Study refusal signals over N folds (no model).")
     args = parser.parse_args()
+    if args.refusal:
+        with tempfile.TemporaryDirectory(prefix="ragkit-refusal-") as tmp:
+            return refusal_study(args.refusal, Path(tmp))
     if args.replay is not None:
         return replay(args.replay)
     sets = ["squad", "zh"] if args.set == "both" else [args.set]
