@@ -34,6 +34,8 @@ _HAN_NUMERAL = re.compile(r"[零〇一二两三四五六七八九十百千万亿
 _UNITS = frozenset("个天年月日号时分秒元角位次名人岁周倍米里层楼条项台座本件张届度克斤公升吨%")
 """Chinese measure words and units: a single numeral before one of them is a number (一 elsewhere is mostly part
 of a word, 统一, 一起)."""
+_DIGITS_UNIT = re.compile(rf"(\d+(?:\.\d+)?)\s?([{''.join(sorted(_UNITS - {'%'}))}])")
+"""A number in digits and the Chinese unit after it ('10天', '450 元'): ten days is not ten minutes."""
 _ZH_DIGIT = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
 _ZH_UNIT = {"十": 10, "百": 100, "千": 1000}
 _EN_NUMBER = {w: i for i, w in enumerate(
@@ -114,6 +116,10 @@ def numbers(text: str, loose: bool = True) -> set[str]:
             value = _chinese_value(numeral)
             if value is not None:
                 found.add(str(value))
+                if after in _UNITS:
+                    found.add(f"{value}{after}")
+    for number, unit in _DIGITS_UNIT.findall(text):
+        found.add(f"{str(float(number)).removesuffix('.0')}{unit}")
     return found
 
 
@@ -136,10 +142,11 @@ def threshold_for(answer: str) -> float:
 
 
 def unsupported(answer: str, passages: Sequence[str], question: str = "", threshold: float | None = None) -> str:
-    """Why no passage backs the answer ('' when they do): a number, date or name in it is in no passage nor in
-    the question, or fewer of its content words than `threshold` (default: threshold_for) are in the passages."""
+    """Why no passage backs the answer ('' when they do): a number (with its Chinese unit), date or name in it is
+    in no passage nor in the question, or fewer of its content words than `threshold` (default: threshold_for)
+    are in the passages."""
     evidence = "\n".join([*passages, question])
-    missing = sorted(numbers(answer, loose=False) - numbers(evidence))
+    missing = sorted(numbers(answer, loose=False) - numbers(evidence), key=len)
     if missing:
         return f"the number {missing[0]} is in no passage"
     known = {w.lower() for w in words(evidence)}
@@ -157,16 +164,26 @@ def unsupported(answer: str, passages: Sequence[str], question: str = "", thresh
 def support(answer: str, passage: str) -> float:
     """Share of the answer's content words (numbers aside) that occur in the passage, compared by stem (1.0 for
     an answer with none); a Chinese word weighs its length in characters and also counts when the passage
-    contains it however it was segmented there. An answer stating a number the passage lacks has none."""
+    contains its character pairs however it was segmented there. An answer stating a number the passage lacks
+    has none."""
     if not numbers(answer, loose=False) <= numbers(passage):
         return 0.0
-    answer_words = [w for w in content_words(answer) if not _is_number_word(w)]
+    said = content_words(answer)
+    answer_words = [w for i, w in enumerate(said) if not _is_number_word(w)  # a number's unit is checked with it
+                    and not (w in _UNITS and i and _is_number_word(said[i - 1]))]
     if not answer_words:
         return 1.0
     present = {_key(w) for w in content_words(passage)}
     weights = [len(w) if is_han(w) else 1 for w in answer_words]
-    found = [_key(w) in present or (len(w) > 1 and is_han(w) and w in passage) for w in answer_words]
-    return sum(weight for weight, ok in zip(weights, found) if ok) / sum(weights)
+    found = [1.0 if _key(w) in present else _bigram_share(w, passage) if is_han(w) else 0.0 for w in answer_words]
+    return sum(weight * share for weight, share in zip(weights, found)) / sum(weights)
+
+
+def _bigram_share(word: str, passage: str) -> float:
+    """Share of a Chinese word's character pairs found in the passage: jieba cuts the same text differently in
+    a reply and in its passage ('会锁屏' against '会 自动 锁屏'), so a word is credited for the pairs it shares."""
+    pairs = [word[i : i + 2] for i in range(len(word) - 1)]
+    return sum(pair in passage for pair in pairs) / len(pairs) if pairs else 0.0
 
 
 _ASKS_NUMBER = re.compile(r"\b(how (many|much|long|old|far|large|big|tall|often)|what (year|percentage|number|"
