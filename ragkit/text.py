@@ -47,6 +47,14 @@ CHINESE_STOPWORDS = frozenset([
 ])
 """Chinese function words (particles, pronouns, auxiliaries, question words): dropped from BM25 and support
 scoring, like English stopwords."""
+ENGLISH_FUNCTION_WORDS = frozenset([
+    "a", "an", "the", "of", "in", "on", "at", "to", "for", "by", "with", "from", "and", "or", "but", "is", "are",
+    "was", "were", "be", "been", "it", "its", "this", "that", "as", "which", "who", "whom", "whose", "what", "when",
+    "where", "how", "why", "has", "had", "have", "he", "she", "they", "their", "his", "her", "them", "there",
+    "also", "not", "no", "do", "does", "did", "than", "then", "so", "such", "can", "could", "would", "will", "may",
+    "about", "into", "many", "much",
+])
+"""English articles, prepositions, auxiliaries, pronouns and question words: no evidence of what a text is about."""
 
 
 def han_count(text: str) -> int:

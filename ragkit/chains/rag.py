@@ -24,7 +24,7 @@ from langchain_core.runnables import Runnable, RunnableConfig, RunnableSerializa
 from langchain_core.runnables.config import patch_config
 from pydantic import ConfigDict, Field
 
-from ragkit.chains.grounding import SUPPORT_THRESHOLD, best_sentence, support
+from ragkit.chains.grounding import best_sentence, support, threshold_for, unsupported
 from ragkit.chains.injection import screen
 from ragkit.chains.rewrite import QuestionRewriter, parse_input
 from ragkit.errors import InvalidInputError
@@ -78,13 +78,14 @@ class Answer:
     found: bool = True
     """False when retrieval found nothing relevant enough and the model was not called."""
     extractive: bool = False
-    """True when the model's reply was not supported by its cited passage and was replaced by that passage's
-    best-matching sentence (the grounding guardrail); `generated` keeps the model's reply."""
+    """True when the model's reply stated what no passage says and was replaced by the passage sentence that
+    answers the question (the grounding guardrail; `replaced_because` says why); `generated` keeps the reply."""
     generated: str = ""
     """The model's reply as generated, before the guardrail."""
     warnings: list[str] = field(default_factory=list)
     """Instruction-like text removed from passages before the model saw them (prompt injection), one per passage:
-    'passage [n] (source): removed "..."'."""
+    'passage [n] (source): removed "..."'; and 'no passage supports the answer: ...' when the cited passages do
+    not back the answer (the guardrail off, or facts spread over passages)."""
     cached: bool = False
     """True when the answer came from the answer cache (the same question on the same index version, model, prompt
     and settings was answered before); `timings` are then the lookup's."""
@@ -94,6 +95,9 @@ class Answer:
     rewritten: str = ""
     """The standalone question the follow-up `question` was rewritten into from the history (retrieved for and
     answered); empty when there was no history."""
+    replaced_because: str = ""
+    """Why the guardrail replaced the reply ('the number 1862 is in no passage', 'an empty reply', ...); empty
+    when it was kept."""
 
 
 @dataclass(frozen=True)
@@ -283,8 +287,9 @@ class RagChain(RunnableSerializable[RagInput, Answer]):
                 warnings: list[str], started: float, timings: dict[str, float]) -> Answer:
         """The grounded Answer: the guardrail judges the reply on the screened passages, citations show the originals."""
         generated, guarding = reply.strip(), time.perf_counter()
-        text, grounded, extractive = self._grounded(question, clean_reply(generated), clean)
+        text, grounded, extractive, because = self._grounded(question, clean_reply(generated), clean)
         timings["guardrail_s"] = time.perf_counter() - guarding
+        warnings = warnings + unsupported_citations(text, grounded)
         originals = {p.n: p for p in passages}
         citations = [replace(originals[c.n], inferred=c.inferred) for c in grounded]
         timings["total_s"] = time.perf_counter() - started
@@ -292,26 +297,32 @@ class RagChain(RunnableSerializable[RagInput, Answer]):
         timings.setdefault("first_token_s", timings["generate_s"])
         model = getattr(self.llm, "model_name", None) or type(self.llm).__name__
         return Answer(question, text, citations, passages, model, self._prompt_meta(), timings,
-                      extractive=extractive, generated=generated, warnings=warnings)
+                      extractive=extractive, generated=generated, warnings=warnings, replaced_because=because)
 
-    def _grounded(self, question: str, text: str, passages: list[Citation]) -> tuple[str, list[Citation], bool]:
-        """The guardrail: keep a reply its cited passages support, else quote the best sentence of the first one that
-        has text left (screened passages may have none); with none left, the no-answer reply."""
+    def _grounded(self, question: str, text: str,
+                  passages: list[Citation]) -> tuple[str, list[Citation], bool, str]:
+        """The guardrail: (text, citations, extractive, why it was replaced). A reply the passages back is kept and
+        cited to the passage backing it (its [n] marks rewritten or added); a reply stating what no passage says
+        (see ragkit.chains.grounding.unsupported) is replaced by the sentence answering the question, cited."""
         cited = cite(text, passages)
+        if not self.grounding or says_not_found(text):
+            return text, cited, False, ""
         # A reply longer than 1.5 passages is passages pasted together, not the one or two sentences asked for.
         pasted = len(text) > 1.5 * max((len(p.text) for p in passages), default=0)
-        if not self.grounding or _says_not_found(text) or (
-                text and not pasted and support(text, "\n".join(c.text for c in cited)) >= SUPPORT_THRESHOLD):
-            return text, cited, False
-        backing = next((p for p in passages if text and not pasted and cited and p not in cited
-                        and support(text, p.text) >= SUPPORT_THRESHOLD), None)
-        if self.grounding and backing is not None:  # right reply, wrong number: cite the passage that supports it
-            return _CITE.sub(f"[{backing.n}]", text), [backing], False
-        source = next((p for p in cited + passages if p.text.strip()), None)
-        if source is None:
-            return not_found(question), [], True
-        sentence = best_sentence(source.text, question, text, self.embedder)
-        return f"{sentence} [{source.n}]", [source], True
+        reason = ("an empty reply" if not text else "passages pasted together" if pasted
+                  else unsupported(text, [p.text for p in passages], question))
+        if not reason:
+            explicit = bool(cited) and not cited[0].inferred
+            if explicit and support(text, "\n".join(c.text for c in cited)) >= threshold_for(text):
+                return text, cited, False, ""
+            backing = max(passages, key=lambda p: (support(text, p.text), p in cited, -p.n))
+            return with_mark(text, backing.n), [replace(backing, inferred=not explicit)], False, ""
+        ordered = [p for p in cited + passages if p.text.strip()]
+        if not ordered:
+            return not_found(question), [], True, reason
+        sentence = best_sentence([p.text for p in dict.fromkeys(ordered)], question, text, self.embedder)
+        source = next((p for p in ordered if sentence in p.text), ordered[0])
+        return f"{sentence} [{source.n}]", [source], True, reason
 
     def retrieve(self, question: str) -> list[Citation]:
         """The numbered passages a question would be answered from."""
@@ -336,7 +347,7 @@ def _defused(text: str) -> str:
 
 def cite(answer: str, passages: list[Citation]) -> list[Citation]:
     """Passages cited as [n] in the answer; if none are, the passage sharing most words with it (marked inferred)."""
-    if not answer or _says_not_found(answer):
+    if not answer or says_not_found(answer):
         return []
     by_number = {p.n: p for p in passages}
     cited: list[Citation] = []
@@ -359,6 +370,26 @@ def _asked(event: RagEvent, asked: str, rewritten: str, rewrite_s: float) -> Rag
         return event
     timings = {**event.timings, "rewrite_s": rewrite_s, "total_s": event.timings.get("total_s", 0.0) + rewrite_s}
     return replace(event, question=asked, rewritten=rewritten, timings=timings)
+
+
+def unsupported_citations(text: str, citations: list[Citation]) -> list[str]:
+    """A warning when an answer (not the no-answer reply) cites no passage, or none that supports it."""
+    if not text or says_not_found(text):
+        return []
+    if not citations:
+        return ["no passage supports the answer: it cites none"]
+    if support(text, "\n".join(c.text for c in citations)) < threshold_for(text):
+        return [f"no passage supports the answer: {', '.join(f'[{c.n}]' for c in citations)} only partly does"]
+    return []
+
+
+def with_mark(text: str, n: int) -> str:
+    """The text citing passage n: its [n] marks rewritten to [n], or one added before the final full stop."""
+    if _CITE.search(text):
+        return _CITE.sub(f"[{n}]", text)
+    if text.endswith("."):
+        return f"{text[:-1]} [{n}]."
+    return f"{text} [{n}]" if not text.endswith(("。", "！", "？")) else f"{text}[{n}]"
 
 
 def _no_kwargs(kwargs: dict[str, Any]) -> None:
@@ -406,7 +437,8 @@ def not_found(question: str) -> str:
     return NOT_FOUND_ZH if detect_language(question) == "zh" else NOT_FOUND
 
 
-def _says_not_found(answer: str) -> bool:
+def says_not_found(answer: str) -> bool:
+    """Whether a reply is the no-answer reply (in either language), as the model or the chain wrote it."""
     return NOT_FOUND.lower().rstrip(".") in answer.lower() or NOT_FOUND_ZH.rstrip("。") in answer
 
 

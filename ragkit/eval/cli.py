@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import functools
+import tempfile
 from pathlib import Path
+from typing import Any
 
 import typer
 
@@ -61,68 +63,101 @@ def retrieval(
 @eval_app.command("qa")
 @one_line_errors
 def qa(
-    squad: Path = typer.Option(None, "--squad", help="SQuAD v1.1 JSON: index its paragraphs, sample questions."),
-    jsonl: Path = typer.Option(None, "--jsonl", help="JSONL questions {question, answers, source?} for --index."),
+    squad: Path = typer.Option(None, "--squad", help="SQuAD v1.1 JSON: index its paragraphs (or, with "
+                               "--kb-articles, some articles as files) and ask its questions."),
+    jsonl: Path = typer.Option(None, "--jsonl", help="JSONL questions {question, answers, source?} for --index "
+                               "(\"answers\": [] marks a question the knowledge base cannot answer)."),
     index: str = typer.Option(None, "--index", "-i", help="Saved index to answer from (with --jsonl)."),
-    model: list[str] = typer.Option(["gemma3-270m", "gemma3-270m-squad", "qwen2.5-1.5b"], "--model", "-m",
-                                    help="Presets or .gguf paths to compare."),
+    kb_articles: int = typer.Option(0, "--kb-articles", help="With --squad: write this many articles as files, "
+                                    "index them with the default pipeline and ask about them and about others."),
+    per_article: int = typer.Option(2, "--per-article", help="With --kb-articles: questions per indexed article."),
+    unanswerable: int = typer.Option(12, "--unanswerable", help="With --kb-articles: questions of other articles."),
+    paragraphs: int = typer.Option(8, "--paragraphs", help="With --kb-articles: paragraphs per article file."),
+    model: list[str] = typer.Option(None, "--model", "-m", help="Presets or .gguf paths to compare "
+                                    "(default: the knowledge base's default model)."),
     backend: str = typer.Option("llamacpp", "--backend", help="llamacpp or transformers."),
-    held_out: int = typer.Option(4, "--held-out", help="With --squad: ask about the last N articles only."),
-    questions: int = typer.Option(40, "--questions", "-n", help="Questions to ask."),
-    k: int = typer.Option(2, "--k", help="Passages retrieved per question."),
-    prompt_id: str = typer.Option("rag-answer", "--prompt", help="Prompt for models without a prompt of their own."),
-    max_tokens: int = typer.Option(64, "--max-tokens", help="Most tokens per answer."),
-    seed: int = typer.Option(0, "--seed", help="Question sampling seed."),
-    out: Path = typer.Option(Path("eval-results/qa"), "--out", help="Directory for results.json."),
+    held_out: int = typer.Option(4, "--held-out", help="With --squad alone: ask about the last N articles only."),
+    questions: int = typer.Option(40, "--questions", "-n", help="Most questions to ask (not with --kb-articles)."),
+    k: int = typer.Option(None, "--k", help="Passages retrieved per question (default: the pipeline's)."),
+    max_tokens: int = typer.Option(None, "--max-tokens", help="Most tokens per answer (default: the prompt's)."),
+    seed: int = typer.Option(0, "--seed", help="Question and article sampling seed."),
+    out: Path = typer.Option(Path("eval-results/qa"), "--out", help="Directory for breakdown.json/.png."),
 ) -> None:
-    """Exact match, token F1, citation accuracy and seconds per answer of each model, same retrieval for all."""
+    """Why each answer is right or wrong (retrieval miss, refused, guardrail broke or rescued it, wrong citation,
+    model wrong, right), gold answer contained, EM/F1, citation accuracy and refusal rates, per model."""
     from rich.progress import Progress
-    from rich.table import Table
 
-    from ragkit.chains.rag import RagChain
-    from ragkit.config import cache_dir
-    from ragkit.embeddings import EmbeddingCache, SentenceTransformerEmbeddings
-    from ragkit.eval.qa import evaluate_chain, index_paragraphs, jsonl_items, squad_items, write_results
-    from ragkit.eval.squad import load_squad, split_articles
-    from ragkit.models import BACKENDS, chat_model, preset_prompt
-    from ragkit.prompts import load as load_prompt
-    from ragkit.retrieval import DenseRetriever
+    from ragkit.eval.breakdown import evaluate_breakdown, table_lines, write_breakdown
 
     if (squad is None) == (jsonl is None) or (jsonl is not None and index is None):
         raise InvalidInputError("give --squad FILE, or --jsonl FILE with --index NAME")
-    if backend not in BACKENDS:
-        raise InvalidInputError(f"unknown backend {backend!r}: choose from {', '.join(BACKENDS)}")
-    if squad is not None:
-        embedder = SentenceTransformerEmbeddings()
-        _, articles = split_articles(load_squad(squad), held_out)
-        cache = EmbeddingCache(cache_dir() / "eval-embeddings.sqlite")
-        store = index_paragraphs(articles, embedder, cache)
-        cache.close()
-        items = squad_items(articles, questions, seed)
-    else:
-        from ragkit.kb import KnowledgeBase
-
-        kb = KnowledgeBase(index)
-        store, embedder = kb.store, kb.embedder
-        items = jsonl_items(jsonl)[:questions]
-    retriever = DenseRetriever(store=store, k=k)
+    models: list[str | None] = list(model) if model else [None]
     results = []
-    with Progress(console=err, transient=True) as bars:
-        for name in model:
-            prompt = load_prompt(preset_prompt(name) or prompt_id)
-            chain = RagChain(retriever=retriever, llm=chat_model(backend, name), prompt=prompt, embedder=embedder,
-                             model_params={"max_tokens": max_tokens})
-            task = bars.add_task(f"{name}", total=len(items))
-            results.append(evaluate_chain(name, chain, items, functools.partial(bars.advance, task)))
-    table = Table(title=f"{len(items)} questions, top-{k} MiniLM retrieval, {backend}")
-    for column in ("model", "EM", "F1", "EM guarded", "F1 guarded", "citation acc.", "s/answer", "extractive"):
-        table.add_column(column, justify="left" if column == "model" else "right")
-    for r in results:
-        cited = "-" if r.citation_accuracy is None else f"{r.citation_accuracy:.2f}"
-        table.add_row(r.model, f"{r.exact_match:.2f}", f"{r.f1:.2f}", f"{r.guarded_exact_match:.2f}",
-                      f"{r.guarded_f1:.2f}", cited, f"{r.seconds_per_answer:.1f}", f"{r.extractive_share:.2f}")
-    console.print(table)
+    with Progress(console=err, transient=True) as bars, tempfile.TemporaryDirectory(prefix="ragkit-eval-") as tmp:
+        for name in models:
+            ask, items, label = _asker(squad, jsonl, index, kb_articles, per_article, unanswerable, paragraphs,
+                                       backend, name, held_out, questions, k, max_tokens, seed, Path(tmp))
+            task = bars.add_task(label, total=len(items))
+            results.append(evaluate_breakdown(label, ask, items, functools.partial(bars.advance, task)))
+    for line in table_lines(results):
+        console.print(line, highlight=False, markup=False)
     settings = {"squad": str(squad) if squad else None, "jsonl": str(jsonl) if jsonl else None, "index": index,
-                "held_out": held_out, "questions": len(items), "k": k, "backend": backend, "prompt": prompt_id,
+                "kb_articles": kb_articles, "per_article": per_article, "unanswerable": unanswerable,
+                "paragraphs": paragraphs, "held_out": held_out, "questions": questions, "k": k, "backend": backend,
                 "max_tokens": max_tokens, "seed": seed}
-    console.print(f"wrote {write_results(results, out, settings)}")
+    json_path, png_path = write_breakdown(results, out, settings)
+    console.print(f"wrote {json_path} and {png_path}")
+
+
+def _asker(squad: Path | None, jsonl: Path | None, index: str | None, kb_articles: int, per_article: int,
+           unanswerable: int, paragraphs: int, backend: str, name: str | None, held_out: int, questions: int,
+           k: int | None, max_tokens: int | None, seed: int, tmp: Path) -> tuple[Any, list[Any], str]:
+    """(ask, questions, label) of one model: a knowledge base's default pipeline (a saved index, or SQuAD articles
+    written as files and indexed), or dense retrieval over SQuAD paragraphs."""
+    from ragkit.kb import KnowledgeBase, shared_chat_model
+    from ragkit.settings import RetrievalSettings
+
+    llm = shared_chat_model(backend, name)
+    label = name or getattr(llm, "model_name", None) or "default model"
+    params: dict[str, Any] = {} if max_tokens is None else {"max_tokens": max_tokens}
+    retrieval = RetrievalSettings() if k is None else RetrievalSettings(k=k)
+    if jsonl is not None:
+        from ragkit.eval.qa import jsonl_items
+
+        kb = KnowledgeBase(index, llm=llm, retrieval=retrieval)
+        return functools.partial(kb.ask, **params), jsonl_items(jsonl)[:questions], label
+    assert squad is not None
+    from ragkit.eval.squad import load_squad
+
+    articles = load_squad(squad)
+    if kb_articles:
+        from ragkit.eval.kbset import squad_kb_set
+
+        kb_set = squad_kb_set(articles, kb_articles, per_article, unanswerable, paragraphs, seed)
+        kb = KnowledgeBase(path=tmp / "index", llm=llm, retrieval=retrieval)
+        if not kb.exists:
+            kb.index(kb_set.write(tmp / "docs"))
+        return functools.partial(kb.ask, **params), kb_set.items, label
+    return _paragraph_asker(articles, held_out, questions, k or 2, seed, llm, params, label)
+
+
+def _paragraph_asker(articles: list[Any], held_out: int, questions: int, k: int, seed: int, llm: Any,
+                     params: dict[str, Any], label: str) -> tuple[Any, list[Any], str]:
+    """Dense top-k retrieval over the paragraphs of the last `held_out` articles, one document per paragraph."""
+    from ragkit.chains.rag import RagChain
+    from ragkit.config import cache_dir
+    from ragkit.embeddings import EmbeddingCache, SentenceTransformerEmbeddings
+    from ragkit.eval.qa import index_paragraphs, squad_items
+    from ragkit.eval.squad import split_articles
+    from ragkit.models import trained_prompt
+    from ragkit.prompts import load as load_prompt
+    from ragkit.retrieval import DenseRetriever
+
+    embedder = SentenceTransformerEmbeddings()
+    _, asked = split_articles(articles, held_out)
+    cache = EmbeddingCache(cache_dir() / "eval-embeddings.sqlite")
+    store = index_paragraphs(asked, embedder, cache)
+    cache.close()
+    chain = RagChain(retriever=DenseRetriever(store=store, k=k), llm=llm,
+                     prompt=load_prompt(trained_prompt(llm) or "rag-answer"), embedder=embedder, model_params=params)
+    return chain.invoke, squad_items(asked, questions, seed), label

@@ -1,8 +1,5 @@
-"""End-to-end question-answering evaluation: SQuAD exact match and token F1, citation accuracy, seconds per answer.
-
-Every model answers the same questions from the same retrieved passages; scores are given as the model wrote
-them and after RagChain's grounding guardrail (unsupported answers replaced by the cited passage's best sentence).
-"""
+"""Question-answering evaluation data and scores: SQuAD exact match and token F1, questions from SQuAD or JSONL,
+and a store of SQuAD paragraphs to answer from (ragkit.eval.breakdown judges the answers)."""
 
 from __future__ import annotations
 
@@ -11,12 +8,10 @@ import random
 import re
 import string
 from collections import Counter
-from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass, field
+from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
-from ragkit.chains.rag import Answer, RagChain
 from ragkit.embeddings.base import VectorEmbeddings
 from ragkit.embeddings.cache import EmbeddingCache
 from ragkit.errors import InvalidInputError
@@ -75,14 +70,17 @@ def squad_items(articles: list[Article], count: int, seed: int = 0) -> list[QAIt
 
 
 def jsonl_items(path: Path) -> list[QAItem]:
-    """Questions from JSONL: {"question", "answers": [...] or "answer", optional "source" of the gold passage}."""
+    """Questions from JSONL: {"question", "answers": [...] or "answer", optional "source" of the gold passage};
+    `"answers": []` marks a question the knowledge base cannot answer (it should be refused)."""
     items = []
     for number, line in enumerate(Path(path).read_text(encoding="utf-8").splitlines(), start=1):
         if not line.strip():
             continue
         try:
             record = json.loads(line)
-            answers = record.get("answers") or [record["answer"]]
+            answers = record["answers"] if "answers" in record else [record["answer"]]
+            if isinstance(answers, str) or not all(isinstance(a, str) for a in answers):
+                raise TypeError("answers must be a list of strings")
             items.append(QAItem(record["question"], tuple(answers), record.get("source")))
         except (ValueError, KeyError, TypeError) as exc:
             raise InvalidInputError(f"{path}:{number}: expected {{question, answers|answer[, source]}}: {exc}") from exc
@@ -104,61 +102,3 @@ def index_paragraphs(articles: list[Article], embedder: VectorEmbeddings,
     store.add_vectors(vectors, texts, [{"source": p.title, "paragraph": p.id} for p in paragraphs],
                       [p.id for p in paragraphs])
     return store
-
-
-@dataclass
-class QAResult:
-    """Scores of one model over the evaluation questions (means over questions)."""
-
-    model: str
-    questions: int
-    exact_match: float
-    f1: float
-    guarded_exact_match: float
-    guarded_f1: float
-    citation_accuracy: float | None
-    seconds_per_answer: float
-    extractive_share: float
-    """Share of answers the guardrail replaced by a passage sentence."""
-    answers: list[dict[str, Any]] = field(default_factory=list)
-
-
-def _cited_ok(answer: Answer, item: QAItem) -> bool | None:
-    if item.gold is None:
-        return None
-    cited = answer.citations[0] if answer.citations else None
-    return cited is not None and item.gold in (cited.chunk_id, cited.source)
-
-
-def evaluate_chain(name: str, chain: RagChain, items: Sequence[QAItem],
-                   progress: Callable[[int], None] | None = None) -> QAResult:
-    """Ask every question through the chain; score the model's reply and the guarded answer the chain returns."""
-    rows: list[dict[str, Any]] = []
-    for item in items:
-        answer = chain.invoke(item.question)
-        raw, guarded = strip_citations(answer.generated or answer.text), strip_citations(answer.text)
-        rows.append({
-            "question": item.question, "gold": list(item.answers), "answer": answer.generated or answer.text,
-            "guarded": guarded, "extractive": answer.extractive, "em": exact_match(raw, item.answers),
-            "f1": token_f1(raw, item.answers), "guarded_em": exact_match(guarded, item.answers),
-            "guarded_f1": token_f1(guarded, item.answers), "cited_gold": _cited_ok(answer, item),
-            "seconds": answer.timings.get("total_s", 0.0),
-        })
-        if progress:
-            progress(1)
-
-    def mean(key: str) -> float:
-        return sum(float(r[key]) for r in rows) / len(rows)
-
-    judged = [r["cited_gold"] for r in rows if r["cited_gold"] is not None]
-    return QAResult(name, len(rows), mean("em"), mean("f1"), mean("guarded_em"), mean("guarded_f1"),
-                    sum(judged) / len(judged) if judged else None, mean("seconds"), mean("extractive"), rows)
-
-
-def write_results(results: Sequence[QAResult], out: Path, settings: dict[str, Any]) -> Path:
-    """results.json with the settings, each model's scores and every answer."""
-    out.mkdir(parents=True, exist_ok=True)
-    path = out / "results.json"
-    path.write_text(json.dumps({"settings": settings, "results": [asdict(r) for r in results]}, indent=2) + "\n",
-                    encoding="utf-8")
-    return path

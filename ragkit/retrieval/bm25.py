@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 import shutil
 import tempfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +23,7 @@ from pydantic import ConfigDict
 
 from ragkit.errors import IndexFormatError, IndexNotFoundError, RagkitError, reject_unknown_options
 from ragkit.store import FaissVectorStore, persist
-from ragkit.text import CHINESE_STOPWORDS, is_han, words
+from ragkit.text import CHINESE_STOPWORDS, ENGLISH_FUNCTION_WORDS, is_han, words
 
 log = logging.getLogger(__name__)
 
@@ -96,6 +97,26 @@ class BM25Index:
         top = positions[np.argsort(-scores[positions], kind="stable")]
         top = top[scores[top] > 0]
         return scores[top].astype(np.float32), self.rows[top]
+
+    def coverage(self, query: str, texts: Sequence[str]) -> float:
+        """Share of the query's terms found in the texts, each term weighing its inverse document frequency in the
+        index (1.0 for a query with no term): a question about what the corpus never mentions names things
+        (people, places, works) that no retrieved passage contains, even where a neighbouring topic scores a
+        fair cosine."""
+        asked = list(dict.fromkeys(t for t in self._query_tokens(query) if t not in _QUESTION_WORDS))
+        if not asked or self.model is None:
+            return 1.0
+        vocab, pointers = self.model.vocab_dict, np.asarray(self.model.scores["indptr"])
+
+        def weight(term: str) -> float:
+            column = vocab.get(term)
+            frequency = 0 if column is None else int(pointers[column + 1] - pointers[column])
+            return math.log((len(self.rows) + 1) / (frequency + 0.5))
+
+        present = {term for text in texts for term in self._query_tokens(text)}
+        weights = {term: weight(term) for term in asked}
+        total = sum(weights.values())
+        return sum(w for term, w in weights.items() if term in present) / total if total > 0 else 1.0
 
     def _query_tokens(self, query: str) -> list[str]:
         """The query through the index's tokenizer: split, stopwords dropped, stemmed (unknown words kept)."""
@@ -213,7 +234,8 @@ class BM25Retriever(BaseRetriever):
     filter: dict[str, Any] | None = None
     """Metadata filter, e.g. {'source': 'docs/a.md'}: only matching chunks are scored."""
 
-    def _current(self) -> BM25Index:
+    def current(self) -> BM25Index:
+        """The index over the store as it is now (rebuilt when the store changed)."""
         fingerprint = store_fingerprint(self.store)
         if self.index is None or self.index.fingerprint != fingerprint:
             self.index = build_bm25(self.store)
@@ -226,7 +248,7 @@ class BM25Retriever(BaseRetriever):
         allowed = np.asarray(self.store.docstore.filter_rows(where), dtype=np.int64) if where else None
         if allowed is not None and len(allowed) == 0:
             return []
-        scores, rows = self._current().search(query, kwargs.get("k", self.k), allowed)
+        scores, rows = self.current().search(query, kwargs.get("k", self.k), allowed)
         found = self.store.docstore.by_rows(int(r) for r in rows)
         return [
             Document(page_content=found[int(r)].text, metadata={**found[int(r)].metadata, "score": float(s)},
@@ -234,6 +256,11 @@ class BM25Retriever(BaseRetriever):
             for s, r in zip(scores, rows)
             if int(r) in found
         ]
+
+
+_QUESTION_WORDS = ENGLISH_FUNCTION_WORDS | CHINESE_STOPWORDS | frozenset(
+    ["哪一年", "哪年", "哪里", "哪儿", "哪天", "何时", "什么时候", "多久", "多长", "多大", "多远", "是否", "有没有"])
+"""Words that say what kind of answer is asked for, not what about: left out of BM25Index.coverage."""
 
 
 def _split(text: str) -> list[str]:

@@ -23,6 +23,11 @@ from ragkit.retrieval.dense import DenseRetriever
 from ragkit.store import FaissVectorStore
 
 Fusion = Literal["rrf", "score"]
+MIN_COVERAGE = 0.3
+"""Coverage (BM25Index.coverage) under which the default retriever refuses, chosen on SQuAD part A (3 folds of 18
+articles as files, 432 answerable and 144 out-of-KB questions, benchmarks/answer_quality.py --refusal): with
+MiniLM's 0.25 cosine threshold it refuses 48.6% of out-of-KB questions instead of 13.9%, and 1.4% of answerable
+ones instead of 0%; on the Chinese set (tests/data/zh) 10 of 12 unanswerable and none of 33 answerable."""
 DEFAULT_FUSION: dict[str, Any] = {"method": "score", "weights": [0.5, 0.5]}
 """Fusion of the default (dense, BM25) hybrid, chosen on SciFact train (benchmarks/retrieval_quality.py):
 nDCG@10 0.739 vs RRF 0.723, dense 0.686, BM25 0.690; dense weights 0.4-0.5 were best."""
@@ -53,6 +58,9 @@ class HybridRetriever(BaseRetriever):
     gate: int | None = None
     """Index of a retriever that must find something (e.g. the thresholded dense one), else nothing is returned:
     keyword matches alone do not make an off-topic question answerable."""
+    min_coverage: float | None = None
+    """Share of the question's terms (weighted by rarity, BM25Index.coverage) the returned chunks must contain,
+    else nothing is returned; needs a BM25Retriever among the retrievers. None: no such check."""
 
     @model_validator(mode="after")
     def _check(self) -> HybridRetriever:
@@ -70,19 +78,32 @@ class HybridRetriever(BaseRetriever):
         rankings = [r.invoke(query, config={"callbacks": child}, **options) for r in self.retrievers]
         if self.gate is not None and not rankings[self.gate]:
             return []
-        return fuse(rankings, self.weights, self.method, self.rrf_k, self.group_by)[: kwargs.get("k", self.k)]
+        found = fuse(rankings, self.weights, self.method, self.rrf_k, self.group_by)[: kwargs.get("k", self.k)]
+        if self.min_coverage is not None and self.coverage(query, found) < self.min_coverage:
+            return []
+        return found
+
+    def coverage(self, query: str, docs: Sequence[Document]) -> float:
+        """BM25Index.coverage of the query by the documents, by the first BM25 retriever's index (1.0 without)."""
+        sparse = next((r for r in self.retrievers if isinstance(r, BM25Retriever)), None)
+        return 1.0 if sparse is None else sparse.current().coverage(query, [d.page_content for d in docs])
 
 
 def hybrid_retriever(store: FaissVectorStore, directory: str | Path | None = None, *, k: int = 4,
                      score_threshold: float | None = None, filter: dict[str, Any] | None = None,
-                     **fusion: Any) -> HybridRetriever:
+                     min_coverage: float | Literal["auto"] | None = "auto", **fusion: Any) -> HybridRetriever:
     """ragkit's default retriever: dense + BM25 (loaded from the index directory when saved there) fused with
-    DEFAULT_FUSION; `score_threshold` drops weak dense hits, and with none left the retriever returns nothing."""
+    DEFAULT_FUSION; `score_threshold` drops weak dense hits, and with none left the retriever returns nothing;
+    `min_coverage` (HybridRetriever.min_coverage) refuses questions the top chunks do not cover ('auto':
+    MIN_COVERAGE whenever a score threshold is in force, none without)."""
+    if min_coverage == "auto":
+        min_coverage = MIN_COVERAGE if score_threshold is not None else None
     index = load_bm25(store, directory) if directory is not None else None
     retrievers: list[BaseRetriever] = [DenseRetriever(store=store, score_threshold=score_threshold),
                                        BM25Retriever(store=store, index=index)]
     gate = 0 if score_threshold is not None else None
-    return HybridRetriever(retrievers=retrievers, k=k, filter=filter, gate=gate, **{**DEFAULT_FUSION, **fusion})
+    return HybridRetriever(retrievers=retrievers, k=k, filter=filter, gate=gate, min_coverage=min_coverage,
+                           **{**DEFAULT_FUSION, **fusion})
 
 
 def fuse(rankings: Sequence[Sequence[Document]], weights: Sequence[float] | None = None, method: Fusion = "score",

@@ -1,9 +1,9 @@
 """The grounding guardrail keeps supported answers and replaces unsupported ones with a passage sentence."""
 
 import pytest
+from langchain_core.embeddings import Embeddings
 
-from ragkit.chains.grounding import SUPPORT_THRESHOLD, best_sentence, ground, sentences, support
-from ragkit.embeddings import HashingEmbeddings
+from ragkit.chains.grounding import SUPPORT_THRESHOLD, best_sentence, ground, numbers, sentences, support, unsupported
 
 pytestmark = pytest.mark.unit
 
@@ -38,10 +38,25 @@ def test_support_ignores_citations_and_function_words() -> None:
     assert support("Packers of Green Bay", PASSAGE) == 0.0
 
 
+class _Meaning(Embeddings):
+    """Embeds a text as one-hot on the first of the passage's sentences it is; the question means the third."""
+
+    def embed_documents(self, texts: list[str]) -> list[list[float]]:
+        spans = [s for _, s in sentences(PASSAGE)]
+        return [[float(text.strip() == s) for s in spans] for text in texts]
+
+    def embed_query(self, text: str) -> list[float]:
+        return [0.0, 0.0, 1.0]
+
+
 def test_embedder_ranks_sentences_when_given() -> None:
-    embedder = HashingEmbeddings()
-    assert best_sentence(PASSAGE, "It was played at Levi's Stadium in Santa Clara.", embedder=embedder) == (
+    assert best_sentence(PASSAGE, "Tell me more?", embedder=_Meaning()) == (
         "It was played at Levi's Stadium in Santa Clara.")
+
+
+def test_a_sentence_only_repeating_the_question_is_not_quoted() -> None:
+    assert best_sentence(PASSAGE, "Was Super Bowl 50 an American football game?", "Yes") != (
+        "Super Bowl 50 was an American football game.") or len(sentences(PASSAGE)) == 1
 
 
 ZH_PASSAGE = ("青石镇位于清水河下游，始建于明朝嘉靖年间。镇上的永安桥是一座三孔石拱桥，全长四十六米，建于1562年，至今仍在使用。"
@@ -92,3 +107,69 @@ def test_english_paraphrase_and_contradiction_pairs() -> None:
     assert ground("Levi's Stadium in Santa Clara hosted the game [1]", PASSAGE, "Where?")[1] is False
     assert ground("It was played at Wembley Stadium in London.", PASSAGE, "Where was it played?") == (
         "It was played at Levi's Stadium in Santa Clara.", True)
+
+
+BIOGRAPHY = ("Frédéric Chopin was born in Żelazowa Wola in 1810. His family moved to Warsaw when he was seven "
+             "months old. He left Poland for Paris at the age of twenty, and never returned. Chopin wrote three "
+             "piano sonatas.")
+
+
+@pytest.mark.parametrize("reply", [
+    "According to passage [1], Chopin left Poland for Paris when he was 20 [1].",  # 'twenty' written in digits
+    "He wrote 3 piano sonatas [1].",
+    "Chopin moved to Paris at twenty and never came back [1].",  # paraphrase: 'came back' for 'returned'
+    "The family moved to Warsaw [1].",
+    "Żelazowa Wola, in 1810 [1].",
+])
+def test_faithful_english_replies_and_paraphrases_are_kept(reply: str) -> None:
+    assert unsupported(reply, [BIOGRAPHY], "When did Chopin leave Poland?") == ""
+
+
+@pytest.mark.parametrize(("reply", "why"), [
+    ("Chopin was born in 1812 [1].", "the number 1812 is in no passage"),  # wrong date
+    ("He wrote four piano sonatas [1].", "the number 4 is in no passage"),  # wrong number, in words
+    ("Chopin was born in Kraków [1].", "the name Kraków is in no passage"),  # wrong place
+    ("Chopin was taught by Józef Elsner [1].", "the name Józef Elsner is in no passage"),  # wrong name
+    ("He played violin in orchestras across Vienna and Berlin [1].", "the name Vienna is in no passage"),
+    ("Chopin wrote violin concertos for the orchestra of the court [1].", "only 33% of its words are in the passages"),
+])
+def test_wrong_numbers_dates_names_and_claims_are_caught(reply: str, why: str) -> None:
+    assert unsupported(reply, [BIOGRAPHY], "Where was Chopin born?") == why
+
+
+def test_a_number_or_name_of_the_question_is_not_held_against_the_reply() -> None:
+    assert unsupported("Yes, in 1811 Chopin's family was in Warsaw.", [BIOGRAPHY],
+                       "Did Chopin live in Warsaw in 1811?") == ""
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("十四天", {"14", "14天"}), ("一百二十元", {"120", "120元"}), ("两万名", {"20000", "20000名"}),
+    ("二〇一九年", {"2019", "2019年"}), ("十", {"10"}), ("450 元", {"450", "450元"}),
+    ("统一管理", set()), ("1,250 people", {"1250"}), ("twenty-five", {"25"}), ("three", {"3"}), ("3.5", {"3.5"}),
+])
+def test_numbers_are_read_in_digits_words_and_chinese_numerals(text: str, expected: set[str]) -> None:
+    assert numbers(text) == expected
+
+
+def test_chinese_numbers_in_digits_match_chinese_numerals() -> None:
+    passage = "国内航班必须在出发前至少十四天预订，每天的餐费补贴为一百二十元。"
+    assert unsupported("国内航班要提前14天预订。[1]", [passage], "国内航班需要提前多少天预订？") == ""
+    assert unsupported("餐费补贴每天120元。", [passage], "餐费补贴是多少？") == ""
+    assert unsupported("国内航班要提前15天预订。", [passage], "国内航班需要提前多少天预订？") == (
+        "the number 15 is in no passage")
+
+
+def test_the_quote_is_the_sentence_answering_the_question_not_the_most_overlapping() -> None:
+    passage = ("Chopin's birthplace has a museum. Many visitors ask when Chopin left Poland for good. "
+               "He left Poland for Paris in 1830, at the age of twenty.")
+    question = "When did Chopin leave Poland?"
+    assert best_sentence(passage, question, "Chopin left Poland in 1831.") == (
+        "He left Poland for Paris in 1830, at the age of twenty.")
+
+
+def test_a_chinese_number_must_come_with_its_unit_and_the_question_backs_no_words() -> None:
+    passage = "公司电脑在十分钟无操作后会自动锁屏。员工的登录密码至少十二位。"
+    assert unsupported("员工每年有10天年假。", [passage], "员工每年有多少天年假？") == "the number 10天 is in no passage"
+    assert unsupported("电脑十分钟无操作会锁屏。", [passage], "电脑多久会自动锁屏？") == ""
+    assert unsupported("密码至少12位。[1]", [passage], "登录密码至少要多少位？") == ""
+    assert unsupported("员工每年都有年假和年终奖。", [passage], "员工每年有年假吗？").startswith("only")

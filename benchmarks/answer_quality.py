@@ -1,0 +1,213 @@
+"""Answer quality of the default pipeline (hybrid retrieval, the default model, the grounding guardrail) as a user
+meets it: the outcome breakdown of ragkit.eval.breakdown on knowledge bases built from files.
+
+Sets: `squad`, SQuAD v1.1 part A (../shared/data/squad) with some articles written as files (8 paragraphs each),
+2 questions of each and 12 questions of other articles (to be refused); `zh`, the Chinese example knowledge base
+examples/kb-zh with the questions of benchmarks/answer_quality_zh.jsonl (12 answerable, 6 to be refused).
+
+    .venv/bin/python benchmarks/answer_quality.py --out /tmp/aq             # ask the model, save breakdown JSON
+    .venv/bin/python benchmarks/answer_quality.py --replay /tmp/aq/squad/rows.jsonl  # today's guardrail, saved replies
+
+Replay re-runs the guardrail and the citation code on the saved replies and passages (no model call), so a
+guardrail change is measured before and after on the very same replies.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from ragkit.text import detect_language
+
+REPO = Path(__file__).resolve().parents[1]
+ZH_QUESTIONS = REPO / "benchmarks" / "answer_quality_zh.jsonl"
+ZH_KB = REPO / "examples" / "kb-zh"
+
+
+def _kb_run(name: str, files: list[Path], items: list[Any], tmp: Path, out: Path,
+            limit: int | None) -> tuple[Any, str]:
+    """Index the files with the defaults and ask every question, each row appended to out/rows.jsonl as it comes
+    (a long run stopped half-way keeps what it asked); (breakdown, embedder spec)."""
+    from ragkit.eval.breakdown import answer_row, summarize
+    from ragkit.kb import KnowledgeBase
+
+    kb = KnowledgeBase(path=tmp / f"{name}-index")
+    started = time.perf_counter()
+    report = kb.index(files)
+    print(f"{name}: indexed {len(files)} files, {report.chunks} chunks, embedder {kb.embedder.spec}, "
+          f"{time.perf_counter() - started:.0f} s", flush=True)
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "settings.json").write_text(json.dumps({"set": name, "embedder": kb.embedder.spec}) + "\n")
+    rows = []
+    with (out / "rows.jsonl").open("w", encoding="utf-8") as log:
+        for item in random.Random(0).sample(items, len(items))[:limit]:  # shuffled: a partial run has both kinds
+            answer = kb.ask(item.question)
+            rows.append(answer_row(answer, item))
+            log.write(json.dumps(rows[-1], ensure_ascii=False) + "\n")
+            log.flush()
+            print(f"  {answer.timings.get('total_s', 0):5.1f}s {rows[-1]['outcome']:30s} {item.question[:50]!r} -> "
+                  f"{answer.text[:70]!r}", flush=True)
+    return summarize(name, rows), kb.embedder.spec
+
+
+def run(sets: list[str], out: Path, indexed: int, unanswerable: int, seed: int, limit: int | None) -> int:
+    from ragkit.eval.breakdown import table_lines, write_breakdown
+    from ragkit.eval.data import shared_data_or_say
+    from ragkit.eval.kbset import squad_kb_set
+    from ragkit.eval.qa import jsonl_items
+    from ragkit.eval.squad import load_squad
+
+    results = []
+    with tempfile.TemporaryDirectory(prefix="ragkit-aq-") as name:
+        tmp = Path(name)
+        for which in sets:
+            if which == "squad":
+                squad = shared_data_or_say("squad")
+                if squad is None:
+                    continue
+                kb_set = squad_kb_set(load_squad(squad / "dev-v1.1-part-a.json"), indexed, 2, unanswerable, 8, seed)
+                result, spec = _kb_run("squad", kb_set.write(tmp / "squad"), kb_set.items, tmp, out / which, limit)
+            else:
+                result, spec = _kb_run("zh", sorted(ZH_KB.iterdir()), jsonl_items(ZH_QUESTIONS), tmp, out / which,
+                                       limit)
+            write_breakdown([result], out / which, {"set": which, "embedder": spec, "indexed": indexed,
+                                                    "unanswerable": unanswerable, "seed": seed})
+            results.append(result)
+            print("\n".join(table_lines([result])), flush=True)
+    print("\n".join(table_lines(results)))
+    return 0
+
+
+def replay(path: Path) -> int:
+    """The saved rows (a run's rows.jsonl, with settings.json beside it) judged again after today's guardrail and
+    citation code re-process the saved replies."""
+    from langchain_core.language_models import FakeListChatModel
+    from langchain_core.retrievers import BaseRetriever
+
+    from ragkit.chains.rag import Answer, Citation, RagChain
+    from ragkit.embeddings import from_spec
+    from ragkit.eval.breakdown import answer_row, summarize, table_lines
+    from ragkit.eval.qa import QAItem
+
+    settings = json.loads((path.parent / "settings.json").read_text(encoding="utf-8"))
+    saved_rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    embedder = from_spec(settings["embedder"])
+
+    class _Nothing(BaseRetriever):
+        def _get_relevant_documents(self, query: str, *, run_manager: Any) -> list[Any]:
+            return []
+
+    chain = RagChain(retriever=_Nothing(), llm=FakeListChatModel(responses=[""]), embedder=embedder)
+    rows = []
+    for row in saved_rows:
+        item = QAItem(row["question"], tuple(row["gold"]), row["source"])
+        passages = [Citation(p["n"], p["source"], 1, 0, len(p["text"]), p["chunk_id"], p["score"], p["text"])
+                    for p in row["passages"]]
+        if not row["found"]:
+            answer = Answer(item.question, row["answer"], [], [], "none", {}, {"total_s": row["seconds"]}, found=False)
+        else:
+            clean, warnings = chain._screen(passages)
+            answer = chain._finish(item.question, row["generated"], passages, clean, warnings, time.perf_counter(),
+                                   {"retrieve_s": 0.0})
+            answer.timings["total_s"] = row["seconds"]
+        rows.append(answer_row(answer, item))
+    recorded, after = summarize(f"{settings['set']} saved", saved_rows), summarize(f"{settings['set']} now", rows)
+    print("\n".join(table_lines([recorded, after])))
+    for old, new in zip(saved_rows, rows):
+        if old["outcome"] != new["outcome"] or old["answer"] != new["answer"]:
+            print(f"- {old['question'][:70]!r}: {old['outcome']} -> {new['outcome']}\n"
+                  f"    gold {old['gold'][:2]} reply {old['generated'][:100]!r}\n"
+                  f"    now {new['answer'][:120]!r} ({new['replaced_because']})")
+    return 0
+
+
+def _signals(kb: Any, questions: list[str]) -> list[tuple[float, float]]:
+    """(best dense cosine, coverage of the question by the fused top passages) per question, no threshold."""
+    from ragkit.settings import RetrievalSettings
+
+    retriever = kb.retriever(RetrievalSettings(score_threshold=None), detect_language(questions[0]))
+    out = []
+    for question in questions:
+        top = retriever.retrievers[0].invoke(question, k=1)
+        out.append((float(top[0].metadata["score"]) if top else 0.0,
+                    retriever.coverage(question, retriever.invoke(question))))
+    return out
+
+
+def refusal_study(folds: int, tmp: Path) -> int:
+    """Signals telling questions of articles outside the knowledge base from answerable ones, retrieval only (no
+    model), through the default hybrid retriever: the best dense cosine and the rarity-weighted share of the
+    question's terms in the top passages; over `folds` random splits of SQuAD part A (18 articles as files, 6
+    others), and the Chinese set (tests/data/zh/kb.json paragraphs as files) with its unanswerable questions."""
+    import numpy as np
+
+    from ragkit.eval.data import shared_data_or_say
+    from ragkit.eval.kbset import squad_kb_set
+    from ragkit.eval.squad import load_squad
+    from ragkit.kb import KnowledgeBase
+
+    sets: dict[str, list[tuple[bool, float, float]]] = {"squad": [], "zh": []}
+    squad = shared_data_or_say("squad")
+    for fold in range(folds if squad else 0):
+        kb_set = squad_kb_set(load_squad(squad / "dev-v1.1-part-a.json"), 18, 8, 48, 8, seed=100 + fold)  # type: ignore[operator]
+        kb = KnowledgeBase(path=tmp / f"fold{fold}")
+        kb.index(kb_set.write(tmp / f"fold{fold}-docs"))
+        signals = _signals(kb, [i.question for i in kb_set.items])
+        sets["squad"] += [(bool(i.answers), c, v) for i, (c, v) in zip(kb_set.items, signals)]
+    data = json.loads((REPO / "tests" / "data" / "zh" / "kb.json").read_text(encoding="utf-8"))
+    (tmp / "zh-docs").mkdir()
+    for paragraph in data["paragraphs"]:
+        (tmp / "zh-docs" / f"{paragraph['id']}.txt").write_text(paragraph["text"], encoding="utf-8")
+    kb = KnowledgeBase(path=tmp / "zh")
+    kb.index([tmp / "zh-docs"])
+    asked = [(True, q["q"]) for p in data["paragraphs"] for q in p["questions"]]
+    asked += [(False, q) for q in data["unanswerable"]]
+    sets["zh"] = [(a, c, v) for (a, _), (c, v) in zip(asked, _signals(kb, [q for _, q in asked]))]
+    for name, rows in sets.items():
+        if not rows:
+            continue
+        answerable = np.asarray([r[0] for r in rows])
+        cosine, coverage = np.asarray([r[1] for r in rows]), np.asarray([r[2] for r in rows])
+        print(f"\n{name}: {answerable.sum()} answerable, {(~answerable).sum()} out-of-KB; cosine p5 answerable "
+              f"{np.percentile(cosine[answerable], 5):.3f}, coverage p5 answerable "
+              f"{np.percentile(coverage[answerable], 5):.3f} / out-of-KB median {np.median(coverage[~answerable]):.3f}")
+        print(f"{'coverage <':>10s}" + "".join(f"   cos<{t:.2f} ans/oo-KB" for t in (0.0, 0.25, 0.30, 0.35)))
+        for c in (0.0, 0.2, 0.25, 0.3, 0.35, 0.4, 0.45, 0.5):
+            cells = []
+            for t in (0.0, 0.25, 0.30, 0.35):
+                refused = (cosine < t) | (coverage < c)
+                cells.append(f"{refused[answerable].mean():10.1%}{refused[~answerable].mean():10.1%}")
+            print(f"{c:10.2f}" + "".join(cells))
+    return 0
+
+
+def main() -> int:
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--set", choices=["squad", "zh", "both"], default="both")
+    parser.add_argument("--out", type=Path, default=Path(tempfile.gettempdir()) / "ragkit-answer-quality")
+    parser.add_argument("--indexed", type=int, default=20, help="SQuAD articles indexed (part A has 24).")
+    parser.add_argument("--unanswerable", type=int, default=12, help="SQuAD questions of the other articles.")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--limit", type=int, default=None, help="Ask only the first N questions of each set.")
+    parser.add_argument("--replay", type=Path, default=None, help="A saved rows.jsonl to judge again.")
+    parser.add_argument("--refusal", type=int, default=0, help="Study refusal signals over N folds (no model).")
+    args = parser.parse_args()
+    if args.refusal:
+        with tempfile.TemporaryDirectory(prefix="ragkit-refusal-") as tmp:
+            return refusal_study(args.refusal, Path(tmp))
+    if args.replay is not None:
+        return replay(args.replay)
+    sets = ["squad", "zh"] if args.set == "both" else [args.set]
+    return run(sets, args.out, args.indexed, args.unanswerable, args.seed, args.limit)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
