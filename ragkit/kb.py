@@ -12,7 +12,7 @@ import threading
 from collections.abc import AsyncIterator, Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 from langchain_core.language_models import BaseChatModel
 from langchain_core.prompts import BasePromptTemplate
@@ -158,7 +158,7 @@ class KnowledgeBase:
                 calibrated = self.embedder.relevance_threshold(language, corpus)
                 threshold = retrieval.threshold(DEFAULT_SCORE_THRESHOLD if calibrated is None else calibrated)
                 # The coverage gate is lexical: a question in another language than the corpus shares no terms.
-                coverage: Literal["auto"] | None = "auto" if language == corpus else None
+                coverage = retrieval.min_coverage if language == corpus else None
                 opened.retrievers[key] = hybrid_retriever(
                     opened.store, self.directory, k=retrieval.k, score_threshold=threshold, filter=retrieval.filter,
                     fetch_k=retrieval.fetch_k, method=retrieval.fusion, weights=list(retrieval.weights),

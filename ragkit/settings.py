@@ -129,6 +129,9 @@ class RetrievalSettings(BaseModel):
     """Weights of the dense and BM25 retrievers (chosen on SciFact train: nDCG@10 0.739 vs RRF 0.723)."""
     filter: dict[str, Any] | None = None
     """Metadata filter applied inside every search, e.g. {'source': ['a.pdf', 'b.md']}."""
+    min_coverage: float | None = Field(None, ge=0, le=1)
+    """Refuse a question whose terms (weighted by rarity) the top chunks cover less than this share of, for
+    questions in the corpus' language (ragkit.retrieval.hybrid.MIN_COVERAGE); off by default."""
 
     def threshold(self, calibrated: float | None) -> float | None:
         """The relevance threshold in force: the explicit one, else the embedder's calibrated one."""

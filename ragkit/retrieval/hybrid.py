@@ -24,10 +24,12 @@ from ragkit.store import FaissVectorStore
 
 Fusion = Literal["rrf", "score"]
 MIN_COVERAGE = 0.3
-"""Coverage (BM25Index.coverage) under which the default retriever refuses, chosen on SQuAD part A (3 folds of 18
-articles as files, 432 answerable and 144 out-of-KB questions, benchmarks/answer_quality.py --refusal): with
+"""A coverage (BM25Index.coverage) to opt into (RetrievalSettings.min_coverage), chosen on SQuAD part A (3 folds of
+18 articles as files, 432 answerable and 144 out-of-KB questions, benchmarks/answer_quality.py --refusal): with
 MiniLM's 0.25 cosine threshold it refuses 48.6% of out-of-KB questions instead of 13.9%, and 1.4% of answerable
-ones instead of 0%; on the Chinese set (tests/data/zh) 10 of 12 unanswerable and none of 33 answerable."""
+ones instead of 0%; on the Chinese set (tests/data/zh) 10 of 12 unanswerable and none of 33 answerable. Not a
+default: on a small knowledge base a question in other words than its passage is refused ("Where must I keep my
+passwords?" over examples/kb, whose passage says "use the company password manager")."""
 DEFAULT_FUSION: dict[str, Any] = {"method": "score", "weights": [0.5, 0.5]}
 """Fusion of the default (dense, BM25) hybrid, chosen on SciFact train (benchmarks/retrieval_quality.py):
 nDCG@10 0.739 vs RRF 0.723, dense 0.686, BM25 0.690; dense weights 0.4-0.5 were best."""
@@ -91,13 +93,10 @@ class HybridRetriever(BaseRetriever):
 
 def hybrid_retriever(store: FaissVectorStore, directory: str | Path | None = None, *, k: int = 4,
                      score_threshold: float | None = None, filter: dict[str, Any] | None = None,
-                     min_coverage: float | Literal["auto"] | None = "auto", **fusion: Any) -> HybridRetriever:
+                     min_coverage: float | None = None, **fusion: Any) -> HybridRetriever:
     """ragkit's default retriever: dense + BM25 (loaded from the index directory when saved there) fused with
     DEFAULT_FUSION; `score_threshold` drops weak dense hits, and with none left the retriever returns nothing;
-    `min_coverage` (HybridRetriever.min_coverage) refuses questions the top chunks do not cover ('auto':
-    MIN_COVERAGE whenever a score threshold is in force, none without)."""
-    if min_coverage == "auto":
-        min_coverage = MIN_COVERAGE if score_threshold is not None else None
+    `min_coverage` (HybridRetriever.min_coverage, e.g. MIN_COVERAGE) refuses questions the top chunks do not cover."""
     index = load_bm25(store, directory) if directory is not None else None
     retrievers: list[BaseRetriever] = [DenseRetriever(store=store, score_threshold=score_threshold),
                                        BM25Retriever(store=store, index=index)]

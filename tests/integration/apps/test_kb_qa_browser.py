@@ -66,13 +66,14 @@ def _serve(indexes: Path, model: str | None) -> Iterator[str]:
     proc.wait(timeout=20)
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture()
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """The app with the fast packaged model."""
+    """The app with the fast packaged model, on an empty indexes folder per test (each test creates its index
+    through the "New index name" box, which shows only while no index exists)."""
     yield from _serve(tmp_path_factory.mktemp("indexes"), "gemma3-270m")
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture()
 def server_default_model(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """The app with ragkit's default model (Qwen2.5-1.5B): gemma3-270m pastes passages instead of answering in
     Chinese, so the guardrail quotes the document."""

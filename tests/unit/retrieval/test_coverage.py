@@ -44,10 +44,9 @@ def test_the_hybrid_retriever_refuses_a_question_its_passages_do_not_cover() -> 
     assert HybridRetriever(retrievers=retrievers, k=2).invoke("Which opera did Giuseppe Verdi write in Milan?")
 
 
-def test_the_default_retriever_checks_coverage_only_with_a_relevance_threshold() -> None:
+def test_the_default_retriever_checks_coverage_only_when_asked() -> None:
     from ragkit.retrieval.hybrid import MIN_COVERAGE, hybrid_retriever
 
     store = FaissVectorStore.from_texts(TEXTS, HashingEmbeddings(256))
-    assert hybrid_retriever(store, score_threshold=0.1).min_coverage == MIN_COVERAGE
-    assert hybrid_retriever(store).min_coverage is None
-    assert hybrid_retriever(store, score_threshold=0.1, min_coverage=None).min_coverage is None
+    assert hybrid_retriever(store, score_threshold=0.1).min_coverage is None
+    assert hybrid_retriever(store, score_threshold=0.1, min_coverage=MIN_COVERAGE).min_coverage == MIN_COVERAGE
