@@ -25,6 +25,7 @@ if not (CHROMIUM and CHROMEDRIVER):
                 allow_module_level=True)
 
 from selenium import webdriver  # noqa: E402
+from selenium.common.exceptions import StaleElementReferenceException  # noqa: E402
 from selenium.webdriver.chrome.service import Service  # noqa: E402
 from selenium.webdriver.common.by import By  # noqa: E402
 from selenium.webdriver.common.keys import Keys  # noqa: E402
@@ -190,8 +191,10 @@ def test_management_page_lists_deletes_and_reindexes(server: str):
         driver.save_screenshot(str(SCREENSHOTS / "kb_qa_manage.png"))
         _click(driver, wait, "//button[normalize-space()='Delete file']")  # the first file is selected
         wait.until(lambda d: "Deleted onboarding.md" in d.find_element(By.TAG_NAME, "body").text)
-        table = driver.find_element(By.CSS_SELECTOR, "[data-testid='stTable']")
-        assert "onboarding.md" not in table.text and "security.txt" in table.text
+        # The note can show before the rerun redraws the table: wait for the table's rows, redrawn or not.
+        rows_now = WebDriverWait(driver, 60, ignored_exceptions=(StaleElementReferenceException,))
+        rows_now.until(lambda d: [row.text.split()[0] for row in d.find_elements(
+            By.CSS_SELECTOR, "[data-testid='stTable'] tbody tr")] == ["security.txt"])
         _click(driver, wait, "//button[normalize-space()='Re-index']")
         wait.until(lambda d: "Re-indexed: 0 files read, 1 unchanged" in d.find_element(By.TAG_NAME, "body").text)
     finally:
