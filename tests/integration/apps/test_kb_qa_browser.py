@@ -12,6 +12,7 @@ import time
 import urllib.request
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -91,6 +92,20 @@ def _browser() -> webdriver.Chrome:
     return webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
 
 
+@contextmanager
+def _opened(url: str, last: str, seconds: float) -> Iterator[tuple[webdriver.Chrome, WebDriverWait]]:
+    """A browser at the app and its wait (RAGKIT_BROWSER_WAIT overrides `seconds`); the page is saved as
+    tests/artifacts/`last`.png whatever happens, then the browser quits."""
+    SCREENSHOTS.mkdir(exist_ok=True)
+    driver = _browser()
+    try:
+        driver.get(url)
+        yield driver, WebDriverWait(driver, float(os.environ.get("RAGKIT_BROWSER_WAIT", seconds)))
+    finally:
+        driver.save_screenshot(str(SCREENSHOTS / f"{last}.png"))
+        driver.quit()
+
+
 def _sidebar(driver: webdriver.Chrome) -> str:
     return driver.find_element(By.CSS_SELECTOR, "[data-testid='stSidebar']").text
 
@@ -129,18 +144,11 @@ def _ask(driver: webdriver.Chrome, question: str, wait: WebDriverWait) -> str:
 
 
 def test_upload_ask_and_screenshot_then_two_sessions_at_once(server: str):
-    SCREENSHOTS.mkdir(exist_ok=True)
-    driver = _browser()
-    try:
-        wait = WebDriverWait(driver, float(os.environ.get('RAGKIT_BROWSER_WAIT', 240)))
-        driver.get(server)
+    with _opened(server, "kb_qa-last", 240) as (driver, wait):
         _new_index_with(driver, "browser", [EXAMPLES_KB / "travel-policy.pdf"], wait)
         label = _ask(driver, "What is the daily meal allowance when travelling?", wait)
         driver.save_screenshot(str(SCREENSHOTS / "kb_qa.png"))
         assert "travel-policy.pdf" in label
-    finally:
-        driver.save_screenshot(str(SCREENSHOTS / "kb_qa-last.png"))
-        driver.quit()
 
     def session(question: str) -> str:
         browser = _browser()
@@ -159,11 +167,7 @@ def test_upload_ask_and_screenshot_then_two_sessions_at_once(server: str):
 
 
 def test_chinese_docx_upload_and_chinese_answer_with_its_source(server_default_model: str):
-    SCREENSHOTS.mkdir(exist_ok=True)
-    driver = _browser()
-    try:
-        wait = WebDriverWait(driver, float(os.environ.get("RAGKIT_BROWSER_WAIT", 300)))
-        driver.get(server_default_model)
+    with _opened(server_default_model, "kb_qa_zh-last", 300) as (driver, wait):
         _new_index_with(driver, "zh", [EXAMPLES_KB_ZH / "travel-expenses.docx"], wait)
         label = _ask(driver, "出差到省会城市，住宿每晚最多可以报销多少钱？", wait)
         answer = driver.find_elements(By.CSS_SELECTOR, "[data-testid='stChatMessage']")[-1].text
@@ -171,17 +175,10 @@ def test_chinese_docx_upload_and_chinese_answer_with_its_source(server_default_m
         assert "travel-expenses.docx" in label
         assert "450" in answer and "住宿" in answer, answer
         assert "not supported by the documents" not in answer, answer  # the model's own answer, not a quote
-    finally:
-        driver.save_screenshot(str(SCREENSHOTS / "kb_qa_zh-last.png"))
-        driver.quit()
 
 
 def test_management_page_lists_deletes_and_reindexes(server: str):
-    SCREENSHOTS.mkdir(exist_ok=True)
-    driver = _browser()
-    try:
-        wait = WebDriverWait(driver, float(os.environ.get("RAGKIT_BROWSER_WAIT", 240)))
-        driver.get(server)
+    with _opened(server, "kb_qa_manage-last", 240) as (driver, wait):
         _new_index_with(driver, "manage", [EXAMPLES_KB / "onboarding.md", EXAMPLES_KB / "security.txt"], wait)
         _click(driver, wait, "//*[@data-testid='stSidebar']//label[.//p[normalize-space()='Manage files']]")
         table = wait.until(ec.presence_of_element_located((By.CSS_SELECTOR, "[data-testid='stTable']")))
@@ -197,18 +194,11 @@ def test_management_page_lists_deletes_and_reindexes(server: str):
             By.CSS_SELECTOR, "[data-testid='stTable'] tbody tr")] == ["security.txt"])
         _click(driver, wait, "//button[normalize-space()='Re-index']")
         wait.until(lambda d: "Re-indexed: 0 files read, 1 unchanged" in d.find_element(By.TAG_NAME, "body").text)
-    finally:
-        driver.save_screenshot(str(SCREENSHOTS / "kb_qa_manage-last.png"))
-        driver.quit()
 
 
 def test_follow_up_is_answered_through_the_rewrite_shown_in_the_conversation(server_default_model: str):
     """With the default model: the follow-up names nothing; the rewrite (shown) finds the password rule."""
-    SCREENSHOTS.mkdir(exist_ok=True)
-    driver = _browser()
-    try:
-        wait = WebDriverWait(driver, float(os.environ.get("RAGKIT_BROWSER_WAIT", 300)))
-        driver.get(server_default_model)
+    with _opened(server_default_model, "kb_qa_convo-last", 300) as (driver, wait):
         _new_index_with(driver, "convo", [EXAMPLES_KB / "security.txt", EXAMPLES_KB / "onboarding.md"], wait)
         _ask(driver, "Where must I keep my passwords?", wait)
         label = _ask(driver, "And how long must they be?", wait)
@@ -218,6 +208,3 @@ def test_follow_up_is_answered_through_the_rewrite_shown_in_the_conversation(ser
         searched = next(line for line in answer.splitlines() if line.startswith("searched for:"))
         assert "password" in searched.lower(), answer
         assert "security.txt" in label and "14" in answer, answer
-    finally:
-        driver.save_screenshot(str(SCREENSHOTS / "kb_qa_convo-last.png"))
-        driver.quit()
