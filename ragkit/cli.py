@@ -106,6 +106,9 @@ def ask(
     adapter: Annotated[Path | None, typer.Option(
         help="LoRA adapter directory written by `ragkit finetune` (llama.cpp reads its adapter.gguf).")] = None,
     k: Annotated[int, typer.Option(help="Passages to retrieve.")] = 4,
+    context_tokens: Annotated[int | None, typer.Option(
+        help="Tokens of passage text the model reads: passages over it are cut to the sentences matching the "
+             "question (default: RetrievalSettings'); 0: the k passages whole.")] = None,
     max_tokens: Annotated[int | None, typer.Option(
         help="Most tokens to generate (default: the prompt file's).")] = None,
     temperature: Annotated[float | None, typer.Option(
@@ -123,7 +126,8 @@ def ask(
     from ragkit.models import chat_model
     from ragkit.settings import RetrievalSettings, validated
 
-    retrieval = validated(RetrievalSettings, k=k)
+    budget = {} if context_tokens is None else {"context_tokens": context_tokens or None}
+    retrieval = validated(RetrievalSettings, k=k, **budget)
     options = {"adapter": str(adapter)} if adapter is not None else {}
     kb = KnowledgeBase(index, llm=chat_model(backend, model, **options), retrieval=retrieval, cache=cache)
     params: dict[str, Any] = {key: value for key, value in (("max_tokens", max_tokens), ("temperature", temperature))
@@ -157,6 +161,8 @@ def ask(
 def timing_line(t: dict[str, float]) -> str:
     """One line of where an answer's time went (missing parts, e.g. no model call, are left out)."""
     parts = [f"retrieval {t.get('retrieve_s', 0):.2f} s"]
+    if "context_tokens" in t:
+        parts.append(f"context {int(t['context_tokens'])} tokens")
     if "prefill_tokens" in t:
         cached = int(t.get("prompt_tokens", 0) - t["prefill_tokens"])
         parts.append(f"prefill {int(t['prefill_tokens'])} tokens ({cached} cached) {t.get('prefill_s', 0):.2f} s, "

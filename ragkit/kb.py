@@ -169,13 +169,15 @@ class KnowledgeBase:
               **model_params: Any) -> RagChain:
         """retrieve -> answer prompt -> model for questions in `language`; a model fine-tuned on a prompt (its
         adapter) gets that prompt. `model_params` (max_tokens, temperature, ...) override the prompt's model block."""
-        retriever = self.retriever(retrieval, language)
-        key = f"{id(retriever)}:{sorted(model_params.items())}"
-        opened = self._current()
+        retrieval = retrieval or self.retrieval
+        retriever, opened = self.retriever(retrieval, language), self._current()
+        budget = retrieval.budget(opened.store.settings.get("language", "en"))
+        key = f"{id(retriever)}:{budget}:{sorted(model_params.items())}"
         with self._lock:
             if key not in opened.chains:
                 opened.chains[key] = RagChain(retriever=retriever, llm=self.llm, prompt=self._prompt(opened.generation),
-                                              embedder=self.embedder, model_params=model_params)
+                                              embedder=self.embedder, model_params=model_params,
+                                              context_tokens=budget)
             return opened.chains[key]
 
     def ask(self, question: str, retrieval: RetrievalSettings | None = None, *, history: HistoryInput | None = None,

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -24,6 +24,7 @@ from langchain_core.runnables import Runnable, RunnableConfig, RunnableSerializa
 from langchain_core.runnables.config import patch_config
 from pydantic import ConfigDict, Field
 
+from ragkit.chains.budget import fit, word_count
 from ragkit.chains.grounding import best_sentence, support, threshold_for, unsupported
 from ragkit.chains.injection import screen
 from ragkit.chains.rewrite import QuestionRewriter, parse_input
@@ -138,6 +139,9 @@ class RagChain(RunnableSerializable[RagInput, Answer]):
     """Passages between <document> markers, for prompts written for that layout; off: "[n] (source) text", the
     layout rag-answer and the fine-tuned adapters use (on examples/kb the markers made Qwen 1.5B quote the wrong
     sentence of the right passage)."""
+    context_tokens: int | None = Field(None, ge=1)
+    """Tokens of passage text the model reads (the embedder's tokens): passages over it are cut to the sentences
+    matching the question (ragkit.chains.budget); None: every retrieved passage whole."""
     rewriter: QuestionRewriter | None = None
     """Makes a follow-up standalone from the history; default: `llm` with prompts/condense-question."""
 
@@ -221,7 +225,7 @@ class RagChain(RunnableSerializable[RagInput, Answer]):
 
     def _question_events(self, question: str, config: RunnableConfig) -> Iterator[RagEvent]:
         started = time.perf_counter()
-        passages = _passages(self.retriever.invoke(question, config))
+        passages = self._fitted(question, _passages(self.retriever.invoke(question, config)))
         timings = {"retrieve_s": time.perf_counter() - started}
         if not passages:
             yield from self._not_found(question, started, timings)
@@ -238,7 +242,7 @@ class RagChain(RunnableSerializable[RagInput, Answer]):
 
     async def _aquestion_events(self, question: str, config: RunnableConfig) -> AsyncIterator[RagEvent]:
         started = time.perf_counter()
-        passages = _passages(await self.retriever.ainvoke(question, config))
+        passages = self._fitted(question, _passages(await self.retriever.ainvoke(question, config)))
         timings = {"retrieve_s": time.perf_counter() - started}
         if not passages:
             for event in self._not_found(question, started, timings):
@@ -259,6 +263,13 @@ class RagChain(RunnableSerializable[RagInput, Answer]):
         closed early (its client went away) must stop the generation."""
         params = {**(self.prompt.metadata or {}).get("model_params", {}), **self.model_params}
         return self.prompt | self.llm.bind(**params)
+
+    def _fitted(self, question: str, passages: list[Citation]) -> list[Citation]:
+        """The passages within the context budget, counted with the embedder's tokenizer (words without one)."""
+        return fit(question, passages, self.context_tokens, self._count_tokens())
+
+    def _count_tokens(self) -> Callable[[str], int]:
+        return getattr(self.embedder, "count_tokens", word_count)
 
     def _screen(self, passages: list[Citation]) -> tuple[list[Citation], list[str]]:
         """The passages without their instruction-like sentences, and a warning for each passage that had some."""
@@ -289,6 +300,7 @@ class RagChain(RunnableSerializable[RagInput, Answer]):
         generated, guarding = reply.strip(), time.perf_counter()
         text, grounded, extractive, because = self._grounded(question, clean_reply(generated), clean)
         timings["guardrail_s"] = time.perf_counter() - guarding
+        timings["context_tokens"] = sum(map(self._count_tokens(), (p.text for p in passages)))
         warnings = warnings + unsupported_citations(text, grounded)
         originals = {p.n: p for p in passages}
         citations = [replace(originals[c.n], inferred=c.inferred) for c in grounded]
@@ -325,20 +337,26 @@ class RagChain(RunnableSerializable[RagInput, Answer]):
         return f"{sentence} [{source.n}]", [source], True, reason
 
     def retrieve(self, question: str) -> list[Citation]:
-        """The numbered passages a question would be answered from."""
-        return _passages(self.retriever.invoke(question))
+        """The numbered passages a question would be answered from (within the context budget)."""
+        return self._fitted(question, _passages(self.retriever.invoke(question)))
 
     def _prompt_meta(self) -> dict[str, Any]:
         return dict(self.prompt.metadata or {})
 
 
 def format_passages(passages: list[Citation], delimited: bool = True) -> str:
-    """Numbered passages for the prompt, each with its source, its text between <document> markers so the model
+    """Numbered passages for the prompt, each with its file name, its text between <document> markers so the model
     can tell quoted data from instructions (markers inside the text are defused so it cannot close them); or,
-    not delimited, "[n] (source) text" as fine-tuned adapters saw in training."""
+    not delimited, "[n] (name) text" as fine-tuned adapters saw in training. The name, not the path: a server's
+    directories are nothing the model needs (and nothing it should repeat), and cost ~12 prompt tokens a passage."""
     if not delimited:
-        return "\n\n".join(f"[{p.n}] ({p.source}) {p.text}" for p in passages)
-    return "\n\n".join(f"[{p.n}] ({p.source})\n<document>\n{_defused(p.text)}\n</document>" for p in passages)
+        return "\n\n".join(f"[{p.n}] ({_name(p.source)}) {p.text}" for p in passages)
+    return "\n\n".join(f"[{p.n}] ({_name(p.source)})\n<document>\n{_defused(p.text)}\n</document>"
+                       for p in passages)
+
+
+def _name(source: str) -> str:
+    return source.rstrip("/").rsplit("/", 1)[-1] or source
 
 
 def _defused(text: str) -> str:
