@@ -7,8 +7,8 @@ server run retrieval for every request concurrently while generations wait for a
 from __future__ import annotations
 
 import os
-import queue
 import threading
+from collections import deque
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -33,45 +33,50 @@ class AbandonedError(Exception):
 
 
 class ModelPool:
-    """Chat models, each lent to one generation at a time; counts who is waiting for one."""
+    """Chat models, each lent to one generation at a time, first come first served; counts who is waiting."""
 
     def __init__(self, models: Sequence[BaseChatModel]):
         if not models:
             raise ValueError("a model pool needs at least one model")
         self.models = list(models)
-        self._free: queue.Queue[BaseChatModel] = queue.Queue()
-        for model in self.models:
-            self._free.put(model)
-        self._count = threading.Lock()
-        self.waiting = 0
+        self._idle = list(self.models)
+        self._turns: deque[object] = deque()
+        """Waiting generations in arrival order: a model goes to the oldest. (A queue.Queue polled with timeouts
+        hands it to whichever poller wakes first: under 8 clients on one model some waited 6x the median.)"""
+        self._changed = threading.Condition()
+
+    @property
+    def waiting(self) -> int:
         """Generations waiting for a free model (the queue depth)."""
+        return len(self._turns)
 
     @property
     def busy(self) -> int:
         """Models generating now."""
-        return len(self.models) - self._free.qsize()
+        return len(self.models) - len(self._idle)
 
     @contextmanager
     def borrow(self) -> Iterator[BaseChatModel]:
-        """A free model for the duration of the block (waits for one, unless the request is abandoned meanwhile)."""
-        gave_up = abandoned.get()
-        with self._count:
-            self.waiting += 1
-        try:
-            model = None
-            while model is None:
-                try:
-                    model = self._free.get(timeout=_POLL_S)
-                except queue.Empty:
+        """A free model for the duration of the block, in arrival order (waits for one, unless the request is
+        abandoned meanwhile)."""
+        gave_up, turn = abandoned.get(), object()
+        with self._changed:
+            self._turns.append(turn)
+            try:
+                while not (self._idle and self._turns[0] is turn):
                     if gave_up is not None and gave_up.is_set():
-                        raise AbandonedError("the request was abandoned while waiting for a model") from None
-        finally:
-            with self._count:
-                self.waiting -= 1
+                        raise AbandonedError("the request was abandoned while waiting for a model")
+                    self._changed.wait(_POLL_S)
+                model = self._idle.pop()
+            finally:
+                self._turns.remove(turn)
+                self._changed.notify_all()
         try:
             yield model
         finally:
-            self._free.put(model)
+            with self._changed:
+                self._idle.append(model)
+                self._changed.notify_all()
 
 
 class PooledChatModel(BaseChatModel):

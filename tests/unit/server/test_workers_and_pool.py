@@ -103,3 +103,27 @@ async def test_an_answer_abandoned_while_waiting_for_a_model_frees_its_slot_with
             await asyncio.sleep(0.02)
         assert workers.in_flight == 0 and pool.waiting == 0
     assert model.calls == []  # it never generated
+
+
+def test_a_freed_model_goes_to_the_generation_that_waited_longest():
+    pool = ModelPool([ScriptedChatModel.saying("x")])
+    served: list[int] = []
+
+    def wait_for_a_model(number: int) -> None:
+        with pool.borrow():
+            served.append(number)
+            time.sleep(0.01)
+
+    with pool.borrow():  # the only model is busy while eight generations line up, 30 ms apart
+        threads = []
+        for number in range(8):
+            threads.append(threading.Thread(target=wait_for_a_model, args=(number,)))
+            threads[-1].start()
+            deadline = time.monotonic() + 5
+            while pool.waiting < number + 1 and time.monotonic() < deadline:
+                time.sleep(0.005)
+            time.sleep(0.03)
+        assert pool.waiting == 8 and pool.busy == 1
+    for thread in threads:
+        thread.join(5)
+    assert served == list(range(8)) and pool.waiting == 0 and pool.busy == 0
