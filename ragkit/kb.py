@@ -171,13 +171,14 @@ class KnowledgeBase:
         adapter) gets that prompt. `model_params` (max_tokens, temperature, ...) override the prompt's model block."""
         retrieval = retrieval or self.retrieval
         retriever, opened = self.retriever(retrieval, language), self._current()
-        budget = retrieval.budget(opened.store.settings.get("language", "en"))
-        key = f"{id(retriever)}:{budget}:{sorted(model_params.items())}"
+        corpus = opened.store.settings.get("language", "en")
+        budget, names = retrieval.budget(corpus), retrieval.require_names and language == corpus == "en"
+        key = f"{id(retriever)}:{budget}:{names}:{sorted(model_params.items())}"
         with self._lock:
             if key not in opened.chains:
                 opened.chains[key] = RagChain(retriever=retriever, llm=self.llm, prompt=self._prompt(opened.generation),
                                               embedder=self.embedder, model_params=model_params,
-                                              context_tokens=budget)
+                                              context_tokens=budget, require_names=names)
             return opened.chains[key]
 
     def ask(self, question: str, retrieval: RetrievalSettings | None = None, *, history: HistoryInput | None = None,

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import re
+import unicodedata
 from collections.abc import Sequence
 from typing import Any
 
@@ -18,7 +19,7 @@ from langchain_core.embeddings import Embeddings
 
 from ragkit.text import CHINESE_STOPWORDS, ENGLISH_FUNCTION_WORDS, detect_language, is_han, sentences, words
 
-__all__ = ["SUPPORT_THRESHOLD", "SUPPORT_THRESHOLD_EN", "best_sentence", "content_words", "ground", "numbers",
+__all__ = ["SUPPORT_THRESHOLD", "SUPPORT_THRESHOLD_EN", "best_sentence", "content_words", "ground", "missing_names", "numbers",
            "sentences", "support", "threshold_for", "unsupported"]
 
 SUPPORT_THRESHOLD = 0.75
@@ -134,6 +135,24 @@ def _names(text: str) -> list[str]:
         if parts:
             out.append(" ".join(parts))
     return out
+
+
+def missing_names(question: str, passages: Sequence[str]) -> list[str]:
+    """Names the question asks about (capitalized words past its first, e.g. 'Super Bowl 50', 'Goodell') that
+    no passage mentions, compared by stem without accents ('Gospic' is 'Gospić'); one-letter pieces ('s') aside.
+    A question about a name its passages never mention is about something else than they are."""
+    known = {_folded(w) for text in passages for w in words(text)}
+    known_keys = {_key(w) for w in known}
+    missing = []
+    for name in _names(question):
+        parts = [_folded(w) for w in words(name) if w not in _IGNORED and len(w) > 1]
+        if parts and not all(w in known or _key(w) in known_keys for w in parts):
+            missing.append(name)
+    return missing
+
+
+def _folded(word: str) -> str:
+    return "".join(ch for ch in unicodedata.normalize("NFKD", word.lower()) if not unicodedata.combining(ch))
 
 
 def threshold_for(answer: str) -> float:

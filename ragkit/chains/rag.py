@@ -25,7 +25,7 @@ from langchain_core.runnables.config import patch_config
 from pydantic import ConfigDict, Field
 
 from ragkit.chains.budget import fit, word_count
-from ragkit.chains.grounding import best_sentence, support, threshold_for, unsupported
+from ragkit.chains.grounding import best_sentence, missing_names, support, threshold_for, unsupported
 from ragkit.chains.injection import screen
 from ragkit.chains.rewrite import QuestionRewriter, parse_input
 from ragkit.errors import InvalidInputError
@@ -142,6 +142,9 @@ class RagChain(RunnableSerializable[RagInput, Answer]):
     context_tokens: int | None = Field(None, ge=1)
     """Tokens of passage text the model reads (the embedder's tokens): passages over it are cut to the sentences
     matching the question (ragkit.chains.budget); None: every retrieved passage whole."""
+    require_names: bool = False
+    """Answer NOT_FOUND, without the model, when the question names something (a capitalized name) that no
+    retrieved passage mentions (ragkit.chains.grounding.missing_names); for questions in the corpus' language."""
     rewriter: QuestionRewriter | None = None
     """Makes a follow-up standalone from the history; default: `llm` with prompts/condense-question."""
 
@@ -225,7 +228,7 @@ class RagChain(RunnableSerializable[RagInput, Answer]):
 
     def _question_events(self, question: str, config: RunnableConfig) -> Iterator[RagEvent]:
         started = time.perf_counter()
-        passages = self._fitted(question, _passages(self.retriever.invoke(question, config)))
+        passages = self._usable(question, _passages(self.retriever.invoke(question, config)))
         timings = {"retrieve_s": time.perf_counter() - started}
         if not passages:
             yield from self._not_found(question, started, timings)
@@ -242,7 +245,7 @@ class RagChain(RunnableSerializable[RagInput, Answer]):
 
     async def _aquestion_events(self, question: str, config: RunnableConfig) -> AsyncIterator[RagEvent]:
         started = time.perf_counter()
-        passages = self._fitted(question, _passages(await self.retriever.ainvoke(question, config)))
+        passages = self._usable(question, _passages(await self.retriever.ainvoke(question, config)))
         timings = {"retrieve_s": time.perf_counter() - started}
         if not passages:
             for event in self._not_found(question, started, timings):
@@ -264,8 +267,11 @@ class RagChain(RunnableSerializable[RagInput, Answer]):
         params = {**(self.prompt.metadata or {}).get("model_params", {}), **self.model_params}
         return self.prompt | self.llm.bind(**params)
 
-    def _fitted(self, question: str, passages: list[Citation]) -> list[Citation]:
-        """The passages within the context budget, counted with the embedder's tokenizer (words without one)."""
+    def _usable(self, question: str, passages: list[Citation]) -> list[Citation]:
+        """The passages to answer from: none when the question names what none mentions (require_names), else
+        those within the context budget, counted with the embedder's tokenizer (words without one)."""
+        if self.require_names and missing_names(question, [p.text for p in passages]):
+            return []
         return fit(question, passages, self.context_tokens, self._count_tokens())
 
     def _count_tokens(self) -> Callable[[str], int]:
@@ -338,7 +344,7 @@ class RagChain(RunnableSerializable[RagInput, Answer]):
 
     def retrieve(self, question: str) -> list[Citation]:
         """The numbered passages a question would be answered from (within the context budget)."""
-        return self._fitted(question, _passages(self.retriever.invoke(question)))
+        return self._usable(question, _passages(self.retriever.invoke(question)))
 
     def _prompt_meta(self) -> dict[str, Any]:
         return dict(self.prompt.metadata or {})

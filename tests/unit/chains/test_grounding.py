@@ -3,7 +3,16 @@
 import pytest
 from langchain_core.embeddings import Embeddings
 
-from ragkit.chains.grounding import SUPPORT_THRESHOLD, best_sentence, ground, numbers, sentences, support, unsupported
+from ragkit.chains.grounding import (
+    SUPPORT_THRESHOLD,
+    best_sentence,
+    ground,
+    missing_names,
+    numbers,
+    sentences,
+    support,
+    unsupported,
+)
 
 pytestmark = pytest.mark.unit
 
@@ -173,3 +182,14 @@ def test_a_chinese_number_must_come_with_its_unit_and_the_question_backs_no_word
     assert unsupported("电脑十分钟无操作会锁屏。", [passage], "电脑多久会自动锁屏？") == ""
     assert unsupported("密码至少12位。[1]", [passage], "登录密码至少要多少位？") == ""
     assert unsupported("员工每年都有年假和年终奖。", [passage], "员工每年有年假吗？").startswith("only")
+
+
+def test_names_the_question_asks_about_must_be_in_some_passage() -> None:
+    passages = ["Tesla's family moved to Gospić in 1862, where his father was a priest.",
+                "The Broncos defeated the Carolina Panthers 24–10 to win Super Bowl 50."]
+    assert missing_names("In what year did Tesla's family move to Gospic?", passages) == []  # accents, 's
+    assert missing_names("Which team did the Panthers defeat in Super Bowl 50?", passages) == []
+    assert missing_names("What did Goodell say about Super Bowl 50?", passages) == ["Goodell"]
+    assert missing_names("How much did the stadium of Super Bowl XLVIII cost?", passages) == ["Super Bowl XLVIII"]
+    assert missing_names("what did his father do?", passages) == []  # no name asked about
+    assert missing_names("特斯拉的父亲是做什么的？", ["特斯拉的父亲是一名牧师。"]) == []  # no capitalized names in Chinese

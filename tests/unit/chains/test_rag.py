@@ -178,3 +178,12 @@ def test_a_supported_reply_citing_the_wrong_number_is_re_attributed(tmp_path: Pa
     answer = kb2.ask("How long does the Lumen sensor battery last?")
     assert not answer.extractive and answer.text == f"The battery lasts 18 months [{right.n}]."
     assert [c.source for c in answer.citations] == [right.source]
+
+
+def test_a_question_naming_what_no_passage_mentions_is_refused_without_the_model(tmp_path: Path, hashing):
+    kb = _kb(tmp_path, hashing, ["Book at least 14 days before departure [1]."], threshold=None)
+    answer = kb.ask("How many days before departure must Globex employees book flights?")
+    assert not answer.found and answer.text == NOT_FOUND and kb.llm.calls == []
+    assert kb.ask("How many days before departure must employees book flights?").found  # no name: answered
+    relaxed = RetrievalSettings(score_threshold=None, require_names=False)
+    assert kb.ask("How many days before departure must Globex employees book flights?", relaxed).found
