@@ -19,8 +19,8 @@ from langchain_core.embeddings import Embeddings
 
 from ragkit.text import CHINESE_STOPWORDS, ENGLISH_FUNCTION_WORDS, detect_language, is_han, sentences, words
 
-__all__ = ["SUPPORT_THRESHOLD", "SUPPORT_THRESHOLD_EN", "best_sentence", "content_words", "ground", "missing_names", "numbers",
-           "sentences", "support", "threshold_for", "unsupported"]
+__all__ = ["SUPPORT_THRESHOLD", "SUPPORT_THRESHOLD_EN", "best_sentence", "content_words", "ground", "missing_names",
+           "numbers", "sentences", "support", "threshold_for", "unsupported"]
 
 SUPPORT_THRESHOLD = 0.75
 """Share of a Chinese reply's content words (numbers aside) that must occur in the passages: with no names to
