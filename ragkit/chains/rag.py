@@ -85,8 +85,9 @@ class Answer:
     """The model's reply as generated, before the guardrail."""
     warnings: list[str] = field(default_factory=list)
     """Instruction-like text removed from passages before the model saw them (prompt injection), one per passage:
-    'passage [n] (source): removed "..."'; and 'no passage supports the answer: ...' when the cited passages do
-    not back the answer (the guardrail off, or facts spread over passages)."""
+    'passage [n] (source): removed "..."'; 'no passage supports the answer: ...' when the cited passages do
+    not back the answer (the guardrail off, or facts spread over passages); and why a retrieved question was
+    refused ('the question names X, which no retrieved passage mentions')."""
     cached: bool = False
     """True when the answer came from the answer cache (the same question on the same index version, model, prompt
     and settings was answered before); `timings` are then the lookup's."""
@@ -228,10 +229,10 @@ class RagChain(RunnableSerializable[RagInput, Answer]):
 
     def _question_events(self, question: str, config: RunnableConfig) -> Iterator[RagEvent]:
         started = time.perf_counter()
-        passages = self._usable(question, _passages(self.retriever.invoke(question, config)))
+        passages, refusal = self._usable(question, _passages(self.retriever.invoke(question, config)))
         timings = {"retrieve_s": time.perf_counter() - started}
         if not passages:
-            yield from self._not_found(question, started, timings)
+            yield from self._not_found(question, started, timings, refusal)
             return
         clean, warnings = self._screen(passages)
         parts: list[str] = []
@@ -245,10 +246,10 @@ class RagChain(RunnableSerializable[RagInput, Answer]):
 
     async def _aquestion_events(self, question: str, config: RunnableConfig) -> AsyncIterator[RagEvent]:
         started = time.perf_counter()
-        passages = self._usable(question, _passages(await self.retriever.ainvoke(question, config)))
+        passages, refusal = self._usable(question, _passages(await self.retriever.ainvoke(question, config)))
         timings = {"retrieve_s": time.perf_counter() - started}
         if not passages:
-            for event in self._not_found(question, started, timings):
+            for event in self._not_found(question, started, timings, refusal):
                 yield event
             return
         clean, warnings = self._screen(passages)
@@ -267,12 +268,14 @@ class RagChain(RunnableSerializable[RagInput, Answer]):
         params = {**(self.prompt.metadata or {}).get("model_params", {}), **self.model_params}
         return self.prompt | self.llm.bind(**params)
 
-    def _usable(self, question: str, passages: list[Citation]) -> list[Citation]:
-        """The passages to answer from: none when the question names what none mentions (require_names), else
-        those within the context budget, counted with the embedder's tokenizer (words without one)."""
-        if self.require_names and missing_names(question, [p.text for p in passages]):
-            return []
-        return fit(question, passages, self.context_tokens, self._count_tokens())
+    def _usable(self, question: str, passages: list[Citation]) -> tuple[list[Citation], str]:
+        """(the passages to answer from, why there are none): none when the question names what none mentions
+        (require_names), else those within the context budget, counted with the embedder's tokenizer (words
+        without one)."""
+        missing = missing_names(question, [p.text for p in passages]) if self.require_names and passages else []
+        if missing:
+            return [], f"the question names {', '.join(missing)}, which no retrieved passage mentions"
+        return fit(question, passages, self.context_tokens, self._count_tokens()), ""
 
     def _count_tokens(self) -> Callable[[str], int]:
         return getattr(self.embedder, "count_tokens", word_count)
@@ -293,12 +296,13 @@ class RagChain(RunnableSerializable[RagInput, Answer]):
     def _inputs(self, question: str, passages: list[Citation]) -> dict[str, str]:
         return {"context": format_passages(passages, self.delimited), "question": question}
 
-    def _not_found(self, question: str, started: float, timings: dict[str, float]) -> Iterator[RagEvent]:
+    def _not_found(self, question: str, started: float, timings: dict[str, float],
+                   why: str = "") -> Iterator[RagEvent]:
         timings["total_s"] = time.perf_counter() - started
         text = not_found(question)
         yield TextDelta(text)
         yield Answer(question, text, [], [], "none (no relevant passages)", self._prompt_meta(), timings,
-                     found=False)
+                     found=False, warnings=[why] if why else [])
 
     def _finish(self, question: str, reply: str, passages: list[Citation], clean: list[Citation],
                 warnings: list[str], started: float, timings: dict[str, float]) -> Answer:
@@ -344,7 +348,7 @@ class RagChain(RunnableSerializable[RagInput, Answer]):
 
     def retrieve(self, question: str) -> list[Citation]:
         """The numbered passages a question would be answered from (within the context budget)."""
-        return self._usable(question, _passages(self.retriever.invoke(question)))
+        return self._usable(question, _passages(self.retriever.invoke(question)))[0]
 
     def _prompt_meta(self) -> dict[str, Any]:
         return dict(self.prompt.metadata or {})

@@ -184,6 +184,7 @@ def test_a_question_naming_what_no_passage_mentions_is_refused_without_the_model
     kb = _kb(tmp_path, hashing, ["Book at least 14 days before departure [1]."], threshold=None)
     answer = kb.ask("How many days before departure must Globex employees book flights?")
     assert not answer.found and answer.text == NOT_FOUND and kb.llm.calls == []
+    assert answer.warnings == ["the question names Globex, which no retrieved passage mentions"]
     assert kb.ask("How many days before departure must employees book flights?").found  # no name: answered
     relaxed = RetrievalSettings(score_threshold=None, require_names=False)
     assert kb.ask("How many days before departure must Globex employees book flights?", relaxed).found
