@@ -7,9 +7,9 @@ two chunkings or silently ignores an option.
 
 from __future__ import annotations
 
-from typing import Any, Literal, TypeVar
+from typing import Annotated, Any, Literal, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from ragkit.errors import InvalidInputError, SettingsMismatchError
 
@@ -133,7 +133,7 @@ class RetrievalSettings(BaseModel):
     """Weights of the dense and BM25 retrievers (chosen on SciFact train: nDCG@10 0.739 vs RRF 0.723)."""
     filter: dict[str, Any] | None = None
     """Metadata filter applied inside every search, e.g. {'source': ['a.pdf', 'b.md']}."""
-    context_tokens: int | Literal["auto"] | None = "auto"
+    context_tokens: Annotated[int, Field(ge=1)] | Literal["auto"] | None = "auto"
     """Tokens of passage text given to the model (the embedder's tokens): passages over it are cut to the
     sentences matching the question and their neighbours (ragkit.chains.budget); 'auto': CONTEXT_DEFAULTS for the
     corpus language; None: the k passages whole."""
@@ -144,13 +144,6 @@ class RetrievalSettings(BaseModel):
     min_coverage: float | None = Field(None, ge=0, le=1)
     """Refuse a question whose terms (weighted by rarity) the top chunks cover less than this share of, for
     questions in the corpus' language (ragkit.retrieval.hybrid.MIN_COVERAGE); off by default."""
-
-    @field_validator("context_tokens")
-    @classmethod
-    def _positive(cls, value: int | str | None) -> int | str | None:
-        if isinstance(value, int) and value < 1:
-            raise ValueError("context_tokens must be at least 1 (None: the passages whole)")
-        return value
 
     def budget(self, corpus: str) -> int | None:
         """The context budget in force for a corpus in this language: the explicit one, else its default."""
