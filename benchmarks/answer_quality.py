@@ -128,63 +128,60 @@ def replay(path: Path) -> int:
     return 0
 
 
-def _signals(kb: Any, questions: list[str]) -> list[tuple[float, float]]:
-    """(best dense cosine, coverage of the question by the fused top passages) per question, no threshold."""
+REFUSAL_CHECKS = {
+    "cosine threshold alone": {"min_relevance": None, "require_names": False},
+    "+ names": {"min_relevance": None},
+    "+ least relevance": {"require_names": False},
+    "+ least relevance + names (default)": {},
+}
+"""The refusal checks compared by refusal_study, as RetrievalSettings overrides."""
+
+
+def _refused(kb: Any, questions: list[str]) -> dict[str, list[bool]]:
+    """Per check set, whether the default chain refuses each question before the model (retrieval only)."""
     from ragkit.settings import RetrievalSettings
 
-    retriever = kb.retriever(RetrievalSettings(score_threshold=None), detect_language(questions[0]))
-    out = []
-    for question in questions:
-        top = retriever.retrievers[0].invoke(question, k=1)
-        out.append((float(top[0].metadata["score"]) if top else 0.0,
-                    retriever.coverage(question, retriever.invoke(question))))
-    return out
+    language = detect_language(questions[0])
+    chains = {name: kb.chain(RetrievalSettings(**over), language) for name, over in REFUSAL_CHECKS.items()}
+    return {name: [not chain.retrieve(q) for q in questions] for name, chain in chains.items()}
 
 
 def refusal_study(folds: int, tmp: Path) -> int:
-    """Signals telling questions of articles outside the knowledge base from answerable ones, retrieval only (no
-    model), through the default hybrid retriever: the best dense cosine and the rarity-weighted share of the
-    question's terms in the top passages; over `folds` random splits of SQuAD part A (18 articles as files, 6
-    others), and the Chinese set (tests/data/zh/kb.json paragraphs as files) with its unanswerable questions."""
-    import numpy as np
-
+    """Share of out-of-KB and answerable questions each set of refusal checks refuses, retrieval only (no model):
+    over `folds` seeds of SQuAD part A (18 articles as files, 20 questions each, 48 of other articles), and the
+    Chinese set (tests/data/zh/kb.json paragraphs as files) with its unanswerable questions."""
     from ragkit.eval.data import shared_data_or_say
     from ragkit.eval.kbset import squad_kb_set
     from ragkit.eval.squad import load_squad
     from ragkit.kb import KnowledgeBase
 
-    sets: dict[str, list[tuple[bool, float, float]]] = {"squad": [], "zh": []}
+    sets: dict[str, tuple[list[bool], dict[str, list[bool]]]] = {}
     squad = shared_data_or_say("squad")
     for fold in range(folds if squad else 0):
-        kb_set = squad_kb_set(load_squad(squad / "dev-v1.1-part-a.json"), 18, 8, 48, 8, seed=100 + fold)  # type: ignore[operator]
-        kb = KnowledgeBase(path=tmp / f"fold{fold}")
+        kb_set = squad_kb_set(load_squad(squad / "dev-v1.1-part-a.json"), 18, 20, 48, 8, seed=fold)  # type: ignore[operator]
+        kb = KnowledgeBase(path=tmp / f"fold{fold}", cache=False, events=False)
         kb.index(kb_set.write(tmp / f"fold{fold}-docs"))
-        signals = _signals(kb, [i.question for i in kb_set.items])
-        sets["squad"] += [(bool(i.answers), c, v) for i, (c, v) in zip(kb_set.items, signals)]
+        answerable, refused = sets.setdefault("squad", ([], {name: [] for name in REFUSAL_CHECKS}))
+        answerable += [bool(i.answers) for i in kb_set.items]
+        for name, flags in _refused(kb, [i.question for i in kb_set.items]).items():
+            refused[name] += flags
     data = json.loads((REPO / "tests" / "data" / "zh" / "kb.json").read_text(encoding="utf-8"))
     (tmp / "zh-docs").mkdir()
     for paragraph in data["paragraphs"]:
         (tmp / "zh-docs" / f"{paragraph['id']}.txt").write_text(paragraph["text"], encoding="utf-8")
-    kb = KnowledgeBase(path=tmp / "zh")
+    kb = KnowledgeBase(path=tmp / "zh", cache=False, events=False)
     kb.index([tmp / "zh-docs"])
     asked = [(True, q["q"]) for p in data["paragraphs"] for q in p["questions"]]
     asked += [(False, q) for q in data["unanswerable"]]
-    sets["zh"] = [(a, c, v) for (a, _), (c, v) in zip(asked, _signals(kb, [q for _, q in asked]))]
-    for name, rows in sets.items():
-        if not rows:
-            continue
-        answerable = np.asarray([r[0] for r in rows])
-        cosine, coverage = np.asarray([r[1] for r in rows]), np.asarray([r[2] for r in rows])
-        print(f"\n{name}: {answerable.sum()} answerable, {(~answerable).sum()} out-of-KB; cosine p5 answerable "
-              f"{np.percentile(cosine[answerable], 5):.3f}, coverage p5 answerable "
-              f"{np.percentile(coverage[answerable], 5):.3f} / out-of-KB median {np.median(coverage[~answerable]):.3f}")
-        print(f"{'coverage <':>10s}" + "".join(f"   cos<{t:.2f} ans/oo-KB" for t in (0.0, 0.25, 0.30, 0.35)))
-        for c in (0.0, 0.2, 0.25, 0.3, 0.35, 0.4, 0.45, 0.5):
-            cells = []
-            for t in (0.0, 0.25, 0.30, 0.35):
-                refused = (cosine < t) | (coverage < c)
-                cells.append(f"{refused[answerable].mean():10.1%}{refused[~answerable].mean():10.1%}")
-            print(f"{c:10.2f}" + "".join(cells))
+    sets["zh"] = ([a for a, _ in asked], _refused(kb, [q for _, q in asked]))
+    for name, (answerable, refused) in sets.items():
+        inside, outside = answerable.count(True), answerable.count(False)
+        print(f"\n{name}: {inside} answerable, {outside} out-of-KB questions\n"
+              f"{'checks':40s}{'out-of-KB refused':>20s}{'answerable refused':>20s}")
+        for check, flags in refused.items():
+            out = sum(f for f, a in zip(flags, answerable) if not a)
+            inn = sum(f for f, a in zip(flags, answerable) if a)
+            print(f"{check:40s}{out / outside:>13.1%} ({out:3d}){inn / inside:>13.1%} ({inn:3d})")
     return 0
 
 

@@ -157,12 +157,14 @@ class KnowledgeBase:
                 corpus = opened.store.settings.get("language", "en")
                 calibrated = self.embedder.relevance_threshold(language, corpus)
                 threshold = retrieval.threshold(DEFAULT_SCORE_THRESHOLD if calibrated is None else calibrated)
-                # The coverage gate is lexical: a question in another language than the corpus shares no terms.
-                coverage = retrieval.min_coverage if language == corpus else None
+                # The coverage gates are lexical: a question in another language than the corpus shares no terms.
+                same = language == corpus
+                coverage = retrieval.min_coverage if same else None
+                relevance = retrieval.relevance(self.embedder.min_relevance(language, corpus)) if same else None
                 opened.retrievers[key] = hybrid_retriever(
                     opened.store, self.directory, k=retrieval.k, score_threshold=threshold, filter=retrieval.filter,
                     fetch_k=retrieval.fetch_k, method=retrieval.fusion, weights=list(retrieval.weights),
-                    min_coverage=coverage)
+                    min_coverage=coverage, min_relevance=relevance)
             return opened.retrievers[key]
 
     def chain(self, retrieval: RetrievalSettings | None = None, language: Language = "en",

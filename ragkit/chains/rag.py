@@ -25,7 +25,14 @@ from langchain_core.runnables.config import patch_config
 from pydantic import ConfigDict, Field
 
 from ragkit.chains.budget import fit, word_count
-from ragkit.chains.grounding import best_sentence, missing_names, support, threshold_for, unsupported
+from ragkit.chains.grounding import (
+    NAMES_RELEVANCE,
+    best_sentence,
+    missing_names,
+    support,
+    threshold_for,
+    unsupported,
+)
 from ragkit.chains.injection import screen
 from ragkit.chains.rewrite import QuestionRewriter, parse_input
 from ragkit.errors import InvalidInputError
@@ -77,7 +84,8 @@ class Answer:
     prompt: dict[str, Any]
     timings: dict[str, float] = field(default_factory=dict)
     found: bool = True
-    """False when retrieval found nothing relevant enough and the model was not called."""
+    """False when the model was not called: retrieval found nothing relevant enough, or a check refused the
+    question (`warnings` says why; `passages` then holds what retrieval found)."""
     extractive: bool = False
     """True when the model's reply stated what no passage says and was replaced by the passage sentence that
     answers the question (the grounding guardrail; `replaced_because` says why); `generated` keeps the reply."""
@@ -146,6 +154,9 @@ class RagChain(RunnableSerializable[RagInput, Answer]):
     require_names: bool = False
     """Answer NOT_FOUND, without the model, when the question names something (a capitalized name) that no
     retrieved passage mentions (ragkit.chains.grounding.missing_names); for questions in the corpus' language."""
+    names_relevance: float | None = NAMES_RELEVANCE
+    """With require_names, a missing name refuses only a question whose relevance (metadata['relevance'] of its
+    passages, stamped by HybridRetriever.min_relevance; 0 without) is below this; None: whatever its relevance."""
     rewriter: QuestionRewriter | None = None
     """Makes a follow-up standalone from the history; default: `llm` with prompts/condense-question."""
 
@@ -229,10 +240,10 @@ class RagChain(RunnableSerializable[RagInput, Answer]):
 
     def _question_events(self, question: str, config: RunnableConfig) -> Iterator[RagEvent]:
         started = time.perf_counter()
-        passages, refusal = self._usable(question, _passages(self.retriever.invoke(question, config)))
+        retrieved, passages, refusal = self._usable(question, self.retriever.invoke(question, config))
         timings = {"retrieve_s": time.perf_counter() - started}
         if not passages:
-            yield from self._not_found(question, started, timings, refusal)
+            yield from self._not_found(question, started, timings, refusal, retrieved)
             return
         clean, warnings = self._screen(passages)
         parts: list[str] = []
@@ -246,10 +257,10 @@ class RagChain(RunnableSerializable[RagInput, Answer]):
 
     async def _aquestion_events(self, question: str, config: RunnableConfig) -> AsyncIterator[RagEvent]:
         started = time.perf_counter()
-        passages, refusal = self._usable(question, _passages(await self.retriever.ainvoke(question, config)))
+        retrieved, passages, refusal = self._usable(question, await self.retriever.ainvoke(question, config))
         timings = {"retrieve_s": time.perf_counter() - started}
         if not passages:
-            for event in self._not_found(question, started, timings, refusal):
+            for event in self._not_found(question, started, timings, refusal, retrieved):
                 yield event
             return
         clean, warnings = self._screen(passages)
@@ -268,14 +279,17 @@ class RagChain(RunnableSerializable[RagInput, Answer]):
         params = {**(self.prompt.metadata or {}).get("model_params", {}), **self.model_params}
         return self.prompt | self.llm.bind(**params)
 
-    def _usable(self, question: str, passages: list[Citation]) -> tuple[list[Citation], str]:
-        """(the passages to answer from, why there are none): none when the question names what none mentions
-        (require_names), else those within the context budget, counted with the embedder's tokenizer (words
-        without one)."""
-        missing = missing_names(question, [p.text for p in passages]) if self.require_names and passages else []
+    def _usable(self, question: str, docs: list[Document]) -> tuple[list[Citation], list[Citation], str]:
+        """(the retrieved passages, those to answer from, why there are none): none when the question names what
+        none mentions (require_names) and the retriever did not find it clearly relevant (below names_relevance),
+        else those within the context budget, counted with the embedder's tokenizer (words without one)."""
+        passages = _passages(docs)
+        relevance = min((float(d.metadata.get("relevance", 0.0)) for d in docs), default=0.0)
+        named = self.require_names and passages and (self.names_relevance is None or relevance < self.names_relevance)
+        missing = missing_names(question, [p.text for p in passages]) if named else []
         if missing:
-            return [], f"the question names {', '.join(missing)}, which no retrieved passage mentions"
-        return fit(question, passages, self.context_tokens, self._count_tokens()), ""
+            return passages, [], f"the question names {', '.join(missing)}, which no retrieved passage mentions"
+        return passages, fit(question, passages, self.context_tokens, self._count_tokens()), ""
 
     def _count_tokens(self) -> Callable[[str], int]:
         return getattr(self.embedder, "count_tokens", word_count)
@@ -296,12 +310,13 @@ class RagChain(RunnableSerializable[RagInput, Answer]):
     def _inputs(self, question: str, passages: list[Citation]) -> dict[str, str]:
         return {"context": format_passages(passages, self.delimited), "question": question}
 
-    def _not_found(self, question: str, started: float, timings: dict[str, float],
-                   why: str = "") -> Iterator[RagEvent]:
+    def _not_found(self, question: str, started: float, timings: dict[str, float], why: str,
+                   retrieved: list[Citation]) -> Iterator[RagEvent]:
+        """The no-answer reply without the model; the Answer keeps what retrieval found, to show why."""
         timings["total_s"] = time.perf_counter() - started
         text = not_found(question)
         yield TextDelta(text)
-        yield Answer(question, text, [], [], "none (no relevant passages)", self._prompt_meta(), timings,
+        yield Answer(question, text, [], retrieved, "none (no relevant passages)", self._prompt_meta(), timings,
                      found=False, warnings=[why] if why else [])
 
     def _finish(self, question: str, reply: str, passages: list[Citation], clean: list[Citation],
@@ -348,7 +363,7 @@ class RagChain(RunnableSerializable[RagInput, Answer]):
 
     def retrieve(self, question: str) -> list[Citation]:
         """The numbered passages a question would be answered from (within the context budget)."""
-        return self._usable(question, _passages(self.retriever.invoke(question)))[0]
+        return self._usable(question, self.retriever.invoke(question))[1]
 
     def _prompt_meta(self) -> dict[str, Any]:
         return dict(self.prompt.metadata or {})

@@ -46,6 +46,12 @@ class VectorEmbeddings(Embeddings, ABC):
         (scales differ: multilingual-e5 scores unrelated Chinese text above 0.8); None where never calibrated."""
         return None
 
+    def min_relevance(self, question: Language = "en", corpus: Language = "en") -> float | None:
+        """Least best-cosine + weighted sentence coverage of a question its passages can answer
+        (ragkit.retrieval.hybrid.HybridRetriever.min_relevance), calibrated per model and language; None where
+        never calibrated (no such check)."""
+        return None
+
     def embed_documents(self, texts: list[str]) -> list[list[float]]:
         return self.embed_array(list(texts)).tolist()
 

@@ -58,14 +58,19 @@ def from_source(passage: Citation, gold: str) -> bool:
     return gold in (passage.chunk_id, passage.source, name, Path(name).stem)
 
 
+def refused(answer: Answer) -> bool:
+    """Whether the answer is the no-answer reply (the model not called, or saying the documents do not say)."""
+    return not answer.found or says_not_found(answer.text)
+
+
 def classify(answer: Answer, item: QAItem) -> str:
     """The outcome of one answer (see ANSWERABLE_OUTCOMES and UNANSWERABLE_OUTCOMES)."""
-    refused = not answer.found or says_not_found(answer.text)
+    refused_ = refused(answer)
     if not item.answers:
-        return UNANSWERABLE_OUTCOMES[0] if refused else UNANSWERABLE_OUTCOMES[1]
+        return UNANSWERABLE_OUTCOMES[0] if refused_ else UNANSWERABLE_OUTCOMES[1]
     if item.gold is not None and not any(from_source(p, item.gold) for p in answer.passages):
         return "retrieval miss"
-    if refused:
+    if refused_:
         return "refused"
     stated, replied = gold_contained(answer.text, item.answers), gold_contained(answer.generated, item.answers)
     if answer.extractive and replied and not stated:
@@ -111,7 +116,7 @@ def answer_row(answer: Answer, item: QAItem) -> dict[str, Any]:
     return {
         "question": item.question, "gold": list(item.answers), "source": item.gold,
         "outcome": classify(answer, item), "answer": answer.text, "generated": answer.generated,
-        "found": answer.found, "extractive": answer.extractive,
+        "found": answer.found, "refused": refused(answer), "extractive": answer.extractive,
         "replaced_because": getattr(answer, "replaced_because", ""),
         "contained": bool(item.answers) and gold_contained(answer.text, item.answers),
         "em": exact_match(strip_citations(answer.text), item.answers) if item.answers else 0.0,
@@ -142,7 +147,7 @@ def summarize(name: str, rows: Sequence[dict[str, Any]]) -> Breakdown:
         share([r["em"] for r in answerable]), share([r["f1"] for r in answerable]),
         share(judged) if judged else None,
         share([r["outcome"] == UNANSWERABLE_OUTCOMES[0] for r in other]) if other else None,
-        share([r["outcome"] == "refused" for r in answerable]), sum(bool(r["extractive"]) for r in rows),
+        share([r["refused"] for r in answerable]), sum(bool(r["extractive"]) for r in rows),
         seconds[len(seconds) // 2] if seconds else 0.0, list(rows))
 
 

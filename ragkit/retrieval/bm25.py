@@ -23,7 +23,7 @@ from pydantic import ConfigDict
 
 from ragkit.errors import IndexFormatError, IndexNotFoundError, RagkitError, reject_unknown_options
 from ragkit.store import FaissVectorStore, persist
-from ragkit.text import CHINESE_STOPWORDS, ENGLISH_FUNCTION_WORDS, is_han, words
+from ragkit.text import CHINESE_STOPWORDS, ENGLISH_FUNCTION_WORDS, is_han, sentences, words
 
 log = logging.getLogger(__name__)
 
@@ -117,6 +117,16 @@ class BM25Index:
         weights = {term: weight(term) for term in asked}
         total = sum(weights.values())
         return sum(w for term, w in weights.items() if term in present) / total if total > 0 else 1.0
+
+    def window_coverage(self, query: str, texts: Sequence[str]) -> float:
+        """The best coverage of the query by one sentence, or two adjacent ones, of the texts: a question asks
+        about one statement, so its terms meet in one place of a passage that answers it, while a passage on a
+        neighbouring topic holds them scattered, if at all."""
+        windows = []
+        for text in texts:
+            parts = [sentence for _, sentence in sentences(text)]
+            windows += parts + [f"{first} {second}" for first, second in zip(parts, parts[1:])]
+        return max((self.coverage(query, [window]) for window in windows), default=0.0)
 
     def _query_tokens(self, query: str) -> list[str]:
         """The query through the index's tokenizer: split, stopwords dropped, stemmed (unknown words kept)."""

@@ -192,4 +192,14 @@ def test_names_the_question_asks_about_must_be_in_some_passage() -> None:
     assert missing_names("What did Goodell say about Super Bowl 50?", passages) == ["Goodell"]
     assert missing_names("How much did the stadium of Super Bowl XLVIII cost?", passages) == ["Super Bowl XLVIII"]
     assert missing_names("what did his father do?", passages) == []  # no name asked about
+    assert missing_names("Where did Tesla's father Milutin serve as priest?", passages) == ["Milutin"]
+
+
+def test_a_misspelt_name_is_not_a_missing_one() -> None:
+    passages = ["Bill Aken was adopted by Lupe Mayorga.", "Labor holds Bendigo and Geelong."]
+    assert missing_names("Who was Bill Aiken's adopted mother?", passages) == []  # one letter added
+    assert missing_names("What party is favored in Bedigo and Geelong?", passages) == []  # one dropped
+    assert missing_names("Who adopted Bill Akin?", passages) == ["Bill Akin"]  # four letters: too short to call a slip
+    assert missing_names("Who adopted Bill Aiken?", ["Bill Allen was adopted."]) == ["Bill Aiken"]
+    assert missing_names("What did Goodall say?", ["Goodell said so."]) == ["Goodall"]
     assert missing_names("特斯拉的父亲是做什么的？", ["特斯拉的父亲是一名牧师。"]) == []  # no capitalized names in Chinese

@@ -185,6 +185,25 @@ def test_a_question_naming_what_no_passage_mentions_is_refused_without_the_model
     answer = kb.ask("How many days before departure must Globex employees book flights?")
     assert not answer.found and answer.text == NOT_FOUND and kb.llm.calls == []
     assert answer.warnings == ["the question names Globex, which no retrieved passage mentions"]
+    assert answer.passages and not answer.citations  # what was retrieved, to show why
     assert kb.ask("How many days before departure must employees book flights?").found  # no name: answered
     relaxed = RetrievalSettings(score_threshold=None, require_names=False)
     assert kb.ask("How many days before departure must Globex employees book flights?", relaxed).found
+
+
+@pytest.mark.parametrize(("relevance", "found"), [(0.9, True), (0.7, False)])
+def test_a_missing_name_refuses_only_a_question_the_retriever_found_less_than_clearly_relevant(
+        relevance: float, found: bool) -> None:
+    from langchain_core.documents import Document
+    from langchain_core.retrievers import BaseRetriever
+
+    from ragkit.chains.rag import RagChain
+
+    class Stamped(BaseRetriever):
+        def _get_relevant_documents(self, query: str, *, run_manager) -> list[Document]:  # type: ignore[no-untyped-def]
+            return [Document("Book flights 14 days before departure.", metadata={"source": "travel.md",
+                                                                                  "relevance": relevance})]
+
+    chain = RagChain(retriever=Stamped(), llm=ScriptedChatModel.saying("14 days [1]."), require_names=True)
+    answer = chain.invoke("How many days before departure must Globex employees book flights?")
+    assert answer.found is found and bool(answer.warnings) is not found

@@ -12,6 +12,7 @@ from ragkit.embeddings import (
     from_spec,
 )
 from ragkit.embeddings.sentence import DEFAULT_MODEL
+from ragkit.settings import RetrievalSettings
 from ragkit.store import FaissVectorStore
 
 
@@ -37,6 +38,17 @@ def test_relevance_thresholds_are_per_embedder() -> None:
     assert e5.relevance_threshold("en", "zh") == e5.relevance_threshold("zh", "mixed") < e5.relevance_threshold()
     assert minilm.relevance_threshold() == 0.25  # kept low: real questions worded unlike their passages score 0.3
     assert HashingEmbeddings().relevance_threshold() is None
+
+
+@pytest.mark.unit
+def test_least_relevance_is_calibrated_for_minilm_on_english_only() -> None:
+    minilm = SentenceTransformerEmbeddings()
+    assert minilm.min_relevance("en", "en") == 0.62
+    assert minilm.min_relevance("zh", "zh") is None and minilm.min_relevance("en", "zh") is None
+    assert MultilingualE5Embeddings().min_relevance() is None and HashingEmbeddings().min_relevance() is None
+    assert RetrievalSettings().relevance(0.62) == 0.62 and RetrievalSettings().relevance(None) is None
+    assert RetrievalSettings(min_relevance=0.5).relevance(0.62) == 0.5
+    assert RetrievalSettings(min_relevance=None).relevance(0.62) is None
 
 
 class QueryMarking(HashingEmbeddings):

@@ -84,6 +84,13 @@ def test_every_outcome_is_reachable_with_a_scripted_model() -> None:
     assert plain.refusal_rate == 0.0 and plain.citation_accuracy == 0.0
 
 
+def test_a_refusal_counts_as_one_even_when_retrieval_missed() -> None:
+    missed = evaluate_breakdown("missed", _chain(True).invoke,
+                                [QAItem("How many squares are on a chess board?", ("64",), "Geography#0")])
+    assert [r["outcome"] for r in missed.rows] == ["retrieval miss"] and missed.rows[0]["refused"]
+    assert missed.false_refusal_rate == 1.0
+
+
 def test_reports_are_written(tmp_path: Path) -> None:
     result = evaluate_breakdown("guarded", _chain(True).invoke, ITEMS)
     json_path, png_path = write_breakdown([result], tmp_path, {"seed": 0})
