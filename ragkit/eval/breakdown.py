@@ -36,8 +36,8 @@ def _characters(text: str) -> str:
 
 
 def gold_contained(text: str, golds: Sequence[str]) -> bool:
-    """Whether a gold answer occurs in the text: as a run of SQuAD-normalized words, or where either has Chinese
-    characters as a run of characters (punctuation, spaces and full-width forms ignored)."""
+    """Whether a gold answer occurs in the text: as a run of SQuAD-normalized words (after NFKC: "m²" is "m2"), or
+    where either has Chinese characters as a run of characters (punctuation, spaces and full-width forms ignored)."""
     text = strip_citations(text)
     for gold in golds:
         if has_han(gold) or has_han(text):
@@ -45,7 +45,7 @@ def gold_contained(text: str, golds: Sequence[str]) -> bool:
             if wanted and wanted in _characters(text):
                 return True
             continue
-        wanted_words, words = normalize_answer(gold).split(), normalize_answer(text).split()
+        wanted_words, words = (normalize_answer(unicodedata.normalize("NFKC", t)).split() for t in (gold, text))
         if wanted_words and any(words[i : i + len(wanted_words)] == wanted_words
                                 for i in range(len(words) - len(wanted_words) + 1)):
             return True

@@ -107,6 +107,8 @@ def test_reports_are_written(tmp_path: Path) -> None:
     ("It was the Denver Broncos [1].", ("Denver Broncos",), True),
     ("The Broncos of Denver.", ("Denver Broncos",), False),
     ("Denverbroncos", ("Denver Broncos",), False),
+    ("The garden covers more than 10,000 m² [2].", ("10,000 m2",), True),  # NFKC: m² is m2
+    ("The garden covers 10,000 m³.", ("10,000 m2",), False),
     ("国内航班必须提前十四天预订[1]。", ("十四天",), True),
     ("国内航班必须提前 十四 天预订。", ("十四天",), True),  # spaces ignored between characters
     ("提前十天预订。", ("十四天",), False),
