@@ -65,12 +65,12 @@ def refused(answer: Answer) -> bool:
 
 def classify(answer: Answer, item: QAItem) -> str:
     """The outcome of one answer (see ANSWERABLE_OUTCOMES and UNANSWERABLE_OUTCOMES)."""
-    refused_ = refused(answer)
+    no_answer = refused(answer)
     if not item.answers:
-        return UNANSWERABLE_OUTCOMES[0] if refused_ else UNANSWERABLE_OUTCOMES[1]
+        return UNANSWERABLE_OUTCOMES[0] if no_answer else UNANSWERABLE_OUTCOMES[1]
     if item.gold is not None and not any(from_source(p, item.gold) for p in answer.passages):
         return "retrieval miss"
-    if refused_:
+    if no_answer:
         return "refused"
     stated, replied = gold_contained(answer.text, item.answers), gold_contained(answer.generated, item.answers)
     if answer.extractive and replied and not stated:
