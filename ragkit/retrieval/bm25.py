@@ -103,9 +103,24 @@ class BM25Index:
         index (1.0 for a query with no term): a question about what the corpus never mentions names things
         (people, places, works) that no retrieved passage contains, even where a neighbouring topic scores a
         fair cosine."""
+        return self._share(self._term_weights(query), {t for text in texts for t in self._query_tokens(text)})
+
+    def window_coverage(self, query: str, texts: Sequence[str]) -> float:
+        """The best coverage of the query by one sentence, or two adjacent ones, of the texts: a question asks
+        about one statement, so its terms meet in one place of a passage that answers it, while a passage on a
+        neighbouring topic holds them scattered, if at all."""
+        weights, windows = self._term_weights(query), []
+        for text in texts:
+            terms = [set(self._query_tokens(sentence)) for _, sentence in sentences(text)]
+            windows += terms + [first | second for first, second in zip(terms, terms[1:])]
+        return max((self._share(weights, window) for window in windows), default=0.0)
+
+    def _term_weights(self, query: str) -> dict[str, float] | None:
+        """The query's terms (question words aside), each with its inverse document frequency in the index; None
+        when there is nothing to cover."""
         asked = list(dict.fromkeys(t for t in self._query_tokens(query) if t not in _QUESTION_WORDS))
         if not asked or self.model is None:
-            return 1.0
+            return None
         vocab, pointers = self.model.vocab_dict, np.asarray(self.model.scores["indptr"])
 
         def weight(term: str) -> float:
@@ -113,20 +128,13 @@ class BM25Index:
             frequency = 0 if column is None else int(pointers[column + 1] - pointers[column])
             return math.log((len(self.rows) + 1) / (frequency + 0.5))
 
-        present = {term for text in texts for term in self._query_tokens(text)}
-        weights = {term: weight(term) for term in asked}
-        total = sum(weights.values())
-        return sum(w for term, w in weights.items() if term in present) / total if total > 0 else 1.0
+        return {term: weight(term) for term in asked}
 
-    def window_coverage(self, query: str, texts: Sequence[str]) -> float:
-        """The best coverage of the query by one sentence, or two adjacent ones, of the texts: a question asks
-        about one statement, so its terms meet in one place of a passage that answers it, while a passage on a
-        neighbouring topic holds them scattered, if at all."""
-        windows = []
-        for text in texts:
-            parts = [sentence for _, sentence in sentences(text)]
-            windows += parts + [f"{first} {second}" for first, second in zip(parts, parts[1:])]
-        return max((self.coverage(query, [window]) for window in windows), default=0.0)
+    @staticmethod
+    def _share(weights: dict[str, float] | None, present: set[str]) -> float:
+        """The weighted share of the terms present (1.0 without terms)."""
+        total = sum(weights.values()) if weights else 0.0
+        return sum(w for term, w in weights.items() if term in present) / total if weights and total > 0 else 1.0
 
     def _query_tokens(self, query: str) -> list[str]:
         """The query through the index's tokenizer: split, stopwords dropped, stemmed (unknown words kept)."""
