@@ -9,7 +9,7 @@ prompt. Views: the passages as the chain gives them (context budget 'auto'), the
 (ragkit.eval.breakdown.gold_contained; no guardrail, which replaced no reply in these runs). The vote keeps the
 reply whose new words (those not in the question) agree most with the other views' (Jaccard; ties: the first view).
 
-    .venv/bin/python benchmarks/reader_views.py --seeds 0 1 2 [--budgets 200 150] [--limit N]
+    .venv/bin/python benchmarks/reader_views.py --seeds 0 1 2 [--budgets 200 150] [--limit N] [--model gemma3-270m]
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ from ragkit.eval.breakdown import gold_contained  # noqa: E402
 from ragkit.eval.data import shared_data_or_say  # noqa: E402
 from ragkit.eval.kbset import squad_kb_set  # noqa: E402
 from ragkit.eval.squad import load_squad  # noqa: E402
-from ragkit.kb import KnowledgeBase  # noqa: E402
+from ragkit.kb import KnowledgeBase, shared_chat_model  # noqa: E402
 from ragkit.settings import RetrievalSettings  # noqa: E402
 
 
@@ -69,19 +69,22 @@ def main() -> None:
     parser.add_argument("--per-article", type=int, default=2)
     parser.add_argument("--budgets", type=int, nargs="+", default=[200, 150])
     parser.add_argument("--limit", type=int, default=None, help="Ask only the first N questions of each seed.")
+    parser.add_argument("--model", default=None, help="A preset or .gguf path (default: the default model), to "
+                        "judge another reader before making it the default.")
     args = parser.parse_args()
     squad = shared_data_or_say("squad")
     if squad is None:
         return
     articles = load_squad(squad / "dev-v1.1-part-a.json")
+    llm = shared_chat_model("llamacpp", args.model)
+    model = getattr(llm, "model_name", None) or type(llm).__name__
     stated: Counter[str] = Counter()
-    asked, started, model = 0, time.perf_counter(), ""
+    asked, started = 0, time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="ragkit-views-") as name:
         for seed in args.seeds:
             kb_set = squad_kb_set(articles, args.indexed, args.per_article, 0, 8, seed)
-            kb = KnowledgeBase(path=Path(name) / f"s{seed}", cache=False, events=False)
+            kb = KnowledgeBase(path=Path(name) / f"s{seed}", llm=llm, cache=False, events=False)
             kb.index(kb_set.write(Path(name) / f"docs{seed}"))
-            model = getattr(kb.llm, "model_name", None) or type(kb.llm).__name__
             for item in kb_set.items[: args.limit]:
                 found = views(kb, item.question, args.budgets)
                 if not found["as shipped"]:
