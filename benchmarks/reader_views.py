@@ -24,7 +24,7 @@ from pathlib import Path
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 from ragkit.chains.grounding import content_words  # noqa: E402
-from ragkit.chains.rag import Citation, RagChain, format_passages  # noqa: E402
+from ragkit.chains.rag import Citation, RagChain  # noqa: E402
 from ragkit.eval.breakdown import gold_contained  # noqa: E402
 from ragkit.eval.data import shared_data_or_say  # noqa: E402
 from ragkit.eval.kbset import squad_kb_set  # noqa: E402
@@ -34,10 +34,8 @@ from ragkit.settings import RetrievalSettings  # noqa: E402
 
 
 def reply(chain: RagChain, question: str, passages: list[Citation]) -> str:
-    """The chain's model answering from these passages, in the chain's prompt and passage layout."""
-    params = {**(chain.prompt.metadata or {}).get("model_params", {}), **chain.model_params}
-    context = format_passages(passages, chain.delimited)
-    message = (chain.prompt | chain.llm.bind(**params)).invoke({"context": context, "question": question})
+    """The chain's model answering from these passages, through the chain's own prompt, layout and parameters."""
+    message = chain._generator().invoke(chain._inputs(question, passages))
     return str(getattr(message, "content", message)).strip()
 
 
