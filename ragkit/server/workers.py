@@ -102,9 +102,15 @@ class EventStream(AsyncIterator[T], Generic[T]):
         return self
 
     async def __anext__(self) -> T:
+        # asyncio.timeout_at, not wait_for: Python 3.11's wait_for returns the item instead of raising when the
+        # consumer is cancelled just as the item arrives, so a client gone mid-stream left the generation running.
+        # timeout_at only fires at a suspension, and a queued item needs none: the deadline is checked first.
         try:
-            kind, value = await asyncio.wait_for(self._queue.get(), max(self._deadline - self._loop.time(), 0))
-        except asyncio.TimeoutError:
+            if self._loop.time() >= self._deadline:
+                raise TimeoutError
+            async with asyncio.timeout_at(self._deadline):
+                kind, value = await self._queue.get()
+        except TimeoutError:
             self.cancel()
             raise AnswerTimeoutError(f"no answer within the request timeout of {self._timeout_s:g} s") from None
         except BaseException:

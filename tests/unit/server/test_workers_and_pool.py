@@ -56,6 +56,34 @@ async def test_capacity_is_enforced_and_cancellation_closes_the_producer():
     assert workers.in_flight == 0
 
 
+async def test_a_consumer_cancelled_while_events_arrive_stops_the_producer():
+    """The route's task is cancelled when its client goes away; the cancellation must reach the producer even when
+    it lands just as an event arrives (Python 3.11's wait_for returned the event instead: generation ran on)."""
+    produced: list[int] = []
+
+    def fast():
+        for i in range(20000):
+            produced.append(i)
+            time.sleep(0.0002)
+            yield i
+
+    stream = AnswerWorkers(1, timeout_s=5).start(fast)
+    seen: list[int] = []
+
+    async def consume() -> None:
+        async for event in stream:
+            seen.append(event)
+
+    task = asyncio.ensure_future(consume())
+    while len(seen) < 3:
+        await asyncio.sleep(0.001)
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    await asyncio.sleep(0.2)
+    assert len(produced) < 10000  # 20000 take over 4 s
+
+
 async def test_deadline_raises_and_stops_the_producer():
     closed = threading.Event()
 
