@@ -14,6 +14,10 @@ class InvalidInputError(RagkitError):
     """A path, name or argument given by the user is not usable."""
 
 
+class ContextOverflowError(InvalidInputError):
+    """The prompt (question, history, passages) does not fit the model's context window."""
+
+
 class SettingsMismatchError(InvalidInputError):
     """Settings given for an index differ from the ones it was built with."""
 

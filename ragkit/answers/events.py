@@ -130,6 +130,21 @@ class EventLog:
                        (given.event_id, given.time, given.rating, given.comment))
         return given
 
+    def prune(self, max_age_s: float, max_bytes: int) -> int:
+        """Delete events older than max_age_s, then the oldest until the events' text is within max_bytes, with
+        their feedback; returns how many went. (SQLite reuses the freed pages, so the file stops growing.)"""
+        if not self.path.is_file():
+            return 0
+        with self._db.transaction() as db:
+            cutoff = time.time() - max_age_s
+            # The newest event past the size budget, counting from the newest: it and everything older go.
+            row = db.execute("SELECT time FROM (SELECT time, SUM(length(event)) OVER (ORDER BY time DESC, id) AS "
+                             "total FROM events) WHERE total > ? ORDER BY time DESC LIMIT 1", (max_bytes,)).fetchone()
+            if row is not None:
+                cutoff = max(cutoff, row["time"] + 1e-6)
+            db.execute("DELETE FROM feedback WHERE event_id IN (SELECT id FROM events WHERE time < ?)", (cutoff,))
+            return db.execute("DELETE FROM events WHERE time < ?", (cutoff,)).rowcount
+
     def ratings(self) -> list[Feedback]:
         """Every feedback given, oldest first."""
         if not self.path.is_file():

@@ -25,7 +25,7 @@ from langchain_core.runnables import Runnable
 from langchain_core.utils.function_calling import convert_to_json_schema
 from pydantic import BaseModel, PrivateAttr
 
-from ragkit.errors import ModelError
+from ragkit.errors import ContextOverflowError, ModelError
 from ragkit.models.base import GenerationMeter, LocalChatModel, plain_prompt, to_dicts, usage_from
 from ragkit.models.cpu import extra_buffers_safe, free_cores
 from ragkit.models.presets import ResolvedModel, resolve_model
@@ -212,7 +212,7 @@ class ChatLlamaCpp(LocalChatModel):
             meter, texts, finish = GenerationMeter(), [], None
             _reset_counters(llama)
             prompt_tokens = prefill = 0
-            for part in self._complete(llama, messages, True, params):
+            for part in _within_context(self._complete(llama, messages, True, params)):
                 choice = part["choices"][0]
                 text = _text(choice)
                 finish = choice.get("finish_reason") or finish
@@ -268,3 +268,14 @@ def _text(choice: dict[str, Any]) -> str:
         return choice["text"] or ""
     return (choice.get("message") or choice.get("delta") or {}).get("content") or ""
 
+
+def _within_context(parts: Iterator[Any]) -> Iterator[Any]:
+    """llama.cpp's stream, its context-window overflow (a ValueError) as a ContextOverflowError: the caller's to fix
+    (a shorter question or history), not a model failure."""
+    try:
+        yield from parts
+    except ValueError as exc:
+        if "context window" not in str(exc):
+            raise
+        raise ContextOverflowError(f"the prompt is too long for the model: {exc}; shorten the question or the "
+                                   "conversation") from None

@@ -6,6 +6,9 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from typing import Any
 
+from starlette.concurrency import run_in_threadpool
+from starlette.types import Receive
+
 from ragkit.chains.rag import Answer, RagEvent
 from ragkit.chains.rewrite import HistoryInput
 from ragkit.kb import KnowledgeBase
@@ -14,28 +17,39 @@ from ragkit.server.errors import QueueFullError
 from ragkit.server.schemas import Filter, retrieval_settings
 from ragkit.server.state import ServerState
 from ragkit.server.usage import with_usage
+from ragkit.server.workers import unless_disconnected
+from ragkit.settings import RetrievalSettings
 
 
 async def answer_events(state: ServerState, access: Access, index: str, question: str, k: int | None,
-                        filter: Filter | None, params: dict[str, Any], history: HistoryInput | None = None,
-                        ) -> tuple[KnowledgeBase, AsyncIterator[RagEvent]]:
-    """The knowledge base and the events of its answer: TextDeltas, then the Answer. Sources in the filter are
-    named as clients see them; `history` ((role, text), oldest first) makes a follow-up standalone first."""
+                        filter: Filter | None, params: dict[str, Any], receive: Receive,
+                        history: HistoryInput | None = None) -> tuple[KnowledgeBase, AsyncIterator[RagEvent]] | None:
+    """The knowledge base and the events of its answer: TextDeltas, then the Answer; None when the client left
+    before the first event (while queued: its generation never starts). Sources in the filter are named as clients
+    see them; `history` ((role, text), oldest first) makes a follow-up standalone first."""
     access.require(index, "read")
-    kb = state.kbs.get(index)
-    if filter and "source" in filter:
-        filter = {**filter, "source": state.kbs.stored_sources(kb, filter["source"])}
-    retrieval = retrieval_settings(k, filter)
+
+    def prepare() -> tuple[KnowledgeBase, RetrievalSettings | None]:  # file and database work: off the event loop
+        kb = state.kbs.get(index)
+        given = filter
+        if given and "source" in given:
+            given = {**given, "source": state.kbs.stored_sources(kb, given["source"])}
+        return kb, retrieval_settings(k, given)
+
+    kb, retrieval = await run_in_threadpool(prepare)
     try:
         stream = state.workers.start(lambda: with_usage(kb.stream(question, retrieval, history=history, **params)))
     except QueueFullError:
         state.metrics.rejected.inc()
         raise
     try:
-        first = await anext(stream)
+        first = await unless_disconnected(receive, anext(stream))
     except BaseException:
         stream.cancel()
         raise
+    if first is None:
+        stream.cancel()
+        return None
 
     async def events() -> AsyncIterator[RagEvent]:
         event = first

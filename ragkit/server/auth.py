@@ -19,7 +19,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from ragkit.errors import InvalidInputError
-from ragkit.server.errors import ForbiddenError, NotFoundError, UnauthorizedError
+from ragkit.server.errors import ForbiddenError, KeyFileError, NotFoundError, UnauthorizedError
 
 Scope = Literal["read", "write"]
 ALL = "*"
@@ -78,6 +78,13 @@ class KeyStore:
     def keys(self) -> list[StoredKey]:
         return self._read().keys
 
+    def count(self) -> int:
+        """How many keys the file holds (0 when it is missing or unreadable)."""
+        try:
+            return len(self._read().keys)
+        except KeyFileError:
+            return 0
+
     def add(self, grants: list[Grant], note: str = "") -> tuple[StoredKey, str]:
         """A new key and its token (shown once: only the hash is written)."""
         if not grants:
@@ -115,8 +122,12 @@ class KeyStore:
             return KeyFile()
         try:
             return KeyFile.model_validate_json(self.path.read_text(encoding="utf-8"))
-        except (ValidationError, OSError) as exc:
-            raise InvalidInputError(f"API key file {self.path} is unreadable: {exc}") from None
+        except OSError as exc:
+            raise KeyFileError(f"API key file {self.path} is unreadable: {exc.strerror or exc}") from None
+        except ValidationError as exc:  # described without the file's content (no key hash or note shown)
+            where = "; ".join(f"{'.'.join(map(str, e['loc'])) or 'file'}: {e['msg']}"
+                              for e in exc.errors(include_url=False, include_input=False)[:3])
+            raise KeyFileError(f"API key file {self.path} is damaged ({where}): fix or remove it") from None
 
     def _write(self, content: KeyFile) -> None:
         """Write atomically, readable by the owner only."""

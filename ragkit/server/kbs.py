@@ -7,7 +7,7 @@ import re
 import shutil
 import threading
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -15,6 +15,7 @@ from typing import Any
 from langchain_core.language_models import BaseChatModel
 
 from ragkit.config import index_path
+from ragkit.embeddings.e5 import MULTILINGUAL_MODEL
 from ragkit.embeddings.sentence import DEFAULT_MODEL
 from ragkit.errors import IndexNotFoundError, InvalidInputError, SourceNotFoundError
 from ragkit.indexing import IndexReport, Progress
@@ -24,16 +25,20 @@ from ragkit.server.uploads import Upload
 from ragkit.settings import IndexSettings
 from ragkit.store.persist import MANIFEST
 
-_HASHING = re.compile(r"^hashing(:\d{1,5})?$")
+_HASHING = re.compile(r"^hashing(?::(\d{1,4}))?$")
+HASHING_DIMENSIONS = (16, 1024)
+"""Dimensions a client may give the model-free embedder (a 99,999-dimension index of a 0.5 MB upload took 729 MB)."""
 
 
 class KnowledgeBases:
     """Knowledge bases under `root`, answering with `llm`; new ones embed with `embedder` unless told otherwise."""
 
-    def __init__(self, root: Path, llm: BaseChatModel, embedder: str | None = None):
+    def __init__(self, root: Path, llm: BaseChatModel, embedder: str | None = None, offered: Iterable[str] = ()):
         self.root = root
         self.llm = llm
         self.embedder = embedder
+        self.offered = {DEFAULT_MODEL, MULTILINGUAL_MODEL, *offered, *([embedder] if embedder else [])}
+        """Embedder specs clients may choose (besides bounded 'hashing:DIM')."""
         self._open: dict[str, KnowledgeBase] = {}
         self._writers: dict[str, threading.Lock] = {}
         self._lock = threading.Lock()
@@ -116,17 +121,49 @@ class KnowledgeBases:
         with self.writing(name):
             try:
                 kb = self.get(name)
-                upload.commit()
+                upload.commit(kb.manifest().generation)
                 report = kb.index(upload.paths, IndexSettings(), progress)
+                upload.indexed()
             except BaseException:
                 upload.undo()
                 raise
             finally:
                 upload.finish()
-        for source, _ in report.skipped:
-            if kb.uploaded_name(source) is not None:
-                Path(source).unlink(missing_ok=True)
+            for source, _ in report.skipped:
+                if kb.uploaded_name(source) is not None:
+                    Path(source).unlink(missing_ok=True)
         return report
+
+    def recover(self) -> dict[str, tuple[bool, str]]:
+        """Finish what a crash interrupted (run before serving): half-deleted knowledge bases are removed, and
+        each upload left staged is rolled back (the index was not saved with it: the files folder is put back) or
+        forward (it was: only files the index holds are kept). Returns {job id: (indexed, what happened)}."""
+        for trash in self.root.glob(".deleted-*") if self.root.is_dir() else []:
+            shutil.rmtree(trash, ignore_errors=True)
+        outcomes = {}
+        for name in self.names():
+            for upload in Upload.pending(self.directory(name)):
+                with self.writing(name):
+                    outcome = self._recover(self.get(name), upload)
+                if upload.journal.get("job"):
+                    outcomes[str(upload.journal["job"])] = outcome
+        return outcomes
+
+    @staticmethod
+    def _recover(kb: KnowledgeBase, upload: Upload) -> tuple[bool, str]:
+        saved = upload.state == "indexed" or (
+            upload.state == "committing" and kb.manifest().generation != upload.journal.get("generation"))
+        if not saved:
+            upload.undo()
+            upload.finish()
+            return False, ("the server stopped before this upload was indexed; the knowledge base is as it was "
+                           "before it: upload the files again")
+        indexed = {kb.uploaded_name(source) for source in kb.store.docstore.sources()}
+        for path in upload.paths:
+            if path.name not in indexed:
+                path.unlink(missing_ok=True)
+        upload.finish()
+        return True, "the server stopped after this upload was indexed; it was completed on restart"
 
     def reindex(self, name: str, rebuild: bool = False, progress: Progress | None = None) -> IndexReport:
         """Index the knowledge base's files again (KnowledgeBase.reindex), one writer at a time."""
@@ -138,10 +175,14 @@ class KnowledgeBases:
         return [kb.stored_source(str(s)) or s for s in (shown if isinstance(shown, list) else [shown])]
 
     def _embedder_spec(self, embedder: str | None) -> str | None:
-        """The embedder spec for a new knowledge base; clients may pick only model-free or configured ones, never
-        a path on the server."""
-        spec = embedder or self.embedder
-        if spec in (None, self.embedder, DEFAULT_MODEL) or _HASHING.match(spec or ""):
-            return spec
-        raise InvalidInputError(f"embedder {embedder!r} is not offered: use {DEFAULT_MODEL!r}, 'hashing[:DIM]'"
-                                + (f" or {self.embedder!r}" if self.embedder else ""))
+        """The embedder spec for a new knowledge base; clients may pick only the packaged, the model-free (of a
+        bounded dimension) or the operator's configured ones, never a path on the server."""
+        if embedder is None or embedder in self.offered:
+            return embedder or self.embedder
+        hashing = _HASHING.match(embedder)
+        low, high = HASHING_DIMENSIONS
+        if hashing and (hashing.group(1) is None or low <= int(hashing.group(1)) <= high):
+            return embedder
+        raise InvalidInputError(f"embedder {embedder[:100]!r} is not offered: use one of "
+                                f"{', '.join(map(repr, sorted(self.offered)))} or 'hashing[:DIM]' with DIM from "
+                                f"{low} to {high}")

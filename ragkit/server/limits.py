@@ -1,27 +1,72 @@
-"""ASGI middleware that refuses an oversized request body before reading it."""
+"""ASGI middleware that bounds request bodies per route, counting bytes as they arrive (chunked bodies too).
+
+A declared Content-Length over the route's limit is refused before anything is read; a body that grows past it
+(chunked, or longer than declared) is cut off at the limit: the route sees BodyTooLarge, an HTTPException that
+FastAPI's body parsing passes through, so the client gets a 413 and the connection is closed.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.datastructures import Headers
+from starlette.exceptions import HTTPException
+from starlette.responses import Response
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+CLOSE = {"Connection": "close"}
+"""Sent with a refusal whose body was not read: the rest of it is never read either."""
+RouteLimit = Callable[[Scope], int]
+"""The most body bytes a request (its method and path) may carry."""
+ErrorResponse = Callable[[int, str, dict[str, str]], Response]
+"""A JSON error response for a status, a message and headers."""
+
+
+class BodyTooLarge(HTTPException):
+    """The body grew past its route's limit while it was read."""
+
+    def __init__(self, limit: int):
+        super().__init__(413, f"request body over the limit of {limit} bytes for this route", headers=CLOSE)
 
 
 class BodyLimit:
-    """ASGI middleware: 413 for a request whose declared Content-Length is over the limit, before it is read."""
+    """ASGI middleware: at most `limit(scope)` body bytes per request, counted as they arrive."""
 
-    def __init__(self, app: ASGIApp, max_bytes: int, body: Callable[[int, str], bytes]):
+    def __init__(self, app: ASGIApp, limit: RouteLimit, error: ErrorResponse):
         self.app = app
-        self.max_bytes = max_bytes
-        self.body = body
+        self.limit = limit
+        self.error = error
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http":
-            length = dict(scope["headers"]).get(b"content-length", b"0")
-            if length.isdigit() and int(length) > self.max_bytes:
-                message = f"request body of {int(length)} bytes is over the limit of {self.max_bytes} bytes"
-                await send({"type": "http.response.start", "status": 413,
-                            "headers": [(b"content-type", b"application/json")]})
-                await send({"type": "http.response.body", "body": self.body(413, message)})
-                return
-        await self.app(scope, receive, send)
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        limit = self.limit(scope)
+        declared = Headers(scope=scope).get("content-length")
+        if declared is not None and (not declared.isdigit() or int(declared) > limit):
+            message = (f"request body of {declared} bytes is over the limit of {limit} bytes for this route"
+                       if declared.isdigit() else "invalid Content-Length")
+            await self.error(413 if declared.isdigit() else 400, message, CLOSE)(scope, receive, send)
+            return
+        received, started = 0, False
+
+        async def counted() -> Message:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > limit:
+                    raise BodyTooLarge(limit)
+            return message
+
+        async def watched(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, counted, watched)
+        except BodyTooLarge as exc:  # raised where no handler turned it into a response
+            if started:
+                raise
+            await self.error(413, str(exc.detail), CLOSE)(scope, receive, send)

@@ -10,14 +10,18 @@ from __future__ import annotations
 
 import time
 import uuid
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from ragkit.server.schemas import AnswerOut, CitationOut, Filter
+from ragkit.server.schemas import MAX_TEXT, AnswerOut, CitationOut, Filter
 from ragkit.server.usage import tokens_of
 
 KB_PREFIX = "kb:"
+MAX_MESSAGES = 64
+"""Most messages in one chat request (the history a follow-up is rewritten from is at most the last 50 turns)."""
+MAX_CONVERSATION = 32_000
+"""Most characters of all messages' text together."""
 
 
 class ChatMessage(BaseModel):
@@ -27,7 +31,8 @@ class ChatMessage(BaseModel):
 
     role: str
     """system, user, assistant (others are ignored)."""
-    content: str | list[dict[str, Any]] | None = None
+    content: Annotated[str, Field(max_length=MAX_TEXT)] | Annotated[list[dict[str, Any]], Field(max_length=32)] | None \
+        = None
     """The text, or parts of which those of type 'text' count."""
 
     def text(self) -> str:
@@ -49,11 +54,11 @@ class ChatCompletionRequest(BaseModel):
     """POST /v1/chat/completions. OpenAI parameters a knowledge base has no use for (top_p, n, tools, ...) are
     ignored, as OpenAI-compatible servers do, so clients work unchanged."""
 
-    model_config = ConfigDict(extra="ignore")
+    model_config = ConfigDict(extra="ignore", allow_inf_nan=False)
 
-    model: str = Field(pattern=r"^kb:.+")
+    model: str = Field(pattern=r"^kb:.+", max_length=200)
     """`kb:NAME` answers from knowledge base NAME."""
-    messages: list[ChatMessage] = Field(min_length=1)
+    messages: list[ChatMessage] = Field(min_length=1, max_length=MAX_MESSAGES)
     """The conversation; its last user message is the question, the user and assistant messages before it the
     history a follow-up is made standalone from."""
     stream: bool = False
@@ -66,7 +71,7 @@ class ChatCompletionRequest(BaseModel):
     """The newer name of max_tokens (wins when both are given)."""
     temperature: float | None = Field(None, ge=0, le=2)
     """Sampling temperature."""
-    k: int | None = None
+    k: int | None = Field(None, ge=1, le=100)
     """ragkit extra: passages given to the model."""
     filter: Filter | None = None
     """ragkit extra: metadata filter of the retrieval (sources as listed)."""
@@ -76,6 +81,10 @@ class ChatCompletionRequest(BaseModel):
     def _has_question(cls, messages: list[ChatMessage]) -> list[ChatMessage]:
         if not any(m.role == "user" and m.text().strip() for m in messages):
             raise ValueError("no user message with text: the last user message is the question")
+        lengths = [len(m.text()) for m in messages]
+        if max(lengths) > MAX_TEXT or sum(lengths) > MAX_CONVERSATION:
+            raise ValueError(f"messages too long: at most {MAX_TEXT:,} characters each and {MAX_CONVERSATION:,} "
+                             f"together, not {max(lengths):,} and {sum(lengths):,}")
         return messages
 
     @property

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
@@ -14,19 +14,28 @@ from ragkit.settings import RetrievalSettings
 
 Show = Callable[[str], str]
 """How a stored source is shown to clients."""
+MAX_FILTER_KEYS = 16
+MAX_FILTER_VALUES = 500
+"""A filter names at most this many values per key (e.g. sources): matching is linear in them."""
+MAX_TEXT = 8000
+"""Longest question or conversation turn (characters)."""
 FilterValue = str | int | float | bool
-Filter = dict[str, FilterValue | list[FilterValue]]
+Filter = Annotated[dict[Annotated[str, Field(max_length=100)],
+                        FilterValue | Annotated[list[FilterValue], Field(max_length=MAX_FILTER_VALUES)]],
+                   Field(max_length=MAX_FILTER_KEYS)]
 """Metadata filter: each key must equal the value, or one of the values of a list."""
+STRICT = ConfigDict(extra="forbid", allow_inf_nan=False)
+"""Request bodies: unknown fields, NaN and infinities are refused."""
 
 
 class CreateKnowledgeBase(BaseModel):
     """POST /v1/kbs."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = STRICT
 
     name: str = Field(min_length=1, max_length=128)
     """Letters, digits, '_', '-' and '.'."""
-    embedder: str | None = None
+    embedder: str | None = Field(None, max_length=200)
     """'all-MiniLM-L6-v2' (packaged), 'hashing[:DIM]' (model-free) or the server's configured one (default)."""
 
 
@@ -69,7 +78,7 @@ class SourceInfo(BaseModel):
 class Reindex(BaseModel):
     """POST /v1/kbs/{name}/reindex."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = STRICT
 
     rebuild: bool = False
     """Build the index afresh (embeddings computed before are reused); otherwise only changed files are read."""
@@ -78,26 +87,26 @@ class Reindex(BaseModel):
 class Turn(BaseModel):
     """One earlier message of the conversation."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = STRICT
 
     role: Literal["user", "assistant"]
     """Who said it."""
-    content: str = Field(max_length=8000)
+    content: str = Field(max_length=MAX_TEXT)
     """What was said."""
 
 
 class AskRequest(BaseModel):
     """POST /v1/ask."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = STRICT
 
     index: str = Field(min_length=1)
     """The knowledge base to answer from."""
-    question: str = Field(min_length=1, max_length=8000)
+    question: str = Field(min_length=1, max_length=MAX_TEXT)
     """The question."""
     history: list[Turn] | None = Field(None, max_length=50)
     """Earlier turns, oldest first; a follow-up is then rewritten into a standalone question (`rewritten`)."""
-    k: int | None = None
+    k: int | None = Field(None, ge=1, le=100)
     """Passages given to the model (default 4)."""
     filter: Filter | None = None
     """Metadata filter, e.g. {"source": ["a.md"]} (sources as listed by /v1/kbs/{name}/sources)."""

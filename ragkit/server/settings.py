@@ -42,6 +42,22 @@ class ServerSettings(BaseSettings):
     """Largest file one upload may carry."""
     max_files: int = Field(20, ge=1)
     """Most files in one upload."""
+    max_json_kb: int = Field(1024, ge=1, le=64 * 1024)
+    """Largest body of a JSON route (KiB), counted as it arrives (chunked bodies too)."""
+    allowed_hosts: list[str] = Field(default_factory=list)
+    """Host names the server answers to besides loopback ones and --host ('*': any; the default when bound to
+    every address, 0.0.0.0 or ::): a request naming another Host is refused (DNS rebinding)."""
+    allowed_origins: list[str] = Field(default_factory=list)
+    """Web origins (https://app.example) that may send state-changing requests and read answers (CORS); none by
+    default: a browser page of another origin is refused."""
+    embedders: list[str] = Field(default_factory=list)
+    """Embedder specs clients may choose for new knowledge bases, besides the packaged ones and --embedder."""
+    index_workers: int = Field(2, ge=1, le=16)
+    """Indexing jobs run at once (one at a time per knowledge base), so one re-index does not stall others."""
+    events_max_age_days: float = Field(90.0, gt=0)
+    """Answer-log events older than this are deleted (with their feedback)."""
+    events_max_mb: float = Field(64.0, gt=0)
+    """Largest answer log of one knowledge base; the oldest events go first."""
     api_keys: Literal["auto", "required"] = "auto"
     """'auto': keys required unless bound to a loopback address; 'required': always."""
     keys_file: Path | None = None
@@ -63,6 +79,29 @@ class ServerSettings(BaseSettings):
 
     def max_upload_bytes(self) -> int:
         return int(self.max_upload_mb * 2**20)
+
+    def hosts(self) -> set[str] | None:
+        """Host names requests may name (None: any)."""
+        if "*" in self.allowed_hosts or (not self.allowed_hosts and self.host in WILDCARD_HOSTS):
+            return None
+        return {*LOOPBACK_NAMES, self.host.strip("[]").lower(), *(h.lower() for h in self.allowed_hosts)}
+
+    def warnings(self) -> list[str]:
+        """What an operator should hear at start-up: keys required but none exist, every address bound."""
+        from ragkit.server.auth import KeyStore
+
+        found = []
+        if self.keys_required() and not KeyStore(self.keys_path()).count():
+            found.append(f"API keys are required but {self.keys_path()} holds none: every request but /healthz "
+                         "and /readyz is refused (401); add one with `ragkit serve keys add`")
+        if self.host in WILDCARD_HOSTS and not self.allowed_hosts:
+            found.append(f"bound to every address ({self.host}): any Host header is served; set "
+                         "RAGKIT_SERVE_ALLOWED_HOSTS to the names clients use")
+        return found
+
+
+LOOPBACK_NAMES = frozenset({"localhost", "127.0.0.1", "::1"})
+WILDCARD_HOSTS = frozenset({"0.0.0.0", "::", ""})
 
 
 def is_loopback(host: str) -> bool:

@@ -7,11 +7,14 @@ failed indexing run can put everything back as it was.
 
 from __future__ import annotations
 
+import json
+import os
 import shutil
+import tempfile
 import unicodedata
 import uuid
 from pathlib import Path, PurePosixPath
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 from ragkit.errors import InvalidInputError
 from ragkit.ingest import supported_suffixes
@@ -19,6 +22,7 @@ from ragkit.kb import FILES_DIR
 from ragkit.server.errors import PayloadTooLargeError, UnsupportedTypeError
 
 _STAGING = ".upload-"
+_JOURNAL = ".journal.json"
 
 
 def safe_name(raw: str | None) -> str:
@@ -40,15 +44,16 @@ def check_type(name: str) -> None:
 
 
 class Upload:
-    """One upload's files, staged in the knowledge base's files folder until committed."""
+    """One upload's files, staged in the knowledge base's files folder until committed, with a journal there so that
+    a crash at any point can be rolled back or forward on restart (`pending`)."""
 
-    def __init__(self, index_dir: Path):
+    def __init__(self, index_dir: Path, staging: Path | None = None):
         self.files_dir = index_dir / FILES_DIR
-        self.staging = self.files_dir / f"{_STAGING}{uuid.uuid4().hex}"
+        self.staging = staging or self.files_dir / f"{_STAGING}{uuid.uuid4().hex}"
         self._backup = self.staging / ".replaced"
-        self.names: list[str] = []
-        self._replaced: list[str] = []
-        self._committed = False
+        self.journal: dict[str, Any] = _read_json(self.staging / _JOURNAL) if staging else {}
+        """job, names, state ('staged', 'committing', 'indexed') and the index generation the commit was made on."""
+        self.names: list[str] = list(self.journal.get("names", []))
 
     def add(self, name: str, data: BinaryIO, max_bytes: int) -> None:
         """Stage one file, copied in blocks; PayloadTooLargeError (nothing kept) past max_bytes."""
@@ -69,26 +74,73 @@ class Upload:
         """Where the files are once committed."""
         return [self.files_dir / name for name in self.names]
 
-    def commit(self) -> None:
-        """Move the staged files into place, keeping the files they replace until `finish`."""
-        self._committed = True
+    @property
+    def state(self) -> str:
+        """'' (still arriving), 'staged' (a job will index it), 'committing' (files moving in, index being
+        written) or 'indexed' (the index holds it; only the clean-up is left)."""
+        return str(self.journal.get("state", ""))
+
+    def staged(self, job_id: str) -> None:
+        """Record that every file arrived and which job indexes them."""
+        self._note(job=job_id, names=self.names, state="staged")
+
+    def commit(self, generation: str = "") -> None:
+        """Move the staged files into place, keeping the files they replace until `finish`; the journal says so
+        first, with the index `generation` the upload is indexed on (a crash is rolled back while it is current)."""
+        self._note(state="committing", generation=generation)
         self._backup.mkdir(parents=True, exist_ok=True)
         for name in self.names:
             target = self.files_dir / name
             if target.exists():
                 target.replace(self._backup / name)
-                self._replaced.append(name)
             (self.staging / name).replace(target)
 
+    def indexed(self) -> None:
+        """Record that the index holds the upload: a crash from here on is rolled forward."""
+        self._note(state="indexed")
+
     def undo(self) -> None:
-        """Put the files folder back as it was before `commit` (nothing to do before it)."""
-        if not self._committed:
+        """Put the files folder back as it was before `commit` (nothing to do before it). Works from what is on
+        disk, so it also undoes a commit a crash cut short: a file still staged was never moved in."""
+        if self.state not in ("committing", "indexed"):
             return
         for name in self.names:
-            (self.files_dir / name).unlink(missing_ok=True)
-        for name in self._replaced:
-            (self._backup / name).replace(self.files_dir / name)
+            if not (self.staging / name).exists():
+                (self.files_dir / name).unlink(missing_ok=True)
+            if (self._backup / name).exists():
+                (self._backup / name).replace(self.files_dir / name)
 
     def finish(self) -> None:
         """Drop the staging folder (and the replaced files it kept)."""
         shutil.rmtree(self.staging, ignore_errors=True)
+
+    @classmethod
+    def pending(cls, index_dir: Path) -> list[Upload]:
+        """Uploads a crash left behind in a knowledge base, with their journals."""
+        files = index_dir / FILES_DIR
+        return [cls(index_dir, p) for p in sorted(files.glob(_STAGING + "*")) if p.is_dir()] if files.is_dir() else []
+
+    def _note(self, **fields: Any) -> None:
+        """Update the journal atomically (and durably: it decides what a restart does)."""
+        self.journal.update(fields)
+        self.staging.mkdir(parents=True, exist_ok=True)
+        write_json(self.staging / _JOURNAL, self.journal)
+
+
+def write_json(path: Path, data: Any) -> None:
+    """Replace a JSON file atomically, synced to disk."""
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
+    with os.fdopen(fd, "w", encoding="utf-8") as out:
+        json.dump(data, out, ensure_ascii=False)
+        out.flush()
+        os.fsync(out.fileno())
+    os.replace(tmp, path)
+
+
+def _read_json(path: Path) -> dict[str, Any]:
+    """A JSON object from a file; empty when it is missing or damaged (a crash while it was first written)."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}

@@ -12,9 +12,10 @@ from ragkit.server.answering import answer_events, final_answer
 from ragkit.server.schemas import AnswerOut, AskRequest, answer_out
 from ragkit.server.sse import event, sse_response
 from ragkit.server.state import Caller, State
+from ragkit.server.strict_json import StrictRoute
 from ragkit.server.workers import CLIENT_GONE, unless_disconnected
 
-router = APIRouter(tags=["answers"])
+router = APIRouter(tags=["answers"], route_class=StrictRoute)
 
 
 @router.post("/v1/ask", response_model=AnswerOut,
@@ -24,7 +25,11 @@ async def ask(body: AskRequest, state: State, access: Caller, request: Request):
     params = {key: value for key, value in (("max_tokens", body.max_tokens), ("temperature", body.temperature))
               if value is not None}
     history = [(turn.role, turn.content) for turn in body.history or []]
-    kb, events = await answer_events(state, access, body.index, body.question, body.k, body.filter, params, history)
+    started = await answer_events(state, access, body.index, body.question, body.k, body.filter, params,
+                                  request.receive, history)
+    if started is None:
+        return Response(status_code=CLIENT_GONE)
+    kb, events = started
 
     def show(source: str) -> str:
         return state.kbs.public_source(kb, source)

@@ -10,8 +10,9 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from ragkit.answers import MAX_COMMENT, EventNotFoundError
 from ragkit.server.errors import NotFoundError
 from ragkit.server.state import Caller, State
+from ragkit.server.strict_json import StrictRoute
 
-router = APIRouter(tags=["answers"])
+router = APIRouter(tags=["answers"], route_class=StrictRoute)
 
 
 class FeedbackRequest(BaseModel):

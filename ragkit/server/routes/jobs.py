@@ -12,8 +12,9 @@ from ragkit.server.auth import Access
 from ragkit.server.jobs import Job
 from ragkit.server.sse import event, sse_response
 from ragkit.server.state import Caller, ServerState, State
+from ragkit.server.strict_json import StrictRoute
 
-router = APIRouter(prefix="/v1/jobs", tags=["jobs"])
+router = APIRouter(prefix="/v1/jobs", tags=["jobs"], route_class=StrictRoute)
 POLL_S = 0.2
 
 

@@ -9,12 +9,13 @@ from starlette.concurrency import run_in_threadpool
 
 from ragkit.indexing import IndexReport
 from ragkit.server.errors import PayloadTooLargeError
-from ragkit.server.jobs import Job, report_dict
+from ragkit.server.jobs import Job, new_job_id, report_dict
 from ragkit.server.schemas import CreateKnowledgeBase, KnowledgeBaseInfo, Reindex, SourceInfo
 from ragkit.server.state import Caller, ServerState, State
+from ragkit.server.strict_json import StrictRoute
 from ragkit.server.uploads import Upload, check_type, safe_name
 
-router = APIRouter(prefix="/v1/kbs", tags=["knowledge bases"])
+router = APIRouter(prefix="/v1/kbs", tags=["knowledge bases"], route_class=StrictRoute)
 
 
 @router.get("")
@@ -77,11 +78,13 @@ async def upload_files(name: str, files: Annotated[list[UploadFile], File()], st
     try:
         for file_name, file in zip(names, files):
             await run_in_threadpool(upload.add, file_name, file.file, settings.max_upload_bytes())
+        job_id = new_job_id()
+        await run_in_threadpool(upload.staged, job_id)
     except BaseException:
         upload.finish()
         raise
     job = state.jobs.submit("upload", name, lambda progress: state.kbs.index_upload(name, upload, progress),
-                            lambda report: _report(state, name, report))
+                            lambda report: _report(state, name, report), job_id)
     response.headers["Location"] = f"/v1/jobs/{job.id}"
     return job
 

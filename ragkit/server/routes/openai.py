@@ -28,25 +28,35 @@ from ragkit.server.openai_schemas import (
 from ragkit.server.schemas import AnswerOut, answer_out
 from ragkit.server.sse import event, sse_response
 from ragkit.server.state import Caller, State
+from ragkit.server.strict_json import StrictRoute
 from ragkit.server.workers import CLIENT_GONE, unless_disconnected
 
-router = APIRouter(prefix="/v1", tags=["openai"])
+router = APIRouter(prefix="/v1", tags=["openai"], route_class=StrictRoute)
 
 
 @router.get("/models")
 def list_models(state: State, access: Caller) -> ModelList:
     """Every readable knowledge base as a model `kb:NAME`."""
-    names = [name for name in state.kbs.names() if access.can(name, "read")]
-    created = {name: int((state.kbs.directory(name) / "manifest.json").stat().st_mtime) for name in names}
-    return ModelList(data=[ModelCard(id=KB_PREFIX + name, created=created[name]) for name in names])
+    cards = []
+    for name in state.kbs.names():
+        if access.can(name, "read"):
+            try:
+                created = int((state.kbs.directory(name) / "manifest.json").stat().st_mtime)
+            except FileNotFoundError:  # deleted since it was listed
+                continue
+            cards.append(ModelCard(id=KB_PREFIX + name, created=created))
+    return ModelList(data=cards)
 
 
 @router.post("/chat/completions", response_model=ChatCompletion,
              responses={200: {"content": {"text/event-stream": {}},
                               "description": "A chat.completion; with stream=true chunks, then [DONE]."}})
 async def chat_completions(body: ChatCompletionRequest, state: State, access: Caller, request: Request):  # noqa: ANN201
-    kb, events = await answer_events(state, access, body.index, body.question(), body.k, body.filter,
-                                     body.params(), body.history())
+    started = await answer_events(state, access, body.index, body.question(), body.k, body.filter,
+                                  body.params(), request.receive, body.history())
+    if started is None:
+        return Response(status_code=CLIENT_GONE)
+    kb, events = started
     reply_id, created = completion_id(), now()
 
     def show(source: str) -> str:

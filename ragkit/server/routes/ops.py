@@ -1,4 +1,5 @@
-"""Liveness, readiness and Prometheus metrics (no API key needed)."""
+"""Liveness and readiness (no API key needed) and Prometheus metrics (with keys on: a key reading every knowledge
+base, since the metrics name them all)."""
 
 from __future__ import annotations
 
@@ -6,9 +7,11 @@ from fastapi import APIRouter, Response
 from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
-from ragkit.server.state import State
+from ragkit.server.auth import ALL
+from ragkit.server.state import Caller, State
+from ragkit.server.strict_json import StrictRoute
 
-router = APIRouter(tags=["operations"])
+router = APIRouter(tags=["operations"], route_class=StrictRoute)
 
 
 @router.get("/healthz")
@@ -28,5 +31,6 @@ def readyz(state: State) -> JSONResponse:
 
 
 @router.get("/metrics")
-def metrics(state: State) -> Response:
+def metrics(state: State, access: Caller) -> Response:
+    access.require(ALL, "read")
     return Response(generate_latest(state.metrics.registry), media_type=CONTENT_TYPE_LATEST)
