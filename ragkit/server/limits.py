@@ -49,19 +49,26 @@ class BodyLimit:
             await self.error(413 if declared.isdigit() else 400, message, CLOSE)(scope, receive, send)
             return
         received, started = 0, False
+        unread = declared not in (None, "0") or "transfer-encoding" in Headers(scope=scope)
 
         async def counted() -> Message:
-            nonlocal received
+            nonlocal received, unread
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
+                unread = bool(message.get("more_body"))
                 if received > limit:
                     raise BodyTooLarge(limit)
             return message
 
         async def watched(message: Message) -> None:
             nonlocal started
-            started = started or message["type"] == "http.response.start"
+            if message["type"] == "http.response.start":
+                started = True
+                headers = list(message.get("headers", []))
+                # Answered before the whole body came (a refusal): stop reading it rather than drain it.
+                if unread and all(name.lower() != b"connection" for name, _ in headers):
+                    message = {**message, "headers": [*headers, (b"connection", b"close")]}
             await send(message)
 
         try:
