@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
-from ragkit.answers import EventLog, EventNotFoundError, parse_rating
+from ragkit.answers import Event, EventLog, EventNotFoundError, parse_rating
 from ragkit.errors import InvalidInputError
 from tests.scripted_model import ScriptedChatModel
 from tests.unit.answers.conftest import QUESTION, REPLY, MakeKB
@@ -95,3 +97,21 @@ async def test_a_closed_async_stream_is_logged_as_cancelled(make_kb: MakeKB):
     await stream.aclose()
     (cancelled,) = kb.answers.log.events()
     assert cancelled.error == "cancelled" and len(kb.answers.cache) == 0
+
+
+def test_pruning_drops_old_events_then_the_oldest_past_the_size_budget(tmp_path):
+    log = EventLog(tmp_path)
+    now = time.time()
+
+    def event(question: str, age_s: float) -> str:
+        return log.record(Event(index="kb", generation="gen-000001", model="m", prompt={}, question=question,
+                                time=now - age_s))
+
+    old = event("很久以前的问题", 100 * 86400)
+    log.feedback(old, "up")
+    middle = [event("question " * 200, age) for age in (30, 20, 10)]  # ~2 KB each
+    newest = event("最新的问题", 0)
+    assert log.prune(max_age_s=90 * 86400, max_bytes=10**9) == 1
+    assert [e.id for e in log.events()] == [*middle, newest] and log.ratings() == []
+    assert log.prune(max_age_s=90 * 86400, max_bytes=3000) == 2  # the two oldest of the big ones go
+    assert [e.id for e in log.events()] == [middle[-1], newest]
