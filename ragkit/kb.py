@@ -209,11 +209,12 @@ class KnowledgeBase:
         return answer
 
     def stream(self, question: str, retrieval: RetrievalSettings | None = None, *,
-               history: HistoryInput | None = None, cache: bool | None = None,
+               history: HistoryInput | None = None, cache: bool | None = None, cache_scope: str = "",
                **model_params: Any) -> Iterator[RagEvent]:
-        """TextDeltas as the answer is generated, then the Answer (a cached answer: its whole text, then it)."""
+        """TextDeltas as the answer is generated, then the Answer (a cached answer: its whole text, then it).
+        Answers cached under a `cache_scope` (a caller's id) are returned to that caller only."""
         return self._recorded(question, retrieval, _caching(cache, history), model_params,
-                              lambda chain: chain.stream(_input(question, history)))
+                              lambda chain: chain.stream(_input(question, history)), cache_scope)
 
     def astream(self, question: str, retrieval: RetrievalSettings | None = None, *,
                 history: HistoryInput | None = None, cache: bool | None = None,
@@ -302,18 +303,20 @@ class KnowledgeBase:
                 self._prompt_cache = (generation, prompt_id), load_prompt(prompt_id)
             return self._prompt_cache[1]
 
-    def _keyed(self, question: str, retrieval: RetrievalSettings | None,
-               model_params: dict[str, Any]) -> tuple[CacheKey, Callable[[], RagChain]]:
+    def _keyed(self, question: str, retrieval: RetrievalSettings | None, model_params: dict[str, Any],
+               scope: str = "") -> tuple[CacheKey, Callable[[], RagChain]]:
         """The answer's cache key and the chain that answers on a miss, built only then (a hit loads neither the
         embedder nor the index)."""
         retrieval = retrieval or self.retrieval
         generation = self.manifest().generation
-        key = cache_key(generation, question, retrieval, self.llm, self._prompt(generation), model_params)
+        key = cache_key(generation, question, retrieval, self.llm, self._prompt(generation), model_params,
+                        scope=scope)
         return key, lambda: self.chain(retrieval, detect_language(question), **model_params)
 
     def _recorded(self, question: str, retrieval: RetrievalSettings | None, cache: bool | None,
-                  model_params: dict[str, Any], produce: Callable[[RagChain], Iterator[RagEvent]]) -> Iterator[RagEvent]:
-        key, chain = self._keyed(question, retrieval, model_params)
+                  model_params: dict[str, Any], produce: Callable[[RagChain], Iterator[RagEvent]],
+                  scope: str = "") -> Iterator[RagEvent]:
+        key, chain = self._keyed(question, retrieval, model_params, scope)
         return self.answers.stream(key, question, lambda: produce(chain()), cache)
 
     def _arecorded(self, question: str, retrieval: RetrievalSettings | None, cache: bool | None,

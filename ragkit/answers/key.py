@@ -83,11 +83,12 @@ class CacheKey:
 
 def cache_key(generation: str, question: str, retrieval: RetrievalSettings, llm: BaseLanguageModel,
               prompt: BasePromptTemplate, model_params: Mapping[str, Any], retrieved: str | None = None,
-              guards: Mapping[str, bool] | None = None) -> CacheKey:
+              guards: Mapping[str, bool] | None = None, scope: str = "") -> CacheKey:
     """The key of answering `question` on this index version with a RagChain of this model, prompt, parameters
     (over the prompt's `model:` block) and guards (grounding, injection_guard, delimited; default RagChain's);
-    `retrieved` is the question searched for when it differs (a rewritten follow-up). Nothing is loaded: a hit
-    needs neither the embedder nor the index."""
+    `retrieved` is the question searched for when it differs (a rewritten follow-up); a `scope` (the server's API
+    key id) keeps one caller's answers from another. Nothing is loaded: a hit needs neither the embedder nor the
+    index."""
     meta = dict(prompt.metadata or {})
     params = {**meta.pop("model_params", {}), **model_params}
     parts = {
@@ -96,6 +97,7 @@ def cache_key(generation: str, question: str, retrieval: RetrievalSettings, llm:
         "params": _plain(params),
         "guards": {name: RagChain.model_fields[name].default for name in GUARDS} | dict(guards or {}),
         "retrieval": retrieval.model_dump(mode="json"),
+        **({"scope": scope} if scope else {}),
     }
     asked = normalize_question(question)
     return CacheKey(generation, asked, normalize_question(retrieved) if retrieved else asked, parts)

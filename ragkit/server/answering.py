@@ -38,7 +38,11 @@ async def answer_events(state: ServerState, access: Access, index: str, question
 
     kb, retrieval = await run_in_threadpool(prepare)
     try:
-        stream = state.workers.start(lambda: with_usage(kb.stream(question, retrieval, history=history, **params)))
+        # With keys on, each key has answer-cache entries of its own: a hit (its `cached` flag, its speed) would
+        # otherwise tell one reader what another asked.
+        scope = access.key.id if access.key is not None else ""
+        stream = state.workers.start(lambda: with_usage(kb.stream(question, retrieval, history=history,
+                                                                  cache_scope=scope, **params)))
     except QueueFullError:
         state.metrics.rejected.inc()
         raise

@@ -36,6 +36,10 @@ def serve(
     request_timeout_s: Annotated[float | None, typer.Option(help="Longest an answer may take (default 300).")] = None,
     api_keys: Annotated[str | None, typer.Option(help="'auto' (required off loopback) or 'required'.")] = None,
     keys_file: KeysFileOpt = None,
+    allowed_host: Annotated[list[str] | None, typer.Option(
+        help="A Host name clients use besides loopback ones and --host (repeat; '*': any).")] = None,
+    allowed_origin: Annotated[list[str] | None, typer.Option(
+        help="A web origin whose pages may call the server (CORS; repeat), e.g. https://app.example.")] = None,
     preload: Annotated[bool | None, typer.Option("--preload/--no-preload",
                                                  help="Load the model before accepting requests.")] = None,
     ray: Annotated[bool, typer.Option("--ray", help="Serve as a Ray Serve deployment (joins $RAY_ADDRESS, else "
@@ -49,7 +53,7 @@ def serve(
         return
     settings = _settings(host=host, port=port, indexes=indexes, model=model, embedder=embedder, workers=workers,
                          queue=queue, request_timeout_s=request_timeout_s, api_keys=api_keys, keys_file=keys_file,
-                         preload=preload)
+                         allowed_hosts=allowed_host, allowed_origins=allowed_origin, preload=preload)
     if not ray and (replicas != 1 or replica_cpus != 1.0):
         raise InvalidInputError("--replicas and --replica-cpus need --ray")
     keys = "required" if settings.keys_required() else "off (loopback)"

@@ -95,8 +95,8 @@ class ServerSettings(BaseSettings):
             found.append(f"API keys are required but {self.keys_path()} holds none: every request but /healthz "
                          "and /readyz is refused (401); add one with `ragkit serve keys add`")
         if self.host in WILDCARD_HOSTS and not self.allowed_hosts:
-            found.append(f"bound to every address ({self.host}): any Host header is served; set "
-                         "RAGKIT_SERVE_ALLOWED_HOSTS to the names clients use")
+            found.append(f"bound to every address ({self.host}): any Host header is served; name the hosts "
+                         "clients use with --allowed-host")
         return found
 
 

@@ -310,3 +310,20 @@ def _wait_until(condition, timeout_s: float = 10) -> None:
     while not condition():
         assert time.monotonic() < deadline
         time.sleep(0.02)
+
+
+def test_one_readers_questions_are_not_revealed_to_another_by_the_answer_cache(serve: Factory):
+    server = serve(api_keys="required")
+    store = KeyStore(server.state.settings.keys_path())
+    _, admin = store.add([Grant(index="*", scope="write")])
+    _, alice = store.add([Grant(index="docs", scope="read")])
+    _, bob = store.add([Grant(index="docs", scope="read")])
+    with server.client(admin) as client:
+        client.post("/v1/kbs", json={"name": "docs"})
+        upload(client, "docs", sorted(EXAMPLES_KB.iterdir()))
+    question = {"index": "docs", "question": "Are layoffs planned?"}
+    with server.client(alice) as client:
+        assert client.post("/v1/ask", json=question).json()["cached"] is False
+        assert client.post("/v1/ask", json=question).json()["cached"] is True  # her own repeat is a hit
+    with server.client(bob) as client:
+        assert client.post("/v1/ask", json=question).json()["cached"] is False

@@ -8,8 +8,7 @@ from pathlib import Path
 import pytest
 
 from ragkit.errors import SkipFile
-from ragkit.ingest import load_file
-from ragkit.ingest import guard
+from ragkit.ingest import guard, load_file
 from ragkit.ingest.guard import check_office
 from tests.office_bombs import docx_bomb, real_docx
 
