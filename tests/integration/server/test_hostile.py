@@ -19,6 +19,7 @@ from ragkit.errors import ContextOverflowError
 from ragkit.server.auth import Grant, KeyStore
 from tests.helpers import EXAMPLES_KB
 from tests.integration.server.live import Factory, LiveServer, quoting_reply, upload, wait_job
+from tests.integration.server.test_concurrency import _wait_until
 from tests.office_bombs import docx_bomb, real_docx
 from tests.scripted_model import ScriptedChatModel
 
@@ -303,13 +304,6 @@ def test_an_office_bomb_is_a_skipped_file_not_a_failed_upload(serve: Factory, tm
         reasons = {s["source"]: s["reason"] for s in job["report"]["skipped"]}
         assert "decompression bomb" in reasons["bomb.docx"] and "DTD" in reasons["laughs.docx"]
         assert [s["source"] for s in client.get("/v1/kbs/docs/sources").json()] == ["policy.docx"]
-
-
-def _wait_until(condition, timeout_s: float = 10) -> None:
-    deadline = time.monotonic() + timeout_s
-    while not condition():
-        assert time.monotonic() < deadline
-        time.sleep(0.02)
 
 
 def test_one_readers_questions_are_not_revealed_to_another_by_the_answer_cache(serve: Factory):
