@@ -1,0 +1,85 @@
+"""Text of page images through rapidocr (PP-OCR detection, direction and recognition models shipped in its wheel,
+run by onnxruntime): the page's orientation found, lines put in reading order.
+
+The models are named by their path inside the installed package, so nothing is ever downloaded.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import os
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from ragkit.ingest.layout import Box, reading_order
+
+if TYPE_CHECKING:
+    import numpy as np
+
+MODELS = {"Det": "PP-OCRv6_det_small.onnx", "Cls": "ch_ppocr_mobile_v2.0_cls_mobile.onnx",
+          "Rec": "PP-OCRv6_rec_small.onnx"}
+"""The model files of rapidocr 3.x's wheel used for each stage (its defaults for Chinese, which also read Latin)."""
+ENGINE_ID = "rapidocr-3:" + ",".join(MODELS.values())
+"""Names the OCR setup in cache keys: another model gives other text."""
+_TALL = 1.5  # rapidocr turns a crop this much taller than wide by 90 degrees before reading it
+
+
+@functools.cache
+def engine() -> Any:
+    """The rapidocr engine of this process, loaded on first use (onnxruntime threads: RAGKIT_OCR_THREADS or all)."""
+    import rapidocr
+
+    logging.getLogger("RapidOCR").setLevel(logging.WARNING)
+    models = Path(rapidocr.__file__).parent / "models"
+    threads = int(os.environ.get("RAGKIT_OCR_THREADS", "-1"))
+    params: dict[str, Any] = {"Global.log_level": "warning",
+                              "EngineConfig.onnxruntime.intra_op_num_threads": threads}
+    for stage, name in MODELS.items():
+        params[f"{stage}.model_path"] = str(models / name)
+    return rapidocr.RapidOCR(params=params)
+
+
+def recognize(image: np.ndarray) -> str:
+    """The text of an RGB page image, lines in reading order; "" when it holds none."""
+    ocr = engine()
+    # The steps of RapidOCR.__call__, kept apart to read the direction classifier's verdicts for the page's turn.
+    original = ocr.load_img(image)
+    prepared, record = ocr.preprocess_img(original)
+    det, cls, rec, crops = ocr.run_ocr_steps(prepared, record)
+    out = ocr.build_final_output(original, det, cls, rec, crops, record)
+    if out.boxes is None or not out.txts:
+        return ""
+    height, width = original.shape[:2]
+    turn = _turn(out.boxes, list(cls.cls_res or []))
+    boxes = [_upright(points, text, turn, width, height) for points, text in zip(out.boxes, out.txts)]
+    return reading_order(boxes)
+
+
+def _turn(quads: Any, verdicts: list[tuple[str, float]]) -> int:
+    """How far the page is turned counter-clockwise (0, 90, 180 or 270 degrees), by majority of its text lines:
+    lines taller than wide mean a quarter turn, the direction classifier's "180" a half turn (after rapidocr's
+    own quarter turn of tall crops)."""
+    sides = [(_distance(q[0], q[1]), _distance(q[1], q[2])) for q in quads]
+    tall = sum(h >= _TALL * w for w, h in sides) * 2 > len(sides)
+    flipped = sum(label == "180" for label, _ in verdicts) * 2 > max(len(verdicts), 1)
+    if tall:
+        return 90 if flipped else 270
+    return 180 if flipped else 0
+
+
+def _distance(a: Any, b: Any) -> float:
+    return float(((a[0] - b[0]) ** 2 + (a[1] - b[1]) ** 2) ** 0.5)
+
+
+def _upright(points: Any, text: str, turn: int, width: int, height: int) -> Box:
+    """A detected quadrilateral as a Box in the coordinates of the page turned upright."""
+    xs, ys = [float(p[0]) for p in points], [float(p[1]) for p in points]
+    x0, x1, y0, y1 = min(xs), max(xs), min(ys), max(ys)
+    if turn == 90:
+        return Box(height - y1, x0, height - y0, x1, text)
+    if turn == 180:
+        return Box(width - x1, height - y1, width - x0, height - y0, text)
+    if turn == 270:
+        return Box(y0, width - x1, y1, width - x0, text)
+    return Box(x0, y0, x1, y1, text)
