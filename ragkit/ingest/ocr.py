@@ -7,11 +7,12 @@ The models are named by their path inside the installed package, so nothing is e
 from __future__ import annotations
 
 import functools
+import json
 import logging
-import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ragkit.errors import SkipFile
 from ragkit.ingest.layout import Box, reading_order
 
 if TYPE_CHECKING:
@@ -20,24 +21,33 @@ if TYPE_CHECKING:
 MODELS = {"Det": "PP-OCRv6_det_small.onnx", "Cls": "ch_ppocr_mobile_v2.0_cls_mobile.onnx",
           "Rec": "PP-OCRv6_rec_small.onnx"}
 """The model files of rapidocr 3.x's wheel used for each stage (its defaults for Chinese, which also read Latin)."""
-ENGINE_ID = "rapidocr-3:" + ",".join(MODELS.values())
-"""Names the OCR setup in cache keys: another model gives other text."""
+SETTINGS: dict[str, object] = {"Det.limit_type": "min", "Det.limit_side_len": 736, "Global.max_side_len": 2000}
+"""rapidocr's settings that change what it reads (its defaults; benchmarks/ocr.py compares others)."""
 _TALL = 1.5  # rapidocr turns a crop this much taller than wide by 90 degrees before reading it
 
 
 @functools.cache
-def engine() -> Any:
-    """The rapidocr engine of this process, loaded on first use (onnxruntime threads: RAGKIT_OCR_THREADS or all)."""
+def engine() -> Any:  # cached: one engine per process (benchmarks clear it after changing SETTINGS)
+    """The rapidocr engine of this process, loaded on first use; SkipFile when its bundled models are missing."""
+    from importlib.metadata import version
+
     import rapidocr
 
     logging.getLogger("RapidOCR").setLevel(logging.WARNING)
     models = Path(rapidocr.__file__).parent / "models"
-    threads = int(os.environ.get("RAGKIT_OCR_THREADS", "-1"))
-    params: dict[str, Any] = {"Global.log_level": "warning",
-                              "EngineConfig.onnxruntime.intra_op_num_threads": threads}
+    params: dict[str, Any] = {"Global.log_level": "warning"}
     for stage, name in MODELS.items():
-        params[f"{stage}.model_path"] = str(models / name)
-    return rapidocr.RapidOCR(params=params)
+        path = models / name
+        if not path.is_file():
+            raise SkipFile(f"OCR model {name} is not in the installed rapidocr {version('rapidocr')}: "
+                           "install the version pyproject.toml names")
+        params[f"{stage}.model_path"] = str(path)
+    return rapidocr.RapidOCR(params={**params, **SETTINGS})
+
+
+def setup_id() -> str:
+    """Names the OCR setup (models and settings) in cache keys: another setup gives other text."""
+    return "rapidocr-3:" + ",".join(MODELS.values()) + ":" + json.dumps(SETTINGS, sort_keys=True)
 
 
 def recognize(image: np.ndarray) -> str:

@@ -83,12 +83,12 @@ def ocr_pages(path: Path, pages: Iterable[tuple[int, str]], render: Callable[[in
               setup: str) -> Iterator[Page]:
     """A Page per (number, label) from the cache or by OCR of render(number), one page image in memory at a time;
     setup names the OCR models and rendering, so that changing them re-reads the pages."""
-    from ragkit.ingest.ocr import ENGINE_ID, recognize
+    from ragkit.ingest.ocr import recognize, setup_id
 
     context = _CONTEXT.get()
     todo = list(pages)[: context.limit]
     digest = file_sha256(path) if context.cache is not None else ""
-    setup = f"{ENGINE_ID};{setup}"
+    setup = f"{setup_id()};{setup}"
     for done, (number, label) in enumerate(todo, start=1):
         cached = context.cache.get(digest, number, setup) if context.cache is not None else None
         if cached is not None:
