@@ -70,12 +70,13 @@ def _pieces(paragraph: str) -> Iterable[str]:
         yield word
 
 
-def render_pages(text: str, look: Look = Look(), margin_mm: float = 20) -> list[Image.Image]:
-    """A4 page images (greyscale) of text at look's font, size and resolution, as many pages as it needs."""
+def render_pages(text: str, look: Look = Look(), margin_mm: float = 20,
+                 size_mm: tuple[float, float] = A4_MM) -> list[Image.Image]:
+    """Page images (greyscale, A4 unless size_mm) of text at look's font, size and resolution, as many as it needs."""
     from PIL import Image, ImageDraw, ImageFont
 
     font = ImageFont.truetype(str(look.font), round(look.points * look.dpi / 72), index=look.font_index)
-    width, height = (round(mm / 25.4 * look.dpi) for mm in A4_MM)
+    width, height = (round(mm / 25.4 * look.dpi) for mm in size_mm)
     margin = round(margin_mm / 25.4 * look.dpi)
     leading = round(look.points * 1.6 * look.dpi / 72)
     lines = wrap(text, font, width - 2 * margin)

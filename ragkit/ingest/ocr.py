@@ -51,25 +51,34 @@ def setup_id() -> str:
 
 
 def recognize(image: np.ndarray) -> str:
-    """The text of an RGB page image, lines in reading order; "" when it holds none."""
+    """The text of an RGB page image, lines in reading order; "" when it holds none. A page found turned (sideways
+    or upside down) is turned upright and read again: line by line the direction classifier misreads Latin text."""
+    import numpy as np
+
+    boxes, turn = _read(image)
+    if turn:
+        boxes, _ = _read(np.ascontiguousarray(np.rot90(image, k=-turn // 90)))
+    return reading_order(boxes)
+
+
+def _read(image: np.ndarray) -> tuple[list[Box], int]:
+    """The recognized boxes of an image and how far its text is turned counter-clockwise (0, 90, 180 or 270)."""
     ocr = engine()
-    # The steps of RapidOCR.__call__, kept apart to read the direction classifier's verdicts for the page's turn.
+    # The steps of RapidOCR.__call__, kept apart to read the direction classifier's verdicts.
     original = ocr.load_img(image)
     prepared, record = ocr.preprocess_img(original)
     det, cls, rec, crops = ocr.run_ocr_steps(prepared, record)
     out = ocr.build_final_output(original, det, cls, rec, crops, record)
     if out.boxes is None or not out.txts:
-        return ""
-    height, width = original.shape[:2]
-    turn = _turn(out.boxes, list(cls.cls_res or []))
-    boxes = [_upright(points, text, turn, width, height) for points, text in zip(out.boxes, out.txts)]
-    return reading_order(boxes)
+        return [], 0
+    boxes = [Box(min(float(p[0]) for p in quad), min(float(p[1]) for p in quad), max(float(p[0]) for p in quad),
+                 max(float(p[1]) for p in quad), text) for quad, text in zip(out.boxes, out.txts)]
+    return boxes, _turn(out.boxes, list(cls.cls_res or []))
 
 
 def _turn(quads: Any, verdicts: list[tuple[str, float]]) -> int:
-    """How far the page is turned counter-clockwise (0, 90, 180 or 270 degrees), by majority of its text lines:
-    lines taller than wide mean a quarter turn, the direction classifier's "180" a half turn (after rapidocr's
-    own quarter turn of tall crops)."""
+    """How far the page is turned counter-clockwise, by majority of its text lines: lines taller than wide mean a
+    quarter turn, the direction classifier's "180" a half turn (after rapidocr's own quarter turn of tall crops)."""
     sides = [(_distance(q[0], q[1]), _distance(q[1], q[2])) for q in quads]
     tall = sum(h >= _TALL * w for w, h in sides) * 2 > len(sides)
     flipped = sum(label == "180" for label, _ in verdicts) * 2 > max(len(verdicts), 1)
@@ -80,16 +89,3 @@ def _turn(quads: Any, verdicts: list[tuple[str, float]]) -> int:
 
 def _distance(a: Any, b: Any) -> float:
     return float(((a[0] - b[0]) ** 2 + (a[1] - b[1]) ** 2) ** 0.5)
-
-
-def _upright(points: Any, text: str, turn: int, width: int, height: int) -> Box:
-    """A detected quadrilateral as a Box in the coordinates of the page turned upright."""
-    xs, ys = [float(p[0]) for p in points], [float(p[1]) for p in points]
-    x0, x1, y0, y1 = min(xs), max(xs), min(ys), max(ys)
-    if turn == 90:
-        return Box(height - y1, x0, height - y0, x1, text)
-    if turn == 180:
-        return Box(width - x1, height - y1, width - x0, height - y0, text)
-    if turn == 270:
-        return Box(y0, width - x1, y1, width - x0, text)
-    return Box(x0, y0, x1, y1, text)

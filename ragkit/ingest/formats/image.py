@@ -31,7 +31,8 @@ def load_image(path: Path) -> list[Page]:
             frames = min(getattr(image, "n_frames", 1), MAX_FRAMES)
             _check_size(image)
     except Image.DecompressionBombError as exc:
-        raise SkipFile(f"image too large to decode safely ({exc})") from exc
+        raise SkipFile(f"image is larger than the {MAX_PIXELS:,}-pixel limit (a possible decompression bomb; "
+                       f"{exc})") from exc
     except (UnidentifiedImageError, ValueError, EOFError, SyntaxError) as exc:
         raise SkipFile(f"corrupt or unsupported image ({type(exc).__name__}: {exc})") from exc
     numbered = [(n, f"page {n}" if frames > 1 else "") for n in range(1, frames + 1)]
