@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
+from ragkit.ingest.table import Table
+
 
 @dataclass(frozen=True)
 class Page:
@@ -19,3 +21,5 @@ class Page:
     """Whether the text came from OCR of the page's image: "ran" now, or "cached" from an earlier run."""
     ocr_seconds: float = 0.0
     """Seconds spent rendering and OCR'ing the page in this run."""
+    table: Table | None = None
+    """The table the text is made of (text is then table.text()): split by rows, its header in every chunk."""

@@ -61,7 +61,7 @@ class _Context:
     limit: int | None = None
 
 
-_CONTEXT: ContextVar[_Context] = ContextVar("ragkit_ocr", default=_Context())
+_CONTEXT: ContextVar[_Context | None] = ContextVar("ragkit_ocr", default=None)
 
 
 @contextmanager
@@ -85,7 +85,7 @@ def ocr_pages(path: Path, pages: Iterable[tuple[int, str]], render: Callable[[in
     setup names the OCR models and rendering, so that changing them re-reads the pages."""
     from ragkit.ingest.ocr import recognize, setup_id
 
-    context = _CONTEXT.get()
+    context = _CONTEXT.get() or _Context()
     todo = list(pages)[: context.limit]
     digest = file_sha256(path) if context.cache is not None else ""
     setup = f"{setup_id()};{setup}"

@@ -1,8 +1,10 @@
 """PDF through pypdf: one page per PDF page; an encrypted file opens when its user password is empty. A page with
-(almost) no text layer - a scan - is rendered by pypdfium2 and OCR'd, so a mixed PDF OCRs only its scanned pages."""
+(almost) no text layer - a scan - is rendered by pypdfium2 and OCR'd, so a mixed PDF OCRs only its scanned pages.
+Tables of pages with ruling lines are read by pdfplumber into table pages ("page N, table K") besides the text."""
 
 from __future__ import annotations
 
+import itertools
 import logging
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -10,6 +12,7 @@ from typing import TYPE_CHECKING
 from ragkit.errors import SkipFile
 from ragkit.ingest.page import Page
 from ragkit.ingest.scan import ocr_pages
+from ragkit.ingest.table import table_from_rows
 
 if TYPE_CHECKING:
     import numpy as np
@@ -21,6 +24,8 @@ MIN_TEXT_CHARS = 20
 """A page whose text layer has fewer non-space characters than this is taken for a scan and OCR'd."""
 RENDER_DPI = 150
 """Resolution scanned pages are rendered at for OCR (benchmarks/ocr.py: CER and pages/s by resolution)."""
+RULES = 4
+"""Drawn paths (lines, rectangles) a page needs before pdfplumber looks for tables on it."""
 MAX_SIDE = 4000
 """Longer side of a rendered page in pixels at most, whatever its size in the PDF."""
 
@@ -44,10 +49,42 @@ def load_pdf(path: Path) -> list[Page]:
         except (PyPdfError, ValueError, KeyError, TypeError) as exc:
             raise SkipFile(f"corrupt PDF ({type(exc).__name__}: {exc})") from exc
     scans = [(p.page, p.label) for p in pages if len("".join(p.text.split())) < MIN_TEXT_CHARS]
-    if not scans:
-        return pages
-    ocred = {page.page: page for page in _ocr(path, scans)}
-    return [ocred.get(page.page, page) for page in pages]
+    ocred = {page.page: page for page in _ocr(path, scans)} if scans else {}
+    tables = _tables(path, [p.page for p in pages if p.page not in ocred])
+    return [part for page in pages for part in (ocred.get(page.page, page), *tables.get(page.page, []))]
+
+
+def _tables(path: Path, numbers: list[int]) -> dict[int, list[Page]]:
+    """Table pages by page number, of the pages that draw at least RULES lines or boxes (pdfium counts them fast;
+    pdfplumber, slow, reads only those); a table pdfplumber cannot read is left to the page's text."""
+    import pypdfium2
+    import pypdfium2.raw as pdfium
+
+    try:
+        document = pypdfium2.PdfDocument(path, password="")
+        try:
+            ruled = [n for n in numbers if sum(1 for _ in itertools.islice(
+                document[n - 1].get_objects(filter=[pdfium.FPDF_PAGEOBJ_PATH], max_depth=2), RULES)) >= RULES]
+        finally:
+            document.close()
+    except pypdfium2.PdfiumError:
+        return {}
+    if not ruled:
+        return {}
+    import pdfplumber
+
+    found: dict[int, list[Page]] = {}
+    try:
+        with pdfplumber.open(path, password="") as pdf:
+            for number in ruled:
+                for grid in pdf.pages[number - 1].find_tables():
+                    table = table_from_rows(enumerate(([c or "" for c in row] for row in grid.extract()), start=1))
+                    if table is not None:
+                        parts = found.setdefault(number, [])
+                        parts.append(Page(table.text(), number, f"page {number}, table {len(parts) + 1}", table=table))
+    except Exception as exc:  # noqa: BLE001 - pdfminer raises many kinds on damaged files; the text is kept
+        logging.getLogger(__name__).warning("tables of %s not read: %s: %s", path, type(exc).__name__, exc)
+    return found
 
 
 def _ocr(path: Path, scans: list[tuple[int, str]]) -> list[Page]:
