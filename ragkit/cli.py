@@ -78,7 +78,8 @@ def index(
     )
     if report.ocr_pages or report.ocr_cached_pages:
         console.print(f"OCR: {report.ocr_pages} pages OCR'd in {report.ocr_seconds:.1f} s, "
-                      f"{report.ocr_cached_pages} from the OCR cache", highlight=False)
+                      f"{report.ocr_cached_pages} from the OCR cache (OCR'd before, or to detect the language)",
+                      highlight=False)
     for source, reason in report.skipped:
         err.print(f"[yellow]skipped[/yellow] {printable(source)}: {printable(reason)}", highlight=False)
 

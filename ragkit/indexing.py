@@ -70,7 +70,7 @@ class IndexReport:
     ocr_pages: int = 0
     """Pages OCR'd in this run (scans, images)."""
     ocr_cached_pages: int = 0
-    """Pages whose OCR text came from the OCR cache of an earlier run."""
+    """Pages whose OCR text came from the OCR cache (OCR'd by an earlier run or to detect the corpus language)."""
     ocr_seconds: float = 0.0
     """Seconds spent rendering and OCR'ing pages (summed over reader processes)."""
 
@@ -259,16 +259,20 @@ class Indexer:
 
 def corpus_language(files: list[Path], sample: int = 32, loaders: LoaderRegistry = DEFAULT_LOADERS,
                     ocr_cache: Path | None = None) -> Language:
-    """The language of a corpus from the text of up to `sample` of its files, spread over the list (of a scan, its
-    first OCR_SAMPLE_PAGES pages, kept in ocr_cache, so indexing does not OCR them again)."""
+    """The language of a corpus from the text of up to `sample` of its files, spread over the list; scans are
+    OCR'd for it (their first OCR_SAMPLE_PAGES pages, kept in ocr_cache for indexing) only when the other files
+    have no text."""
     step = max(1, len(files) // sample)
     texts: list[str] = []
-    with ocr_context(ocr_cache, limit=OCR_SAMPLE_PAGES):
-        for path in files[::step][:sample]:
-            try:
-                texts.extend(page.text[:20_000] for page in load_file(path, loaders))
-            except (SkipFile, OSError):
-                continue
+    for pages in (0, OCR_SAMPLE_PAGES):
+        with ocr_context(ocr_cache, limit=pages):
+            for path in files[::step][:sample]:
+                try:
+                    texts.extend(page.text[:20_000] for page in load_file(path, loaders))
+                except (SkipFile, OSError):
+                    continue
+        if texts:
+            break
     return detect_language(texts)
 
 

@@ -1,11 +1,11 @@
 """PDF through pypdf: one page per PDF page; an encrypted file opens when its user password is empty. A page with
 (almost) no text layer - a scan - is rendered by pypdfium2 and OCR'd, so a mixed PDF OCRs only its scanned pages.
-Tables of pages with ruling lines are read by pdfplumber into table pages ("page N, table K") besides the text."""
+Tables of pages that draw lines are read by pdfplumber into table pages ("page N, table K") besides the text."""
 
 from __future__ import annotations
 
-import itertools
 import logging
+import re
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -25,7 +25,8 @@ MIN_TEXT_CHARS = 20
 RENDER_DPI = 150
 """Resolution scanned pages are rendered at for OCR (benchmarks/ocr.py: CER and pages/s by resolution)."""
 RULES = 4
-"""Drawn paths (lines, rectangles) a page needs before pdfplumber looks for tables on it."""
+"""Lines and rectangles a page draws before pdfplumber looks for tables on it."""
+_PATH_OPERATORS = re.compile(rb"\s(?:re|l)(?=\s)")
 MAX_SIDE = 4000
 """Longer side of a rendered page in pixels at most, whatever its size in the PDF."""
 
@@ -42,6 +43,7 @@ def load_pdf(path: Path) -> list[Page]:
                 raise FileNotDecryptedError("the user password is not empty")
             pages = [Page(page.extract_text() or "", number, f"page {number}")
                      for number, page in enumerate(reader.pages, start=1)]
+            ruled = [number for number, page in enumerate(reader.pages, start=1) if _draws_lines(page)]
         except FileNotDecryptedError as exc:
             raise SkipFile("encrypted PDF: needs a password") from exc
         except DependencyError as exc:
@@ -50,33 +52,26 @@ def load_pdf(path: Path) -> list[Page]:
             raise SkipFile(f"corrupt PDF ({type(exc).__name__}: {exc})") from exc
     scans = [(p.page, p.label) for p in pages if len("".join(p.text.split())) < MIN_TEXT_CHARS]
     ocred = {page.page: page for page in _ocr(path, scans)} if scans else {}
-    tables = _tables(path, [p.page for p in pages if p.page not in ocred])
+    tables = _tables(path, [number for number in ruled if number not in ocred])
     return [part for page in pages for part in (ocred.get(page.page, page), *tables.get(page.page, []))]
 
 
-def _tables(path: Path, numbers: list[int]) -> dict[int, list[Page]]:
-    """Table pages by page number, of the pages that draw at least RULES lines or boxes (pdfium counts them fast;
-    pdfplumber, slow, reads only those); a table pdfplumber cannot read is left to the page's text."""
-    import pypdfium2
-    import pypdfium2.raw as pdfium
+def _draws_lines(page: object) -> bool:
+    """Whether the page's content stream draws at least RULES lines or rectangles (a bytes scan, no parsing)."""
+    contents = page.get_contents()  # type: ignore[attr-defined]
+    return contents is not None and len(_PATH_OPERATORS.findall(contents.get_data())) >= RULES
 
-    try:
-        document = pypdfium2.PdfDocument(path, password="")
-        try:
-            ruled = [n for n in numbers if sum(1 for _ in itertools.islice(
-                document[n - 1].get_objects(filter=[pdfium.FPDF_PAGEOBJ_PATH], max_depth=2), RULES)) >= RULES]
-        finally:
-            document.close()
-    except pypdfium2.PdfiumError:
-        return {}
-    if not ruled:
+
+def _tables(path: Path, numbers: list[int]) -> dict[int, list[Page]]:
+    """Table pages by page number, read by pdfplumber (slow) from the given pages: those that draw lines."""
+    if not numbers:
         return {}
     import pdfplumber
 
     found: dict[int, list[Page]] = {}
     try:
         with pdfplumber.open(path, password="") as pdf:
-            for number in ruled:
+            for number in numbers:
                 for grid in pdf.pages[number - 1].find_tables():
                     table = table_from_rows(enumerate(([c or "" for c in row] for row in grid.extract()), start=1))
                     if table is not None:
