@@ -76,6 +76,10 @@ def index(
         f"{recorded.get('language', '?')}",
         highlight=False,
     )
+    if report.ocr_pages or report.ocr_cached_pages:
+        console.print(f"OCR: {report.ocr_pages} pages OCR'd in {report.ocr_seconds:.1f} s, "
+                      f"{report.ocr_cached_pages} from the OCR cache (OCR'd before, or to detect the language)",
+                      highlight=False)
     for source, reason in report.skipped:
         err.print(f"[yellow]skipped[/yellow] {printable(source)}: {printable(reason)}", highlight=False)
 
@@ -88,7 +92,8 @@ def _index_with_progress(kb: Any, paths: list[Path], settings: Any) -> Any:
 
         def progress(stage: str, done: int, total: int) -> None:
             if stage not in tasks:
-                tasks[stage] = bar.add_task({"read": "reading files", "embed": "embedding chunks"}[stage], total=total)
+                names = {"read": "reading files", "ocr": "OCR pages", "embed": "embedding chunks"}
+                tasks[stage] = bar.add_task(names[stage], total=total)
             bar.update(tasks[stage], completed=done, total=total)
 
         return kb.index(paths, settings, progress)

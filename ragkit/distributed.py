@@ -144,7 +144,7 @@ def _split_files(batch: pa.Table, spec: str, chunk_tokens: int, overlap_tokens: 
         if kind == "skip":
             rows.append({"source": source, "reason": value})
             continue
-        digest, chunks = cast(tuple[str, list[Chunk]], value)  # kind 'skip' was handled above
+        digest, chunks, _ = cast(tuple[str, list[Chunk], object], value)  # kind 'skip' was handled above
         rows.extend({"source": source, "digest": digest, "text": c.text, "page": c.page, "start": c.start,
                      "end": c.end, "label": c.label} for c in chunks)
     return pa.Table.from_pylist(rows, schema=_schema(None))

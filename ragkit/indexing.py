@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import itertools
 import os
+import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Executor, ProcessPoolExecutor
-from contextlib import nullcontext
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from multiprocessing import get_context
 from pathlib import Path
@@ -27,6 +28,7 @@ from ragkit.errors import IndexNotFoundError, SkipFile
 from ragkit.hashing import file_sha256
 from ragkit.ingest import Chunk, LoaderRegistry, Splitter, load_file, safe_name, walk
 from ragkit.ingest.registry import DEFAULT_LOADERS
+from ragkit.ingest.scan import OCR_CACHE_FILE, PageProgress, ocr_context
 from ragkit.retrieval import save_bm25
 from ragkit.settings import IndexSettings
 from ragkit.store import FaissVectorStore, auto_factory
@@ -34,10 +36,22 @@ from ragkit.store.persist import read_manifest, write_lock
 from ragkit.text import Language, detect_language
 
 CACHE_FILE = "embeddings.sqlite"
+OCR_SAMPLE_PAGES = 2
+"""Pages of a scanned file that corpus_language OCRs."""
 Progress = Callable[[str, int, int], None]
-"""progress(stage, done, total): stages are 'read' (files) and 'embed' (chunks read so far)."""
+"""progress(stage, done, total): stages are 'read' (files), 'ocr' (pages of the files being OCR'd) and 'embed'
+(chunks read so far)."""
 Changed = tuple[str, str, list[Chunk]]
 """A file to (re)index: its source, sha256 and chunks."""
+
+
+@dataclass(frozen=True)
+class OcrTally:
+    """OCR of one file's pages: how many were OCR'd now, how many came from the OCR cache, seconds spent."""
+
+    pages: int = 0
+    cached: int = 0
+    seconds: float = 0.0
 
 
 @dataclass
@@ -53,6 +67,12 @@ class IndexReport:
     embedded_chunks: int = 0
     skipped: list[tuple[str, str]] = field(default_factory=list)
     seconds: float = 0.0
+    ocr_pages: int = 0
+    """Pages OCR'd in this run (scans, images)."""
+    ocr_cached_pages: int = 0
+    """Pages whose OCR text came from the OCR cache (OCR'd by an earlier run or to detect the corpus language)."""
+    ocr_seconds: float = 0.0
+    """Seconds spent rendering and OCR'ing pages (summed over reader processes)."""
 
 
 def display_source(path: Path) -> str:
@@ -81,9 +101,11 @@ def open_store(directory: Path, embedder: VectorEmbeddings,
 
 
 def read_file(path: Path, source: str, known_digest: str | None, splitter: Splitter,
-              loaders: LoaderRegistry = DEFAULT_LOADERS) -> tuple[str, str, Any]:
+              loaders: LoaderRegistry = DEFAULT_LOADERS, ocr_cache: Path | None = None,
+              pages: PageProgress | None = None) -> tuple[str, str, Any]:
     """(source, kind, value) for one file, kind being 'unchanged', 'skip' (value: the reason) or 'chunks' (value:
-    sha256 and chunks); module-level so reader processes can run it (they get the loaders registry pickled)."""
+    sha256, chunks and OcrTally); module-level so reader processes can run it (they get the loaders registry
+    pickled). OCR'd pages are cached in ocr_cache and reported to pages."""
     try:
         digest = file_sha256(path)
     except OSError as exc:
@@ -91,9 +113,13 @@ def read_file(path: Path, source: str, known_digest: str | None, splitter: Split
     if digest == known_digest:
         return source, "unchanged", None
     try:
-        return source, "chunks", (digest, splitter.split(load_file(path, loaders), source))
+        with ocr_context(ocr_cache, pages):
+            loaded = load_file(path, loaders)
     except SkipFile as exc:
         return source, "skip", str(exc)
+    tally = OcrTally(sum(p.ocr == "ran" for p in loaded), sum(p.ocr == "cached" for p in loaded),
+                     sum(p.ocr_seconds for p in loaded))
+    return source, "chunks", (digest, splitter.split(loaded, source), tally)
 
 
 class Indexer:
@@ -135,14 +161,15 @@ class Indexer:
         """The read-modify-write of one run, under the index's write lock."""
         store, settings = open_store(self.directory, self.embedder, self.settings)
         if settings.language == "auto":  # a new index: its language sets the chunk size and is recorded
-            settings = settings.for_new_index(corpus_language(files, loaders=self.loaders), None)
+            language = corpus_language(files, loaders=self.loaders, ocr_cache=self.directory / OCR_CACHE_FILE)
+            settings = settings.for_new_index(language, None)
         splitter = Splitter(self.embedder.count_tokens, *settings.chunking())
         known = store.docstore.sources()
         report.removed_files = self._prune_missing(store, paths, known)
         workers, batch = self.settings.workers, self.settings.batch_chunks
         readers = ProcessPoolExecutor(workers, mp_context=get_context("spawn")) if workers else nullcontext()
-        with readers as pool:
-            changed = self._changed(files, known, splitter, report, progress, pool)
+        with readers as pool, _page_progress(progress, pool is not None) as pages:
+            changed = self._changed(files, known, splitter, report, progress, pool, pages)
             head = next(_groups(changed, batch, batch), [])  # sizes the new index
             if len(store) == 0:
                 sizes = {display_source(path): _size(path) for path in files}
@@ -159,9 +186,10 @@ class Indexer:
             save_bm25(store, self.directory)
 
     def _changed(self, files: list[Path], known: dict[str, str], splitter: Splitter, report: IndexReport,
-                 progress: Progress | None, pool: Executor | None) -> Iterator[Changed]:
+                 progress: Progress | None, pool: Executor | None, pages: PageProgress | None) -> Iterator[Changed]:
         """Changed files in input order, read lazily (ahead by a bounded window when reader processes run)."""
-        jobs = ((path, source, known.get(source), splitter, self.loaders) for path in files
+        cache = self.directory / OCR_CACHE_FILE
+        jobs = ((path, source, known.get(source), splitter, self.loaders, cache, pages) for path in files
                 for source in [display_source(path)])
         results = (read_file(*job) for job in jobs) if pool is None else _ordered(pool, jobs, 4 * self.settings.workers)
         for done, (source, kind, value) in enumerate(results, start=1):
@@ -170,7 +198,10 @@ class Indexer:
             elif kind == "skip":
                 report.skipped.append((source, str(value)))
             else:
-                digest, chunks = value
+                digest, chunks, ocr = value
+                report.ocr_pages += ocr.pages
+                report.ocr_cached_pages += ocr.cached
+                report.ocr_seconds += ocr.seconds
                 yield source, digest, chunks
             if progress:
                 progress("read", done, len(files))
@@ -226,15 +257,22 @@ class Indexer:
         return len(gone)
 
 
-def corpus_language(files: list[Path], sample: int = 32, loaders: LoaderRegistry = DEFAULT_LOADERS) -> Language:
-    """The language of a corpus from the text of up to `sample` of its files, spread over the list."""
+def corpus_language(files: list[Path], sample: int = 32, loaders: LoaderRegistry = DEFAULT_LOADERS,
+                    ocr_cache: Path | None = None) -> Language:
+    """The language of a corpus from the text of up to `sample` of its files, spread over the list; scans are
+    OCR'd for it (their first OCR_SAMPLE_PAGES pages, kept in ocr_cache for indexing) only when the other files
+    have no text."""
     step = max(1, len(files) // sample)
     texts: list[str] = []
-    for path in files[::step][:sample]:
-        try:
-            texts.extend(page.text[:20_000] for page in load_file(path, loaders))
-        except (SkipFile, OSError):
-            continue
+    for pages in (0, OCR_SAMPLE_PAGES):
+        with ocr_context(ocr_cache, limit=pages):
+            for path in files[::step][:sample]:
+                try:
+                    texts.extend(page.text[:20_000] for page in load_file(path, loaders))
+                except (SkipFile, OSError):
+                    continue
+        if texts:
+            break
     return detect_language(texts)
 
 
@@ -243,6 +281,48 @@ def _size(path: Path) -> int:
         return path.stat().st_size
     except OSError:
         return 0
+
+
+@contextmanager
+def _page_progress(progress: Progress | None, processes: bool) -> Iterator[PageProgress | None]:
+    """A PageProgress that reports OCR'd pages of all files being read as progress('ocr', done, total); across
+    reader processes it is a queue of a multiprocessing manager, drained by a thread here."""
+    if progress is None:
+        yield None
+        return
+    files: dict[str, tuple[int, int]] = {}
+
+    def tally(file: str, done: int, total: int) -> None:
+        files[file] = (done, total)
+        progress("ocr", sum(d for d, _ in files.values()), sum(t for _, t in files.values()))
+
+    if not processes:
+        yield tally
+        return
+    with get_context("spawn").Manager() as manager:
+        queue = manager.Queue()
+        drain = threading.Thread(target=_drain, args=(queue, tally), daemon=True)
+        drain.start()
+        try:
+            yield _QueuedPages(queue)
+        finally:
+            queue.put(None)
+            drain.join()
+
+
+class _QueuedPages:
+    """A PageProgress a reader process can call: it puts the report on a manager's queue."""
+
+    def __init__(self, queue: Any):
+        self.queue = queue
+
+    def __call__(self, file: str, done: int, total: int) -> None:
+        self.queue.put((file, done, total))
+
+
+def _drain(queue: Any, tally: PageProgress) -> None:
+    for item in iter(queue.get, None):
+        tally(*item)
 
 
 def _ordered(pool: Executor, jobs: Iterable[tuple], window: int) -> Iterator[tuple[str, str, object]]:

@@ -26,6 +26,7 @@ from ragkit.embeddings import VectorEmbeddings, default_embedder_spec, from_spec
 from ragkit.errors import IndexNotFoundError, InvalidInputError, SourceNotFoundError
 from ragkit.indexing import Indexer, IndexReport, Progress, corpus_language
 from ragkit.ingest import walk
+from ragkit.ingest.scan import OCR_CACHE_FILE
 from ragkit.models import chat_model, trained_prompt
 from ragkit.prompts import load as load_prompt
 from ragkit.retrieval import hybrid_retriever, save_bm25
@@ -130,7 +131,8 @@ class KnowledgeBase:
             return settings
         language = settings.language
         if language == "auto":  # walk and sample the files only when the language is still to be found
-            language = corpus_language(walk(paths, allow_external_links=settings.follow_external_links).files)
+            language = corpus_language(walk(paths, allow_external_links=settings.follow_external_links).files,
+                                       ocr_cache=self.directory / OCR_CACHE_FILE)
         chosen = None if isinstance(self._embedder, VectorEmbeddings) else (
             self._embedder or default_embedder_spec(language))
         return settings.for_new_index(language, chosen)

@@ -1,4 +1,5 @@
-"""Ranking metrics as BEIR reports them (trec_eval definitions): nDCG@k, Recall@k and MRR@k.
+"""Ranking metrics as BEIR reports them (trec_eval definitions): nDCG@k, Recall@k and MRR@k; OCR's character
+error rate.
 
 Hand-written because they are a few lines each and a dependency (pytrec_eval) would need a C build.
 """
@@ -54,3 +55,16 @@ def evaluate(run: Run, qrels: Qrels, cutoffs: Iterable[tuple[str, int]] = DEFAUL
 def _unique(ranked: Sequence[str]) -> list[str]:
     """Ranking without repeats (a document found twice, e.g. through two chunks, counts at its best rank)."""
     return list(dict.fromkeys(ranked))
+
+
+def character_error_rate(hypothesis: str, reference: str) -> float:
+    """Edits (insertions, deletions, substitutions) from hypothesis to reference per reference character, all
+    whitespace removed first (OCR's spacing of Chinese text is not an error). Hand-written: one small DP."""
+    hyp, ref = "".join(hypothesis.split()), "".join(reference.split())
+    previous = list(range(len(hyp) + 1))
+    for i, ch in enumerate(ref, start=1):
+        current = [i]
+        for j, other in enumerate(hyp, start=1):
+            current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (ch != other)))
+        previous = current
+    return previous[-1] / max(len(ref), 1)

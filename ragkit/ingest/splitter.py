@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import itertools
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -10,6 +11,7 @@ from langchain_text_splitters import RecursiveCharacterTextSplitter
 
 from ragkit.hashing import content_hash
 from ragkit.ingest.loaders import Page
+from ragkit.ingest.table import Table
 
 
 @dataclass(frozen=True)
@@ -83,10 +85,12 @@ class Splitter:
     def __init__(self, length_function: Callable[[str], int], chunk_tokens: int = 200, overlap_tokens: int = 32):
         if not 0 <= overlap_tokens < chunk_tokens:
             raise ValueError("overlap_tokens must be at least 0 and smaller than chunk_tokens")
+        self._count = _RecentCounts(length_function)
+        self._chunk_tokens = chunk_tokens
         self._splitter = RecursiveCharacterTextSplitter(
             chunk_size=chunk_tokens,
             chunk_overlap=overlap_tokens,
-            length_function=_RecentCounts(length_function),
+            length_function=self._count,
             separators=SEPARATORS,
             is_separator_regex=True,
             keep_separator="end",
@@ -97,6 +101,9 @@ class Splitter:
         """Chunks of every page, in order, with character spans into that page's text."""
         chunks: list[Chunk] = []
         for page in pages:
+            if page.table is not None:
+                chunks.extend(self._table_chunks(page, page.table, source))
+                continue
             # Spans are found here rather than with add_start_index, which returns -1 for some overlapping chunks.
             cursor = 0
             for text in self._splitter.split_text(page.text):
@@ -104,4 +111,32 @@ class Splitter:
                 start = start if start >= 0 else page.text.find(text)
                 chunks.append(Chunk(text, source, page.page, start, start + len(text), page.label))
                 cursor = start + 1
+        return chunks
+
+    def _table_chunks(self, page: Page, table: Table, source: str) -> list[Chunk]:
+        """Runs of whole rows within the chunk size, each under the table's title and header, labelled with the
+        rows it holds (a row longer than a chunk is a chunk of its own)."""
+        head = table.head()
+        lines = [table.line(i) for i in range(len(table.rows))]
+        starts = list(itertools.accumulate((len(line) + 1 for line in lines), initial=len(head) + 1))
+        chunks: list[Chunk] = []
+
+        def emit(group: list[int]) -> None:
+            rows = f"rows {table.rows[group[0]][0]}-{table.rows[group[-1]][0]}"
+            text = "\n".join([head, *(lines[i] for i in group)])
+            chunks.append(Chunk(text, source, page.page, starts[group[0]], starts[group[-1]] + len(lines[group[-1]]),
+                                f"{page.label}, {rows}" if page.label else rows))
+
+        budget = self._chunk_tokens - self._count(head)
+        group: list[int] = []
+        used = 0
+        for index, line in enumerate(lines):
+            cost = self._count("\n" + line)
+            if group and used + cost > budget:
+                emit(group)
+                group, used = [], 0
+            group.append(index)
+            used += cost
+        if group:
+            emit(group)
         return chunks

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from ragkit.ingest.formats.image import load_image
 from ragkit.ingest.formats.pdf import load_pdf
 from ragkit.ingest.formats.slides import load_pptx
 from ragkit.ingest.formats.spreadsheet import load_csv, load_xlsx
@@ -16,5 +17,6 @@ BUILTIN_LOADERS = {
     (".xlsx",): load_xlsx,
     (".csv",): load_csv,
     (".pptx",): load_pptx,
+    (".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff", ".webp"): load_image,
 }
 """Suffixes -> loader for every format ragkit reads without extra code."""

@@ -8,6 +8,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from ragkit.errors import SkipFile
+from ragkit.ingest.table import Table, table_from_rows
 
 MAX_UNPACKED_BYTES = 512 * 1024 * 1024
 """Largest total uncompressed size of an Office file's parts; beyond it the file is skipped, not parsed."""
@@ -43,3 +44,9 @@ def table_line(cells: Iterable[str]) -> str:
     while values and not values[-1]:
         values.pop()
     return " | ".join(values)
+
+
+def table_or_line(rows: list[list[str]], title: str) -> Table | str:
+    """A Word or PowerPoint table as a Table (header: its first row), or, with a single row, that row's line."""
+    table = table_from_rows(enumerate(rows, start=1), title)
+    return table if table is not None else "\n".join(line for line in map(table_line, rows) if line)

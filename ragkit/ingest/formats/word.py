@@ -1,11 +1,12 @@
-"""Word .docx through python-docx: paragraphs and tables in document order, as one page."""
+"""Word .docx through python-docx: the paragraphs as one page, each table as a page of its own (a table chunked by
+rows under its header and the paragraph before it), labelled "table N"."""
 
 from __future__ import annotations
 
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ragkit.ingest.formats.office import office_file, table_line
+from ragkit.ingest.formats.office import office_file, table_or_line
 from ragkit.ingest.page import Page
 
 if TYPE_CHECKING:
@@ -13,20 +14,24 @@ if TYPE_CHECKING:
 
 
 def load_docx(path: Path) -> list[Page]:
-    """Paragraphs separated by blank lines; each table row one line of cells joined by ' | '."""
+    """Paragraphs separated by blank lines, then the tables (a one-row table stays a line of the text)."""
     import docx
     from docx.opc.exceptions import PackageNotFoundError
     from docx.table import Table
 
     with office_file(path, "Word", PackageNotFoundError):
-        blocks = []
+        blocks: list[str] = []
+        tables: list[Page] = []
         for block in docx.Document(str(path)).iter_inner_content():
-            if isinstance(block, Table):
-                rows = (table_line(_unique_cells(row)) for row in block.rows)
-                blocks.append("\n".join(row for row in rows if row))
-            else:
+            if not isinstance(block, Table):
                 blocks.append(block.text.strip())
-    return [Page("\n\n".join(block for block in blocks if block))]
+                continue
+            table = table_or_line([_unique_cells(row) for row in block.rows], next((b for b in reversed(blocks) if b), ""))
+            if isinstance(table, str):
+                blocks.append(table)
+            else:
+                tables.append(Page(table.text(), 1, f"table {len(tables) + 1}", table=table))
+    return [Page("\n\n".join(block for block in blocks if block)), *tables]
 
 
 def _unique_cells(row: _Row) -> list[str]:

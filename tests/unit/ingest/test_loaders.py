@@ -37,7 +37,7 @@ def test_pdf_pages_are_numbered():
         ("blank.md", b"  \n\n ", "empty file"),
         ("junk.txt", bytes(range(256)) * 8, "binary content"),
         ("broken.pdf", b"%PDF-1.4\nthis is not a pdf body", "corrupt PDF"),
-        ("image.png", b"\x89PNG....", "unsupported file type .png"),
+        ("archive.xyz", b"\x89PNG....", "unsupported file type .xyz"),
     ],
 )
 def test_bad_files_raise_skipfile_with_reason(tmp_path: Path, name: str, content: bytes, reason: str):

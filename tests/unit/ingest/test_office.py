@@ -67,39 +67,44 @@ def _pptx(path: Path) -> Path:
     return path
 
 
-def test_docx_keeps_paragraphs_and_tables_in_document_order(tmp_path: Path):
-    [page] = load_file(_docx(tmp_path / "政策.docx"))
-    assert (page.page, page.label) == (1, "")
-    assert page.text == ("差旅政策 Travel policy\n\n员工出差每天的餐费补贴为六十欧元。\n\n"
-                         "城市 | 住宿上限 | 备注\n北京 | 800 | 一线城市\nTotal\n\n"
+def test_docx_gives_its_paragraphs_then_each_table_as_a_page(tmp_path: Path):
+    text, table = load_file(_docx(tmp_path / "政策.docx"))
+    assert (text.page, text.label, table.page, table.label) == (1, "", 1, "table 1")
+    assert text.text == ("差旅政策 Travel policy\n\n员工出差每天的餐费补贴为六十欧元。\n\n"
                          "After the table: book hotels through the travel desk.")
+    assert table.text == ("员工出差每天的餐费补贴为六十欧元。\n| 城市 | 住宿上限 | 备注 |\n| --- | --- | --- |\n"
+                          "| 北京 | 800 | 一线城市 |\n| Total |  |  |")
+    assert table.table is not None and [n for n, _ in table.table.rows] == [2, 3]
 
 
 def test_xlsx_gives_one_page_per_sheet_named_in_the_label(tmp_path: Path):
     pages = load_file(_xlsx(tmp_path / "budget.xlsx"))
     assert [(p.page, p.label) for p in pages] == [(1, "sheet 预算 Budget"), (3, "sheet Notes")]
-    assert pages[0].text == "项目 | 金额 | 日期\n差旅 | 1200 | 2024-03-01\nHotels | 3.5"
-    assert pages[1].text == "English note |  | 最后一列"
+    assert pages[0].text == ("预算 Budget\n| 项目 | 金额 | 日期 |\n| --- | --- | --- |\n| 差旅 | 1200 | 2024-03-01 |\n"
+                             "| Hotels | 3.5 |  |")
+    assert pages[0].table is not None and [n for n, _ in pages[0].table.rows] == [2, 4]  # the sheet's rows
+    assert pages[1].text == "English note |  | 最后一列" and pages[1].table is None  # one row: no header to repeat
 
 
 @pytest.mark.parametrize(("encoding", "data"), [
     ("utf-8", "项目,金额\n差旅,1200\n\"Hotels, Beijing\",800\n"),
     ("gbk", "项目;金额\n差旅;1200\n酒店;800\n"),
 ])
-def test_csv_rows_become_lines_in_any_encoding(tmp_path: Path, encoding: str, data: str):
+def test_csv_rows_become_a_table_in_any_encoding(tmp_path: Path, encoding: str, data: str):
     path = tmp_path / "budget.csv"
     path.write_bytes(data.encode(encoding))
     [page] = load_file(path)
     lines = page.text.splitlines()
-    assert lines[:2] == ["项目 | 金额", "差旅 | 1200"] and len(lines) == 3
-    assert lines[2] in ("Hotels, Beijing | 800", "酒店 | 800")
+    assert lines[:4] == ["budget", "| 项目 | 金额 |", "| --- | --- |", "| 差旅 | 1200 |"] and len(lines) == 5
+    assert lines[4] in ("| Hotels, Beijing | 800 |", "| 酒店 | 800 |")
 
 
-def test_pptx_gives_one_page_per_slide_with_tables_groups_and_notes(tmp_path: Path):
+def test_pptx_gives_one_page_per_slide_and_one_per_table(tmp_path: Path):
     pages = load_file(_pptx(tmp_path / "report.pptx"))
-    assert [(p.page, p.label) for p in pages] == [(1, "slide 1"), (2, "slide 2")]
+    assert [(p.page, p.label) for p in pages] == [(1, "slide 1"), (2, "slide 2"), (2, "slide 2, table 1")]
     assert pages[0].text == "季度报告 Quarterly report\n\n讲者备注：强调增长。"
-    assert pages[1].text == "Revenue\n\n地区 | 收入\n华东 | 42\n\n分组里的文字 grouped"
+    assert pages[1].text == "Revenue\n\n分组里的文字 grouped"
+    assert pages[2].text == "Revenue\n| 地区 | 收入 |\n| --- | --- |\n| 华东 | 42 |"
 
 
 @pytest.mark.parametrize("suffix", [".docx", ".xlsx", ".pptx"])
