@@ -104,7 +104,7 @@ def ask(
              "or (transformers) a model dir.")] = None,
     backend: Annotated[str, typer.Option(help="llamacpp or transformers.")] = "llamacpp",
     adapter: Annotated[Path | None, typer.Option(
-        help="LoRA adapter directory written by `ragkit finetune` (llama.cpp reads its adapter.gguf).")] = None,
+        help="LoRA adapter directory written by `ragkit finetune lora` (llama.cpp reads its adapter.gguf).")] = None,
     k: Annotated[int, typer.Option(help="Passages to retrieve.")] = 4,
     context_tokens: Annotated[int | None, typer.Option(
         help="Tokens of passage text the model reads: passages over it are cut to the sentences matching the "
@@ -248,14 +248,14 @@ def _number(value: float, form: str) -> str:
 def _register_subcommands() -> None:
     """Sub-command groups live beside the code they drive; each module exposes one typer app."""
     from ragkit.eval.cli import eval_app
-    from ragkit.finetune.cli import finetune_command
+    from ragkit.finetune.cli import finetune_app
     from ragkit.prompts.cli import prompts_app
     from ragkit.server.cli import serve_app
 
     app.add_typer(eval_app, name="eval")
     app.add_typer(prompts_app, name="prompts")
     app.add_typer(serve_app, name="serve")
-    app.command("finetune")(finetune_command)
+    app.add_typer(finetune_app, name="finetune")
 
 
 _register_subcommands()
