@@ -52,11 +52,10 @@ def retrieval(
     if unknown:
         raise InvalidInputError(f"unknown retriever {', '.join(unknown)}: choose from {', '.join(RETRIEVERS)}")
     dataset = load_beir(beir, split)
-    embedder = SentenceTransformerEmbeddings()
     cache = EmbeddingCache(cache_dir() / "eval-embeddings.sqlite")
     with Progress(console=err, transient=True) as bars:
         task = bars.add_task("embed corpus", total=None)
-        store = index_corpus(dataset, embedder, cache, chunk_tokens=chunk_tokens,
+        store = index_corpus(dataset, SentenceTransformerEmbeddings(), cache, chunk_tokens=chunk_tokens,
                              progress=lambda n: bars.advance(task, n))
         chosen = {name: r for name, r in default_retrievers(store).items() if name in retriever}
         if embedder:

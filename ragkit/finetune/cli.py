@@ -9,7 +9,6 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Any
 
-import click
 import typer
 from typer.core import TyperGroup
 
@@ -19,7 +18,7 @@ from ragkit.cli_support import console, err, one_line_errors
 class _Group(TyperGroup):
     """Refuses the pre-group form `ragkit finetune --train ...` with a one-line hint instead of a usage screen."""
 
-    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
         if args and args[0].startswith("--") and args[0] != "--help":
             err.print("[red]error:[/red] `ragkit finetune` is a group now: the LoRA command is "
                       "`ragkit finetune lora " + " ".join(args[:1]) + " ...`", highlight=False)
@@ -190,3 +189,41 @@ def _progress() -> Iterator[Callable[[str, int, int], None]]:
             bars.update(tasks[stage], completed=done, total=total or None)
 
         yield update
+
+
+@finetune_app.command("pairs")
+@one_line_errors
+def pairs_command(
+    out: Annotated[Path, typer.Option("--out", help="JSONL file of {query, positive} pairs to write.")],
+    index: Annotated[str, typer.Option("--index", "-i", help="Write questions about this index's chunks.")],
+    minutes: Annotated[float, typer.Option(help="Time budget: it sets how many chunks are asked about.")] = 10.0,
+    model: Annotated[str | None, typer.Option(help="Preset or .gguf path that writes the questions "
+                                                   "(default: the knowledge base's default model).")] = None,
+    top_k: Annotated[int, typer.Option("--top-k", help="Keep a question only if the index's retriever ranks its "
+                                                       "chunk in this top k.")] = 5,
+    seed: Annotated[int, typer.Option(help="Chunk sampling seed.")] = 0,
+) -> None:
+    """Synthetic pairs for a corpus without judged questions: the model writes one question per sampled chunk
+    (prompts/retrieval-question, English or Chinese), kept when retrieval finds that chunk again; train on them
+    with `ragkit finetune embedder --pairs OUT` (or reranker)."""
+    import json
+
+    from ragkit.finetune.synthetic import round_trip, write_questions
+    from ragkit.kb import KnowledgeBase, shared_chat_model
+    from ragkit.settings import RetrievalSettings
+
+    kb = KnowledgeBase(index, retrieval=RetrievalSettings(k=top_k, score_threshold=None, min_relevance=None,
+                                                         require_names=False))
+    docs = kb.store.docstore.by_rows(int(row) for row in kb.store.docstore.rows())
+    passages = {d.id: d.text for d in docs.values()}
+    with _progress() as progress:
+        written = write_questions(shared_chat_model("llamacpp", model), passages, minutes * 60, seed,
+                                  progress=progress)
+    kept = round_trip(written, kb.retriever(), top_k, key=None)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    with out.open("w", encoding="utf-8") as lines:
+        for item in kept:
+            lines.write(json.dumps({"query": item.question, "positive": passages[item.doc_id]}, ensure_ascii=False)
+                        + "\n")
+    console.print(f"wrote {len(kept)} pairs to {out} ({len(written) - len(kept)} of {len(written)} questions "
+                  f"dropped: their chunk was not in the top {top_k})", highlight=False)

@@ -54,14 +54,15 @@ def finetune_sentence_transformer(base: str, data: list[Triple], out: Path, para
     """Train a copy of the model at `base` (a directory) on the triples and save it to `out`; returns what was done
     (also written to out/ragkit-embedder.json). progress(step, steps)."""
     import torch
-    from sentence_transformers import SentenceTransformer, losses
+    from sentence_transformers import SentenceTransformer
+    from sentence_transformers.sentence_transformer.losses import MultipleNegativesRankingLoss
     from transformers import get_linear_schedule_with_warmup
 
     started = time.perf_counter()
     torch.manual_seed(params.seed)
     model = SentenceTransformer(base, device="cpu", local_files_only=True)
     model.max_seq_length = params.max_seq_tokens
-    loss = losses.MultipleNegativesRankingLoss(model, scale=params.scale)
+    loss = MultipleNegativesRankingLoss(model, scale=params.scale)
     steps = -(-len(data) // params.batch_size) * params.epochs
     optimizer = torch.optim.AdamW(model.parameters(), lr=params.learning_rate)
     schedule = get_linear_schedule_with_warmup(optimizer, int(params.warmup * steps), steps)

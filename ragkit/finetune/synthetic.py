@@ -57,9 +57,13 @@ def write_questions(llm: BaseLanguageModel, passages: Mapping[str, str], budget_
 
 
 def round_trip(questions: list[Synthetic], retriever: BaseRetriever, k: int = 5,
-               key: str = "source") -> list[Synthetic]:
-    """The questions whose own document (metadata[key]) is among the retriever's top k."""
-    return [q for q in questions if q.doc_id in [str(d.metadata.get(key)) for d in retriever.invoke(q.question)[:k]]]
+               key: str | None = "source") -> list[Synthetic]:
+    """The questions whose own document (metadata[key]; with key None the chunk id) is among the retriever's top k."""
+    def found(question: Synthetic) -> bool:
+        hits = retriever.invoke(question.question)[:k]
+        return question.doc_id in [str(d.id if key is None else d.metadata.get(key)) for d in hits]
+
+    return [q for q in questions if found(q)]
 
 
 def _question(reply: str) -> str:
