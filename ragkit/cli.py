@@ -17,6 +17,17 @@ from ragkit.ingest import supported_suffixes
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="Cited answers from your documents.")
 
 IndexOpt = Annotated[str, typer.Option("--index", "-i", help="Index name under indexes/ (or $RAGKIT_INDEXES).")]
+RerankerOpt = Annotated[Path | None, typer.Option(
+    help="Cross-encoder directory from `ragkit finetune reranker`: reorders the top fused passages.")]
+
+
+def _reranker_dir(path: Path | None) -> str | None:
+    """A reranker option as RetrievalSettings.reranker, refused unless it is a trained reranker's directory."""
+    if path is None:
+        return None
+    from ragkit.retrieval.rerank import describe_reranker
+
+    return describe_reranker(path)["path"]
 
 
 @app.command(help=f"Index files ({', '.join(supported_suffixes())}) and folders; unchanged files are skipped, "
@@ -31,8 +42,9 @@ def index(
         help="Tokens shared by neighbouring chunks (default 16; an existing index keeps its own).")] = None,
     factory: Annotated[str, typer.Option(help="FAISS factory string, or 'auto' by corpus size.")] = "auto",
     embedder: Annotated[str | None, typer.Option(
-        help="Embedding model: a sentence-transformers directory, 'hashing' (model-free), or the packaged default; "
-             "an existing index keeps the one it was built with.")] = None,
+        help="Embedding model: a sentence-transformers directory (e.g. from `ragkit finetune embedder`), a query "
+             "adapter directory, 'hashing' (model-free), or the packaged default; an existing index keeps the one it "
+             "was built with.")] = None,
     workers: Annotated[int, typer.Option(
         help="Processes that load and split files while embedding runs on every core; helps with many "
              "PDFs or many cores.")] = 0,
@@ -109,8 +121,9 @@ def ask(
              "or (transformers) a model dir.")] = None,
     backend: Annotated[str, typer.Option(help="llamacpp or transformers.")] = "llamacpp",
     adapter: Annotated[Path | None, typer.Option(
-        help="LoRA adapter directory written by `ragkit finetune` (llama.cpp reads its adapter.gguf).")] = None,
+        help="LoRA adapter directory written by `ragkit finetune lora` (llama.cpp reads its adapter.gguf).")] = None,
     k: Annotated[int, typer.Option(help="Passages to retrieve.")] = 4,
+    reranker: RerankerOpt = None,
     context_tokens: Annotated[int | None, typer.Option(
         help="Tokens of passage text the model reads: passages over it are cut to the sentences matching the "
              "question (default: RetrievalSettings'); 0: the k passages whole.")] = None,
@@ -132,7 +145,7 @@ def ask(
     from ragkit.settings import RetrievalSettings, validated
 
     budget = {} if context_tokens is None else {"context_tokens": context_tokens or None}
-    retrieval = validated(RetrievalSettings, k=k, **budget)
+    retrieval = validated(RetrievalSettings, k=k, reranker=_reranker_dir(reranker), **budget)
     options = {"adapter": str(adapter)} if adapter is not None else {}
     kb = KnowledgeBase(index, llm=chat_model(backend, model, **options), retrieval=retrieval, cache=cache)
     params: dict[str, Any] = {key: value for key, value in (("max_tokens", max_tokens), ("temperature", temperature))
@@ -185,11 +198,13 @@ def timing_line(t: dict[str, float]) -> str:
 
 @app.command()
 @one_line_errors
-def info(index: IndexOpt = "default") -> None:
-    """Show an index's embedder, FAISS type, size, recorded settings and sources."""
+def info(index: IndexOpt = "default", reranker: RerankerOpt = None) -> None:
+    """Show an index's embedder (spec and weights' sha256), FAISS type, size, recorded settings and sources, and
+    the reranker given."""
     from ragkit.kb import KnowledgeBase
+    from ragkit.settings import RetrievalSettings
 
-    facts = KnowledgeBase(index).info()
+    facts = KnowledgeBase(index, retrieval=RetrievalSettings(reranker=_reranker_dir(reranker))).info()
     for key, value in facts.items():
         if key == "sources":
             console.print(f"sources ({len(value)}):", highlight=False)
@@ -253,14 +268,14 @@ def _number(value: float, form: str) -> str:
 def _register_subcommands() -> None:
     """Sub-command groups live beside the code they drive; each module exposes one typer app."""
     from ragkit.eval.cli import eval_app
-    from ragkit.finetune.cli import finetune_command
+    from ragkit.finetune.cli import finetune_app
     from ragkit.prompts.cli import prompts_app
     from ragkit.server.cli import serve_app
 
     app.add_typer(eval_app, name="eval")
     app.add_typer(prompts_app, name="prompts")
     app.add_typer(serve_app, name="serve")
-    app.command("finetune")(finetune_command)
+    app.add_typer(finetune_app, name="finetune")
 
 
 _register_subcommands()

@@ -30,6 +30,7 @@ from ragkit.ingest.scan import OCR_CACHE_FILE
 from ragkit.models import chat_model, trained_prompt
 from ragkit.prompts import load as load_prompt
 from ragkit.retrieval import hybrid_retriever, save_bm25
+from ragkit.retrieval.rerank import describe_reranker, reranking
 from ragkit.settings import IndexSettings, RetrievalSettings
 from ragkit.store import FaissVectorStore
 from ragkit.store.persist import MANIFEST, Manifest, read_manifest, write_lock
@@ -163,10 +164,12 @@ class KnowledgeBase:
                 same = language == corpus
                 coverage = retrieval.min_coverage if same else None
                 relevance = retrieval.relevance(self.embedder.min_relevance(language, corpus)) if same else None
-                opened.retrievers[key] = hybrid_retriever(
+                fused = hybrid_retriever(
                     opened.store, self.directory, k=retrieval.k, score_threshold=threshold, filter=retrieval.filter,
                     fetch_k=retrieval.fetch_k, method=retrieval.fusion, weights=list(retrieval.weights),
                     min_coverage=coverage, min_relevance=relevance)
+                opened.retrievers[key] = fused if retrieval.reranker is None else reranking(
+                    fused, retrieval.reranker, retrieval.rerank_n, retrieval.rerank_weight, retrieval.k)
             return opened.retrievers[key]
 
     def chain(self, retrieval: RetrievalSettings | None = None, language: Language = "en",
@@ -236,12 +239,15 @@ class KnowledgeBase:
             "name": self.name,
             "path": str(self.directory),
             "embedder": manifest.embedder,
+            "embedder_spec": manifest.embedder_spec,
+            "embedder_sha256": manifest.embedder_sha256,
             "dimension": manifest.dimension,
             "metric": manifest.metric,
             "factory": manifest.factory,
             "chunks": manifest.count,
             "generation": manifest.generation,
             "settings": dict(manifest.settings),
+            **({"reranker": describe_reranker(self.retrieval.reranker)} if self.retrieval.reranker else {}),
             "sources": sorted(self.store.docstore.sources()),
         }
 

@@ -113,6 +113,10 @@ def validated(model: type[SettingsT], /, **values: Any) -> SettingsT:
 
 
 Fusion = Literal["rrf", "score"]
+RERANK_N = 20
+"""Fused hits a reranker reorders by default (chosen on a SciFact train/dev split, docs/retrieval-training.md)."""
+RERANK_WEIGHT = 0.7
+"""Share of the reranker's normalized score in the final order by default (same dev split)."""
 
 
 class RetrievalSettings(BaseModel):
@@ -150,6 +154,14 @@ class RetrievalSettings(BaseModel):
     sentences of the top chunks is below this (ragkit.retrieval.hybrid.HybridRetriever.min_relevance), for
     questions in the corpus' language; 'auto': the embedder's calibrated value (the packaged MiniLM: 0.62 for
     English), none where uncalibrated; None: off."""
+
+    reranker: str | None = None
+    """Directory of a cross-encoder trained by `ragkit finetune reranker`: it reorders the top `rerank_n` fused
+    chunks before the k best are kept (ragkit.retrieval.rerank); None: no reranking."""
+    rerank_n: int = Field(RERANK_N, ge=1, le=200)
+    """Fused chunks the reranker scores (its cost grows with them: docs/retrieval-training.md)."""
+    rerank_weight: float = Field(RERANK_WEIGHT, ge=0, le=1)
+    """Share of the reranker's normalized score in the order; the rest is the fused score's."""
 
     def budget(self, corpus: str) -> int | None:
         """The context budget in force for a corpus in this language: the explicit one, else its default."""

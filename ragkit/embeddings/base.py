@@ -25,6 +25,16 @@ class VectorEmbeddings(Embeddings, ABC):
         """How to build this embedder again (see ragkit.embeddings.from_spec); recorded in index manifests."""
 
     @property
+    def document_model_id(self) -> str:
+        """Identity of the document vectors (the embedding cache's key): model_id, unless only queries differ."""
+        return self.model_id
+
+    @property
+    def sha256(self) -> str:
+        """sha256 of the weights that make this embedder (recorded in index manifests); '' where there are none."""
+        return ""
+
+    @property
     @abstractmethod
     def dimension(self) -> int:
         """Length of each vector."""

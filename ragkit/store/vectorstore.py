@@ -194,8 +194,10 @@ class FaissVectorStore(VectorStore):
             if settings is not None:
                 self._settings = persist.settings_json(settings)
             index = self._index if self._index is not None else self._ann.create(self._dimension(), self._factory)
-            spec = self._embedding.spec if isinstance(self._embedding, VectorEmbeddings) else ""
+            ours = self._embedding if isinstance(self._embedding, VectorEmbeddings) else None
+            spec, digest = (ours.spec, ours.sha256) if ours is not None else ("", "")
             manifest = persist.Manifest(embedder=_embedder_id(self._embedding), embedder_spec=spec,
+                                        embedder_sha256=digest,
                                         dimension=index.dimension, factory=index.factory, count=len(self._docs),
                                         backend=self._backend, settings=self._settings)
             persist.write_generation(Path(directory), manifest, {

@@ -1,0 +1,90 @@
+"""Train a cross-encoder reranker from the packaged MiniLM weights on queries, their positives and mined negatives.
+
+Each query's positive and its hard negatives form one group scored together; the loss is the cross-entropy of
+the positive among them (listwise, like MultipleNegativesRankingLoss for a bi-encoder). Hand-written loop for the
+reason ragkit.finetune.embedder gives; the model is sentence-transformers' CrossEncoder.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+from ragkit.finetune.embedder import batches
+from ragkit.retrieval.rerank import RERANKER_FILE
+
+Group = tuple[str, str, list[str]]
+"""(query, positive passage, hard negative passages)."""
+
+
+@dataclass(frozen=True)
+class RerankerTraining:
+    """Hyperparameters of `ragkit finetune reranker` (defaults chosen on a SciFact train/dev split,
+    docs/retrieval-training.md)."""
+
+    epochs: int = 1
+    learning_rate: float = 3e-5
+    groups_per_step: int = 4
+    negatives: int = 5
+    """Hard negatives scored beside each positive."""
+    warmup: float = 0.1
+    max_seq_tokens: int = 256
+    seed: int = 0
+
+
+def train_cross_encoder(base: str, groups: list[Group], out: Path, params: RerankerTraining,
+                        progress: Callable[[int, int], None] | None = None,
+                        notes: dict[str, Any] | None = None) -> dict[str, Any]:
+    """A CrossEncoder initialized from the model directory `base` (a fresh one-logit head), trained on the groups,
+    saved to `out` with ragkit-reranker.json; returns what was done. progress(step, steps)."""
+    import torch
+    from sentence_transformers import CrossEncoder
+    from transformers import get_linear_schedule_with_warmup
+
+    started = time.perf_counter()
+    torch.manual_seed(params.seed)
+    encoder = CrossEncoder(base, num_labels=1, max_length=params.max_seq_tokens, device="cpu", local_files_only=True)
+    model, tokenizer = encoder.model, encoder.tokenizer
+    steps = -(-len(groups) // params.groups_per_step) * params.epochs
+    optimizer = torch.optim.AdamW(model.parameters(), lr=params.learning_rate)
+    schedule = get_linear_schedule_with_warmup(optimizer, int(params.warmup * steps), steps)
+    model.train()
+    step, seen = 0, []
+    for epoch in range(params.epochs):
+        order = list(groups)
+        random.Random(params.seed + epoch).shuffle(order)
+        for part in batches(order, params.groups_per_step):
+            sized = [(q, [p, *negs[: params.negatives]]) for q, p, negs in part]
+            pairs = [(q, passage) for q, passages in sized for passage in passages]
+            features = tokenizer([q for q, _ in pairs], [p for _, p in pairs], padding=True, truncation="only_second",
+                                 max_length=params.max_seq_tokens, return_tensors="pt")
+            with torch.autocast("cpu", dtype=torch.bfloat16):
+                logits = model(**features).logits.float().view(-1)
+            value = torch.zeros(())
+            begin = 0
+            for _, passages in sized:  # the positive is first in its group
+                value = value + torch.nn.functional.cross_entropy(logits[begin : begin + len(passages)][None],
+                                                                  torch.zeros(1, dtype=torch.long))
+                begin += len(passages)
+            value = value / len(sized)
+            value.backward()
+            torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+            optimizer.step()
+            schedule.step()
+            optimizer.zero_grad()
+            seen.append(float(value.detach()))
+            step += 1
+            if progress:
+                progress(step, steps)
+    model.eval()
+    encoder.save(str(out))
+    facts = {"kind": "cross-encoder", "base": base, "groups": len(groups), "steps": steps,
+             "first_loss": seen[0] if seen else None, "last_loss": seen[-1] if seen else None,
+             "seconds": round(time.perf_counter() - started, 1), "params": asdict(params), **(notes or {})}
+    (out / RERANKER_FILE).write_text(json.dumps(facts, indent=2))
+    return facts
