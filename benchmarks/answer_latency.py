@@ -5,7 +5,7 @@ and --questions questions about them. Systems:
   ragkit           KnowledgeBase defaults (hybrid retrieval of 100-token chunks, rag-answer prompt, ChatLlamaCpp)
   ragkit+lookup    the same with prompt-lookup decoding (10 draft tokens): its decode speed-up and identical text,
                    on the first --lookup-questions
-  peer-tuned       langchain_community ChatLlamaCpp (n_batch 512, ragkit's threads for decode and prefill) +
+  peer-tuned       langchain_community ChatLlamaCpp (n_batch 512, the same --threads for decode and prefill) +
                    LangChain FAISS (same embedder, 1,000-character chunks) + the LCEL stuff-documents QA chain of
                    LangChain's RAG tutorial
   peer-as-shipped  the same with ChatLlamaCpp's defaults (n_batch 8; llama-cpp-python's threads: half the CPUs for
@@ -14,10 +14,12 @@ Printed per system: mean and p95 s per answer, time to first token, mean prompt 
 decode tokens/s, gold answer contained (SQuAD-normalized), and the ratios. Prefill: ragkit's Answer.timings
 (evaluated tokens over the wall time to the first token); the peer: llama.cpp's counters (compute time only, which
 flatters the peer a little). Decode: tokens after the first over the wall time after it, for both.
+ragkit and peer-tuned run on the same --threads (default: the cores free when the run starts, sampled over 100 ms,
+ragkit.models.cpu.free_cores), printed with the CPU use of other processes before and during the run.
 Targets: ragkit >= 2x faster per answer than peer-tuned at equal or better quality; prompt lookup >= 1.3x decode.
 
     .venv/bin/python benchmarks/answer_latency.py [--questions 40] [--naive-questions 40] [--lookup-questions 40]
-        [--articles 3] [--k 4] [--model qwen2.5-1.5b]
+        [--articles 3] [--k 4] [--model qwen2.5-1.5b] [--threads N]
 """
 
 from __future__ import annotations
@@ -39,7 +41,7 @@ from ragkit.eval.qa import QAItem, normalize_answer, squad_items, strip_citation
 from ragkit.eval.squad import Article, load_squad  # noqa: E402
 from ragkit.kb import KnowledgeBase  # noqa: E402
 from ragkit.models import ChatLlamaCpp, resolve_model  # noqa: E402
-from ragkit.models.cpu import free_cores  # noqa: E402
+from ragkit.models.cpu import free_cores, sample_cpu  # noqa: E402
 from ragkit.settings import RetrievalSettings  # noqa: E402
 
 RAG_PROMPT = ("You are an assistant for question-answering tasks. Use the following pieces of retrieved context to "
@@ -153,6 +155,8 @@ def main() -> None:
     parser.add_argument("--articles", type=int, default=3, help="SQuAD part A articles in the knowledge base")
     parser.add_argument("--model", default="qwen2.5-1.5b", help="preset both systems run (its GGUF)")
     parser.add_argument("--k", type=int, default=4, help="passages per answer, both systems")
+    parser.add_argument("--threads", type=int, default=None,
+                        help="llama.cpp threads of ragkit and peer-tuned, decode and prefill (default: the free cores now)")
     args = parser.parse_args()
     squad = shared_data_or_say("squad")
     if squad is None:
@@ -167,18 +171,19 @@ def main() -> None:
     limits = {"ragkit": len(items), "peer-tuned": len(items),
               "ragkit+lookup": args.questions if args.lookup_questions is None else args.lookup_questions,
               "peer-as-shipped": args.questions if args.naive_questions is None else args.naive_questions}
-    print(f"load {os.getloadavg()[0]:.2f}, free cores {free_cores()} of {len(os.sched_getaffinity(0))}; "
-          f"{len(items)} questions over {len(articles)} articles, k={args.k}, model {args.model}")
+    cores, busy = sample_cpu()
+    threads = args.threads or free_cores(lambda: (cores, busy))
+    print(f"threads {threads} (ragkit and peer-tuned, decode and prefill); other processes busy on {busy:.2f} of "
+          f"{cores} cores; {len(items)} questions over {len(articles)} articles, k={args.k}, model {args.model}")
     with tempfile.TemporaryDirectory() as tmp:
         folder = write_articles(articles, Path(tmp) / "kb")
         retrieval = RetrievalSettings(k=args.k)
-        default = ChatLlamaCpp(model=args.model).load()
-        threads = default._llama()[0].n_threads
+        default = ChatLlamaCpp(model=args.model, n_threads=threads).load()
         kb = KnowledgeBase(path=Path(tmp) / "idx", llm=default, retrieval=retrieval)
         kb.index([folder])
         systems: dict[str, Callable[[QAItem, Run], None]] = {"ragkit": ragkit_system(kb)}
         if limits["ragkit+lookup"]:
-            lookup = ChatLlamaCpp(model=args.model, prompt_lookup=10).load()
+            lookup = ChatLlamaCpp(model=args.model, n_threads=threads, prompt_lookup=10).load()
             systems["ragkit+lookup"] = ragkit_system(KnowledgeBase(path=Path(tmp) / "idx", llm=lookup,
                                                                    retrieval=retrieval))
         systems["peer-tuned"] = peer_system(folder, kb.embedder, args.k, args.model, n_batch=512, n_threads=threads,
@@ -194,13 +199,14 @@ def main() -> None:
                     print(f"  {name}: {run.seconds[-1]:.1f} s, first token {run.first_token[-1]:.1f} s, prefill "
                           f"{run.prefill[-1][0]:.0f} tok, decode {rate(run.decode[-1:]):.2f} tok/s, "
                           f"contained {run.contained[-1]}", flush=True)
-            print(f"{number + 1}/{len(items)} load {os.getloadavg()[0]:.2f}", flush=True)
+            print(f"{number + 1}/{len(items)}; other processes busy on {sample_cpu()[1]:.2f} cores", flush=True)
     report(runs, threads)
 
 
 def report(runs: dict[str, Run], threads: int) -> None:
     rows = {name: run.row() for name, run in runs.items()}
-    print(f"\nthreads {threads}; load now {os.getloadavg()[0]:.2f}")
+    print(f"\nthreads {threads} (ragkit, ragkit+lookup, peer-tuned; peer-as-shipped: llama-cpp-python's default); "
+          f"other processes busy on {sample_cpu()[1]:.2f} cores now")
     print(f"{'system':18} {'n':>3} {'mean s':>8} {'p95 s':>8} {'TTFT s':>8} {'prefill tok':>12} {'prefill t/s':>12} "
           f"{'decode t/s':>11} {'contained':>10}")
     for name, r in rows.items():

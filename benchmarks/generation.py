@@ -4,6 +4,9 @@ Prints tokens/s of each backend and time to first token (TTFT) of llama.cpp with
 preamble already in the KV cache) vs cold (same length, nothing reusable), with the ratios.
 Targets: llama.cpp >= 3x transformers' tokens/s; warm-prefix TTFT >= 3x faster than cold.
 
+Both backends run on the same --threads (default: the cores free when the run starts, sampled over 100 ms,
+ragkit.models.cpu.free_cores), printed with the CPU use of other processes.
+
     .venv/bin/python benchmarks/generation.py [--threads N] [--tokens 64] [--prompts 4]
 """
 
@@ -20,6 +23,7 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 from langchain_core.language_models import BaseChatModel  # noqa: E402
 
 from ragkit.models import ChatLlamaCpp, ChatTransformers  # noqa: E402
+from ragkit.models.cpu import free_cores, sample_cpu  # noqa: E402
 from ragkit.models.presets import resolve_model  # noqa: E402
 
 PREAMBLE = "\n\n".join(
@@ -85,17 +89,20 @@ def throughput(model: BaseChatModel, count_tokens: Callable[[str], int], prompts
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--threads", type=int, default=os.cpu_count() or 1)
+    parser.add_argument("--threads", type=int, default=None,
+                        help="CPU threads of both backends (default: the free cores now)")
     parser.add_argument("--tokens", type=int, default=64, help="tokens generated per prompt")
     parser.add_argument("--prompts", type=int, default=4, help="prompts per measurement")
     args = parser.parse_args()
+    cores, busy = sample_cpu()
+    threads = args.threads or free_cores(lambda: (cores, busy))
 
     import torch
 
-    torch.set_num_threads(args.threads)
+    torch.set_num_threads(threads)
     # The GGUF path (not the preset) so neither backend adds the preset's stop sequences: both run to --tokens.
     gguf = str(resolve_model("gemma3-270m").path)
-    llama = ChatLlamaCpp(model=gguf, max_tokens=args.tokens, n_threads=args.threads, n_gpu_layers=0).load()
+    llama = ChatLlamaCpp(model=gguf, max_tokens=args.tokens, n_threads=threads, n_gpu_layers=0).load()
     # llama.cpp is measured before transformers is loaded: torch's idle OpenMP threads would otherwise compete.
     from transformers import AutoTokenizer
 
@@ -119,14 +126,15 @@ def main() -> None:
     cold = [timed_stream(short, f"Run {i}: {time.time_ns()}.\n" + prompt(i + 1))[0] for i in range(args.prompts)]
     warm_s, cold_s = statistics.median(warm), statistics.median(cold)
 
-    hf = ChatTransformers(model=gguf, max_tokens=args.tokens, device="cpu").load()
+    hf = ChatTransformers(model=gguf, max_tokens=args.tokens, n_threads=threads, device="cpu").load()
     timed_stream(hf, prompts[0])
     hf_tps, hf_decode = throughput(hf, count_tokens, prompts)
     hf_short = hf.model_copy(update={"max_tokens": 1})
     hf_ttft = statistics.median(timed_stream(hf_short, prompt(i + 1))[0] for i in range(args.prompts))
 
     preamble_tokens = count_tokens(PREAMBLE)
-    print(f"model: {os.path.basename(gguf)}, CPU threads: {args.threads}, {args.prompts} prompts x "
+    print(f"model: {os.path.basename(gguf)}, CPU threads: {threads} (both backends; other processes busy on "
+          f"{busy:.2f} of {cores} cores at the start), {args.prompts} prompts x "
           f"{args.tokens} tokens, shared preamble {preamble_tokens} tokens")
     print(f"{'':28}{'llama.cpp':>12}{'transformers':>14}{'ratio':>9}")
     print(f"{'tokens/s (end to end)':28}{llama_tps:12.1f}{hf_tps:14.1f}{llama_tps / hf_tps:8.1f}x")

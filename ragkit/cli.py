@@ -3,20 +3,31 @@
 from __future__ import annotations
 
 import os
-import sys
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from ragkit.cli_support import console, err, one_line_errors, printable
+from ragkit.cli_support import (
+    AdapterOpt,
+    BackendOpt,
+    IndexOpt,
+    KOpt,
+    MaxTokensOpt,
+    ModelOpt,
+    TemperatureOpt,
+    VerboseOpt,
+    console,
+    err,
+    one_line_errors,
+    printable,
+)
 from ragkit.errors import InvalidInputError
 from ragkit.ingest import supported_suffixes
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="Cited answers from your documents.")
 
-IndexOpt = Annotated[str, typer.Option("--index", "-i", help="Index name under indexes/ (or $RAGKIT_INDEXES).")]
 RerankerOpt = Annotated[Path | None, typer.Option(
     help="Cross-encoder directory from `ragkit finetune reranker`: reorders the top fused passages.")]
 
@@ -116,84 +127,52 @@ def _index_with_progress(kb: Any, paths: list[Path], settings: Any) -> Any:
 def ask(
     question: Annotated[str, typer.Argument(help="The question.")],
     index: IndexOpt = "default",
-    model: Annotated[str | None, typer.Option(
-        help="Preset (qwen2.5-1.5b, gemma3-270m, gemma3-270m-squad), a .gguf path, "
-             "or (transformers) a model dir.")] = None,
-    backend: Annotated[str, typer.Option(help="llamacpp or transformers.")] = "llamacpp",
-    adapter: Annotated[Path | None, typer.Option(
-        help="LoRA adapter directory written by `ragkit finetune lora` (llama.cpp reads its adapter.gguf).")] = None,
-    k: Annotated[int, typer.Option(help="Passages to retrieve.")] = 4,
+    model: ModelOpt = None,
+    backend: BackendOpt = "llamacpp",
+    adapter: AdapterOpt = None,
+    k: KOpt = 4,
     reranker: RerankerOpt = None,
     context_tokens: Annotated[int | None, typer.Option(
         help="Tokens of passage text the model reads: passages over it are cut to the sentences matching the "
              "question (default: RetrievalSettings'); 0: the k passages whole.")] = None,
-    max_tokens: Annotated[int | None, typer.Option(
-        help="Most tokens to generate (default: the prompt file's).")] = None,
-    temperature: Annotated[float | None, typer.Option(
-        help="Sampling temperature, 0 = greedy (default: the prompt file's).")] = None,
+    max_tokens: MaxTokensOpt = None,
+    temperature: TemperatureOpt = None,
     cache: Annotated[bool, typer.Option(
         "--cache/--no-cache", help="Answer a question asked before (same index version, model, prompt and "
                                    "settings) from the index's answer cache.")] = True,
-    verbose: Annotated[bool, typer.Option(
-        "--verbose", "-v", help="Show where the time went: retrieval, prefill, first token, decode, guardrail.")] = False,
+    verbose: VerboseOpt = False,
+    server: Annotated[str | None, typer.Option(
+        help="URL of a running `ragkit serve` to answer (default: the one serving the indexes directory on "
+             "loopback, if up, with the same model; else this process answers).")] = None,
+    use_server: Annotated[bool, typer.Option(
+        "--server-if-up/--no-server", help="Use a running `ragkit serve` when one is up.")] = True,
 ) -> None:
     """Answer a question from an index, streaming the answer, then list its sources."""
-    from ragkit.chains import TextDelta
-    from ragkit.chains.rag import guardrail_note
-    from ragkit.kb import KnowledgeBase
-    from ragkit.models import chat_model
-    from ragkit.settings import RetrievalSettings, validated
+    from ragkit.cli_answer import answer_events, server_url, show_answer, show_sources
 
-    budget = {} if context_tokens is None else {"context_tokens": context_tokens or None}
-    retrieval = validated(RetrievalSettings, k=k, reranker=_reranker_dir(reranker), **budget)
-    options = {"adapter": str(adapter)} if adapter is not None else {}
-    kb = KnowledgeBase(index, llm=chat_model(backend, model, **options), retrieval=retrieval, cache=cache)
     params: dict[str, Any] = {key: value for key, value in (("max_tokens", max_tokens), ("temperature", temperature))
                               if value is not None}
-    answer = None
-    for event in kb.stream(question, **params):
-        if isinstance(event, TextDelta):
-            console.print(event.text, end="", highlight=False, markup=False)
-            sys.stdout.flush()
-        else:
-            answer = event
-    console.print()
-    assert answer is not None
-    if answer.extractive:
-        console.print(f"{guardrail_note(answer.question)} {answer.text}", style="yellow", highlight=False,
-                      markup=False)
-    for warning in answer.warnings:
-        console.print(f"warning: {printable(warning)}", style="yellow", highlight=False, markup=False)
-    cached = ", from the answer cache" if answer.cached else ""
-    console.print(f"\nmodel: {answer.model}  ({answer.timings.get('total_s', 0):.1f} s{cached})", style="dim",
-                  highlight=False, markup=False)
-    if verbose:
-        console.print(timing_line(answer.timings), style="dim", highlight=False, markup=False)
-    if answer.citations:
-        console.print("sources:", style="bold")
-        for citation in answer.citations:
-            note = " (attributed: the model gave no [n])" if citation.inferred else ""
-            console.print(f"  {printable(citation.label())}{note}", highlight=False, markup=False)
+    in_process_only = [flag for flag, used in (("--backend", backend != "llamacpp"), ("--adapter", adapter),
+                                               ("--context-tokens", context_tokens is not None),
+                                               ("--no-cache", not cache), ("--reranker", reranker)) if used]
+    url = server_url(server, use_server, model, in_process_only)
 
+    def in_process() -> Any:
+        from ragkit.kb import KnowledgeBase
+        from ragkit.models import chat_model
+        from ragkit.settings import RetrievalSettings, validated
 
-def timing_line(t: dict[str, float]) -> str:
-    """One line of where an answer's time went (missing parts, e.g. no model call, are left out)."""
-    parts = [f"retrieval {t.get('retrieve_s', 0):.2f} s"]
-    if "context_tokens" in t:
-        parts.append(f"context {int(t['context_tokens'])} tokens")
-    if "prefill_tokens" in t:
-        cached = int(t.get("prompt_tokens", 0) - t["prefill_tokens"])
-        parts.append(f"prefill {int(t['prefill_tokens'])} tokens ({cached} cached) {t.get('prefill_s', 0):.2f} s, "
-                     f"{t.get('prefill_tok_s', 0):.0f} tok/s")
-    if "first_token_s" in t:
-        parts.append(f"first token {t['first_token_s']:.2f} s")
-    if "decode_tokens" in t:
-        parts.append(f"decode {int(t['decode_tokens'])} tokens {t.get('decode_s', 0):.2f} s, "
-                     f"{t.get('decode_tok_s', 0):.1f} tok/s")
-    if "guardrail_s" in t:
-        parts.append(f"guardrail {t['guardrail_s']:.2f} s")
-    parts.append(f"total {t.get('total_s', 0):.2f} s")
-    return "time: " + " | ".join(parts)
+        budget = {} if context_tokens is None else {"context_tokens": context_tokens or None}
+        retrieval = validated(RetrievalSettings, k=k, reranker=_reranker_dir(reranker), **budget)
+        options = {"adapter": str(adapter)} if adapter is not None else {}
+        kb = KnowledgeBase(index, llm=chat_model(backend, model, **options), retrieval=retrieval, cache=cache)
+        return kb.stream(question, **params)
+
+    answer = show_answer(answer_events(url, server is not None, index, question, in_process, k=k, **params),
+                         verbose)
+    if verbose and url is not None:
+        console.print(f"answered by the server at {url}", style="dim", highlight=False, markup=False)
+    show_sources(answer)
 
 
 @app.command()
@@ -267,6 +246,7 @@ def _number(value: float, form: str) -> str:
 
 def _register_subcommands() -> None:
     """Sub-command groups live beside the code they drive; each module exposes one typer app."""
+    from ragkit.cli_chat import chat
     from ragkit.eval.cli import eval_app
     from ragkit.finetune.cli import finetune_app
     from ragkit.prompts.cli import prompts_app
@@ -276,6 +256,7 @@ def _register_subcommands() -> None:
     app.add_typer(prompts_app, name="prompts")
     app.add_typer(serve_app, name="serve")
     app.add_typer(finetune_app, name="finetune")
+    app.command("chat")(chat)
 
 
 _register_subcommands()

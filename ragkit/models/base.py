@@ -42,6 +42,9 @@ class LocalChatModel(BaseChatModel):
     """Stop sequences, added to the preset's own."""
     seed: int = 0
     """Sampling seed."""
+    n_threads: int | None = Field(None, ge=1)
+    """CPU threads for decode and prefill; None: the cores free when each generation starts
+    (ragkit.models.cpu.free_cores)."""
     prompt_lookup: int = Field(0, ge=0)
     """Prompt-lookup decoding: draft up to this many tokens by copying what followed the latest tokens' earlier
     occurrence in the prompt (answers quote their passages), all verified in one forward pass, so greedy output

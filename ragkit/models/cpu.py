@@ -1,7 +1,8 @@
-"""CPU facts llama.cpp needs: how many cores are free, and whether its extra CPU buffer types are safe here.
+"""CPU facts llama.cpp needs: how many cores are free now, and whether its extra CPU buffer types are safe here.
 
 llama.cpp's threads spin at barriers, so one more thread than there are free cores makes it collapse: threads
-follow the free cores. Its extra buffer types (AMX tiles, repacked weight layouts) are its fast CPU kernels, but a
+follow the cores free now, sampled over ~100 ms just before a generation (never the 1-minute load average, which
+lags, counts processes that have exited and this process's own past). Its extra buffer types (AMX tiles, repacked weight layouts) are its fast CPU kernels, but a
 build with AMX compiled in died with a general protection fault in libggml-cpu on a Sapphire Rapids VM; there they
 are kept only when a throwaway subprocess has loaded and run the model with them (the verdict is cached).
 """
@@ -12,10 +13,13 @@ import functools
 import hashlib
 import json
 import logging
+import math
 import os
 import subprocess
 import sys
+import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 from ragkit.config import cache_dir
@@ -26,14 +30,72 @@ EXTRA_BUFFERS_ENV = "RAGKIT_LLAMA_EXTRA_BUFFERS"
 """1 forces llama.cpp's extra buffer types on, 0 off; unset lets `extra_buffers_safe` decide."""
 
 
-def free_cores() -> int:
-    """Cores this process may use that the 1-minute load average does not already occupy (at least 1)."""
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
-    try:
-        busy = os.getloadavg()[0]
-    except OSError:
-        busy = 0.0
-    return max(1, min(cores, round(cores - busy)))
+SAMPLE_S = 0.1
+"""How long the CPU is watched before a generation: long enough for the kernel's tick counters, short beside prefill."""
+TAKEN_AT = 0.5
+"""A core counts as taken once other processes used at least this share of one during the sample."""
+
+
+@dataclass(frozen=True)
+class CpuReading:
+    """Cumulative CPU seconds at one moment: busy on the cores this process may use, and this process's own."""
+
+    wall_s: float
+    busy_s: float
+    own_s: float
+
+
+def affinity_cores() -> list[int]:
+    """The cores this process may run on."""
+    if hasattr(os, "sched_getaffinity"):
+        return sorted(os.sched_getaffinity(0))
+    return list(range(os.cpu_count() or 1))
+
+
+def read_cpu(cores: list[int]) -> CpuReading:
+    """Busy seconds of these cores (psutil's /proc/stat: everything but idle and iowait, guest time counted once in
+    user; steal is busy, the hypervisor gave the core away) and this process's user + system seconds."""
+    import psutil
+
+    per_cpu = psutil.cpu_times(percpu=True)
+    busy = 0.0
+    for core in cores:
+        t = per_cpu[core] if core < len(per_cpu) else None
+        if t is not None:
+            idle = t.idle + getattr(t, "iowait", 0.0)
+            guest = getattr(t, "guest", 0.0) + getattr(t, "guest_nice", 0.0)
+            busy += sum(t) - guest - idle
+    own = psutil.Process().cpu_times()
+    return CpuReading(time.monotonic(), busy, own.user + own.system)
+
+
+def others_busy(before: CpuReading, after: CpuReading) -> float:
+    """Cores' worth of CPU that other processes used between two readings; this process's own use (its just-idle
+    OpenMP or llama.cpp pools still spinning, its other threads) is left out."""
+    wall = after.wall_s - before.wall_s
+    if wall <= 0:
+        return 0.0
+    others = (after.busy_s - before.busy_s) - (after.own_s - before.own_s)
+    return max(0.0, others / wall)
+
+
+def sample_cpu(interval: float = SAMPLE_S) -> tuple[int, float]:
+    """(cores this process may use, cores' worth of them other processes are using now, watched for `interval`)."""
+    cores = affinity_cores()
+    before = read_cpu(cores)
+    time.sleep(interval)
+    return len(cores), others_busy(before, read_cpu(cores))
+
+
+Sampler = Callable[[], tuple[int, float]]
+
+
+def free_cores(sample: Sampler | None = None) -> int:
+    """Threads to run now: every core this process may use, less those other processes are measurably busy on
+    (at least 1). `sample` defaults to watching the CPU for SAMPLE_S (tests inject a fake)."""
+    cores, busy = (sample or sample_cpu)()
+    taken = math.floor(busy + 1 - TAKEN_AT)
+    return max(1, min(cores, cores - taken))
 
 
 def cpu_flags() -> set[str]:

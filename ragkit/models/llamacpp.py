@@ -3,7 +3,8 @@
 One `Llama` per (file, adapter, n_ctx, threads, GPU layers, prompt lookup) is shared by every ChatLlamaCpp in the
 process, behind a lock: llama.cpp contexts are not thread-safe, and sharing keeps the KV cache warm, because
 `Llama.generate` reuses the longest token prefix it already evaluated (so fixed preambles, few-shot examples and
-system prompts are cheap).
+system prompts are cheap). Unless `n_threads` is given, each generation sets the context's threads to the cores free
+at that moment (ragkit.models.cpu.free_cores), so a long-lived process follows the machine's load.
 """
 
 from __future__ import annotations
@@ -83,6 +84,15 @@ def _prefill_tokens(llama: Any) -> int:
     return int(llama_cpp.llama_perf_context(llama.ctx).n_p_eval)
 
 
+def _set_threads(llama: Any, threads: int) -> None:
+    """Decode and prefill on `threads` threads from the next evaluation on (a context setting, no reload)."""
+    import llama_cpp
+
+    if (llama.n_threads, llama.n_threads_batch) != (threads, threads):
+        llama_cpp.llama_set_n_threads(llama.ctx, threads, threads)
+        llama.n_threads = llama.n_threads_batch = threads
+
+
 def _reset_counters(llama: Any) -> None:
     import llama_cpp
 
@@ -122,8 +132,6 @@ class ChatLlamaCpp(LocalChatModel):
                                                "grammar")
     n_ctx: int = 4096
     """Context window in tokens."""
-    n_threads: int | None = None
-    """CPU threads; None lets llama.cpp choose."""
     n_gpu_layers: int | None = None
     """Layers offloaded to the GPU; None means all when this llama.cpp build supports a GPU, else none."""
     own_context: bool = False
@@ -209,6 +217,8 @@ class ChatLlamaCpp(LocalChatModel):
         llama, lock = self._llama()
         # The lock is held for the whole stream: another caller waits instead of corrupting the context.
         with lock:
+            threads = self.n_threads or free_cores()  # sampled now, while no generation of this context runs
+            _set_threads(llama, threads)
             meter, texts, finish = GenerationMeter(), [], None
             _reset_counters(llama)
             prompt_tokens = prefill = 0
@@ -229,7 +239,7 @@ class ChatLlamaCpp(LocalChatModel):
             if meter.first is None:
                 prompt_tokens, prefill = llama.n_tokens, _prefill_tokens(llama)
             output = len(llama.tokenize("".join(texts).encode("utf-8"), add_bos=False, special=True))
-        timings = meter.timings(prompt_tokens, prefill, output)
+        timings = {**meter.timings(prompt_tokens, prefill, output), "threads": threads}
         meta = {"model_name": self.model_name, "finish_reason": finish, "timings": timings}
         yield ChatGenerationChunk(message=AIMessageChunk(content="", response_metadata=meta,
                                                          usage_metadata=usage_from(timings, output)))

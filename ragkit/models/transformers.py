@@ -1,7 +1,8 @@
 """transformers (optionally + a PEFT LoRA adapter) as a LangChain chat model, with the same settings as ChatLlamaCpp.
 
 Loaded models are shared per (model, adapter, device) and used under a lock: one generate() at a time per model,
-so concurrent callers (Streamlit sessions, threads) wait instead of interleaving.
+so concurrent callers (Streamlit sessions, threads) wait instead of interleaving. Each generation runs on the
+cores free when it starts (ragkit.models.cpu.free_cores).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from pydantic import PrivateAttr
 
 from ragkit.errors import ModelError
 from ragkit.models.base import GenerationMeter, LocalChatModel, StopTrimmer, plain_prompt, to_dicts, usage_from
+from ragkit.models.cpu import free_cores
 from ragkit.models.hf import Loaded, device, load_shared
 
 
@@ -87,8 +89,11 @@ class ChatTransformers(LocalChatModel):
 
         loaded = self._shared()
         options, stops = self._settings(loaded, stop, kwargs)
-        trimmer, meter, texts = StopTrimmer(stops), GenerationMeter(), []
+        trimmer, texts = StopTrimmer(stops), []
         with loaded.lock:
+            threads = self.n_threads or free_cores()  # torch's intra-op threads, chosen as llama.cpp's are
+            torch.set_num_threads(threads)
+            meter = GenerationMeter()
             ids = self._prompt_ids(loaded, messages)
             streamer = TextIteratorStreamer(loaded.tokenizer, skip_prompt=True, skip_special_tokens=True)
             failure: list[BaseException] = []
@@ -122,7 +127,8 @@ class ChatTransformers(LocalChatModel):
             raise ModelError(f"transformers generation failed: {failure[0]}") from failure[0]
         output = len(loaded.tokenizer("".join(texts), add_special_tokens=False)["input_ids"])
         prompt = int(ids.shape[1])
-        timings = meter.timings(prompt, prompt, output)  # no KV cache survives a call: all of the prompt is prefilled
+        # No KV cache survives a call: all of the prompt is prefilled.
+        timings = {**meter.timings(prompt, prompt, output), "threads": threads}
         meta = {"model_name": self.model_name, "timings": timings}
         yield ChatGenerationChunk(message=AIMessageChunk(content="", response_metadata=meta,
                                                          usage_metadata=usage_from(timings, output)))

@@ -1,7 +1,10 @@
-"""`ragkit serve`: run the HTTP service; `ragkit serve keys ...`: manage its API keys."""
+"""`ragkit serve`: run the HTTP service (announced to `ragkit ask` while it runs); `ragkit serve keys ...`: manage its
+API keys."""
 
 from __future__ import annotations
 
+import contextlib
+import os
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -68,8 +71,15 @@ def serve(
     import uvicorn
 
     from ragkit.server.app import create_app
+    from ragkit.server.discovery import ServerInfo, announced
 
-    uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level="info")
+    app = create_app(settings)
+    # `ragkit ask` finds a keyless loopback server through the state file and answers through it.
+    host = f"[{settings.host}]" if ":" in settings.host else settings.host
+    info = ServerInfo(url=f"http://{host}:{settings.port}", pid=os.getpid(), model=settings.model)
+    findable = not settings.keys_required() and settings.port != 0
+    with announced(settings.indexes_root(), info) if findable else contextlib.nullcontext():
+        uvicorn.run(app, host=settings.host, port=settings.port, log_level="info")
 
 
 @keys_app.command("add")

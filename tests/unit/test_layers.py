@@ -28,7 +28,8 @@ LAYERS: dict[str, int] = {
     # 5: building indexes and the knowledge base over them
     "ragkit.indexing": 5, "ragkit.distributed": 5, "ragkit.kb": 5, "ragkit.answers": 5,
     # 6: entry points, which may import anything
-    "ragkit": 6, "ragkit.cli": 6, "ragkit.cli_support": 6, "ragkit.eval.cli": 6, "ragkit.finetune.cli": 6,
+    "ragkit": 6, "ragkit.cli": 6, "ragkit.cli_support": 6, "ragkit.cli_answer": 6, "ragkit.cli_chat": 6,
+    "ragkit.eval.cli": 6, "ragkit.finetune.cli": 6,
     "ragkit.prompts.cli": 6, "ragkit.server": 6, "apps": 6,
 }
 """Module or package -> layer; a module belongs to the nearest listed name above it (the root `ragkit` only

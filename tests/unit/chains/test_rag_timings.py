@@ -8,7 +8,7 @@ import pytest
 from langchain_core.messages import AIMessageChunk, BaseMessage
 from langchain_core.outputs import ChatGenerationChunk
 
-from ragkit.cli import timing_line
+from ragkit.cli_answer import timing_line
 from ragkit.kb import KnowledgeBase
 from ragkit.settings import RetrievalSettings
 from tests.helpers import EXAMPLES_KB

@@ -1,8 +1,17 @@
-"""When llama.cpp's extra CPU buffer types stay on, and how many threads it gets."""
+"""When llama.cpp's extra CPU buffer types stay on, and how many threads it gets (from a faked CPU sample)."""
 
 import pytest
 
-from ragkit.models.cpu import EXTRA_BUFFERS_ENV, build_has_amx, extra_buffers_decision, free_cores
+from ragkit.models.cpu import (
+    EXTRA_BUFFERS_ENV,
+    CpuReading,
+    affinity_cores,
+    build_has_amx,
+    extra_buffers_decision,
+    free_cores,
+    others_busy,
+    sample_cpu,
+)
 
 pytestmark = pytest.mark.unit
 
@@ -51,8 +60,30 @@ def test_build_has_amx_reads_the_system_info() -> None:
     assert build_has_amx(AMX_BUILD) and not build_has_amx(PLAIN_BUILD)
 
 
-@pytest.mark.parametrize(("load", "expected"), [(0.0, 2), (0.6, 1), (1.4, 1), (5.0, 1)])
-def test_threads_follow_the_free_cores(load: float, expected: int, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("os.sched_getaffinity", lambda pid: {0, 1})
-    monkeypatch.setattr("os.getloadavg", lambda: (load, 0.0, 0.0))
-    assert free_cores() == expected
+@pytest.mark.parametrize(("cores", "busy", "expected"), [
+    (2, 0.0, 2), (2, 0.3, 2),  # idle, or a little background noise: every core
+    (2, 1.0, 1), (2, 0.6, 1),  # half-busy: one core taken
+    (2, 2.0, 1), (2, 7.5, 1),  # busy: never fewer than one thread
+    (8, 4.0, 4), (8, 0.0, 8), (1, 0.0, 1),
+])
+def test_threads_follow_the_cores_free_now(cores: int, busy: float, expected: int) -> None:
+    assert free_cores(lambda: (cores, busy)) == expected
+
+
+def test_the_load_average_plays_no_part(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("os.getloadavg", lambda: (9.0, 9.0, 9.0))  # a finished process's lingering load
+    assert free_cores(lambda: (2, 0.0)) == 2
+
+
+def test_this_process_own_use_is_not_counted_as_another_process() -> None:
+    before, after = CpuReading(10.0, 100.0, 5.0), CpuReading(10.1, 100.2, 5.2)  # both cores busy: all of it ours
+    assert others_busy(before, after) == pytest.approx(0.0)
+    busy_elsewhere = CpuReading(10.1, 100.2, 5.1)  # half of it was another process: one core's worth
+    assert others_busy(before, busy_elsewhere) == pytest.approx(1.0)
+    assert free_cores(lambda: (2, others_busy(before, busy_elsewhere))) == 1
+
+
+def test_the_real_sampler_reads_this_machine() -> None:
+    cores, busy = sample_cpu(0.05)
+    assert cores == len(affinity_cores()) >= 1 and 0.0 <= busy <= cores + 0.5
+    assert 1 <= free_cores() <= cores

@@ -15,6 +15,9 @@ from ragkit.models.presets import ResolvedModel
 pytestmark = pytest.mark.unit
 
 
+FREE_CORES = 3
+
+
 class _Recorder:
     """Stands in for llama_cpp.Llama: records the call and streams a fixed completion word by word."""
 
@@ -24,6 +27,7 @@ class _Recorder:
     def __init__(self, reply: str = '{"name": "Ada"}'):
         self.calls: list[tuple[str, dict[str, Any]]] = []
         self.reply = reply
+        self.threads: list[int] = []
 
     def tokenize(self, text: bytes, add_bos: bool, special: bool) -> list[int]:
         return list(range(len(text.split())))
@@ -55,7 +59,18 @@ def _model(chat: bool, recorder: _Recorder, monkeypatch: pytest.MonkeyPatch) -> 
     monkeypatch.setattr(ChatLlamaCpp, "_llama", lambda self: (recorder, threading.Lock()))
     monkeypatch.setattr(llamacpp, "_reset_counters", lambda llama: None)
     monkeypatch.setattr(llamacpp, "_prefill_tokens", lambda llama: 20)
+    monkeypatch.setattr(llamacpp, "_set_threads", lambda llama, threads: recorder.threads.append(threads))
+    monkeypatch.setattr(llamacpp, "free_cores", lambda: FREE_CORES)
     return model
+
+
+def test_threads_are_the_cores_free_at_each_generation_unless_given(monkeypatch: pytest.MonkeyPatch) -> None:
+    recorder = _Recorder("x")
+    model = _model(False, recorder, monkeypatch)
+    assert model.invoke("a").response_metadata["timings"]["threads"] == FREE_CORES
+    fixed = model.model_copy(update={"n_threads": 1})
+    assert fixed.invoke("b").response_metadata["timings"]["threads"] == 1
+    assert recorder.threads == [FREE_CORES, 1]
 
 
 class Person(BaseModel):
