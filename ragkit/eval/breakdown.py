@@ -17,6 +17,7 @@ from typing import Any
 
 from ragkit.chains.rag import Answer, Citation, says_not_found
 from ragkit.eval.qa import QAItem, exact_match, normalize_answer, strip_citations, token_f1
+from ragkit.eval.textmetrics import rouge_l, sentence_bleu, text_scores
 from ragkit.text import has_han
 
 ANSWERABLE_OUTCOMES = ("retrieval miss", "refused", "guardrail broke a right reply", "guardrail rescued a wrong one",
@@ -98,6 +99,10 @@ class Breakdown:
     """Share of answerable questions whose final answer contains a gold answer, cited or not."""
     exact_match: float
     f1: float
+    rouge_l: float
+    """Mean ROUGE-L F-measure (0-1) of the answers of answerable questions against their gold answers."""
+    bleu: float
+    """Corpus BLEU (0-100) of those answers (ragkit.eval.textmetrics.text_scores)."""
     citation_accuracy: float | None
     """Share of answerable questions with a known gold source whose first citation is from it."""
     refusal_rate: float | None
@@ -121,6 +126,8 @@ def answer_row(answer: Answer, item: QAItem) -> dict[str, Any]:
         "contained": bool(item.answers) and gold_contained(answer.text, item.answers),
         "em": exact_match(strip_citations(answer.text), item.answers) if item.answers else 0.0,
         "f1": token_f1(strip_citations(answer.text), item.answers) if item.answers else 0.0,
+        "rouge_l": rouge_l(strip_citations(answer.text), item.answers) if item.answers else 0.0,
+        "bleu": sentence_bleu(strip_citations(answer.text), item.answers) if item.answers else 0.0,
         "cited_gold": None if item.gold is None or not item.answers else bool(first and from_source(first, item.gold)),
         "citations": [{"n": c.n, "source": c.source, "inferred": c.inferred} for c in answer.citations],
         "passages": [{"n": p.n, "source": p.source, "chunk_id": p.chunk_id, "score": p.score, "text": p.text}
@@ -140,11 +147,14 @@ def summarize(name: str, rows: Sequence[dict[str, Any]]) -> Breakdown:
     def share(values: Sequence[Any]) -> float:
         return sum(float(v) for v in values) / len(values) if values else 0.0
 
+    texts = (text_scores([strip_citations(r["answer"]) for r in answerable], [r["gold"] for r in answerable])
+             if answerable else {"rouge_l": 0.0, "bleu": 0.0})
+
     return Breakdown(
         name, len(answerable), len(other),
         {o: counts[o] for o in ANSWERABLE_OUTCOMES + (UNANSWERABLE_OUTCOMES if other else ())},
         share([r["outcome"] == "right" for r in answerable]), share([r["contained"] for r in answerable]),
-        share([r["em"] for r in answerable]), share([r["f1"] for r in answerable]),
+        share([r["em"] for r in answerable]), share([r["f1"] for r in answerable]), texts["rouge_l"], texts["bleu"],
         share(judged) if judged else None,
         share([r["outcome"] == UNANSWERABLE_OUTCOMES[0] for r in other]) if other else None,
         share([r["refused"] for r in answerable]), sum(bool(r["extractive"]) for r in rows),
@@ -174,8 +184,11 @@ def table_lines(results: Sequence[Breakdown]) -> list[str]:
         return f"{'-' if value is None else f'{value:.1%}':>20s}"
 
     for label, key in (("right (of answerable)", "right"), ("gold answer contained", "contained"),
-                       ("exact match", "exact_match"), ("token F1", "f1"), ("citation accuracy", "citation_accuracy"),
-                       ("out-of-KB refused", "refusal_rate"), ("answerable refused", "false_refusal_rate")):
+                       ("exact match", "exact_match"), ("token F1", "f1"), ("ROUGE-L F", "rouge_l")):
+        lines.append(f"{label:34s}" + "".join(rate(getattr(r, key)) for r in results))
+    lines.append(f"{'BLEU (corpus, 0-100)':34s}" + "".join(f"{r.bleu:>20.1f}" for r in results))
+    for label, key in (("citation accuracy", "citation_accuracy"), ("out-of-KB refused", "refusal_rate"),
+                       ("answerable refused", "false_refusal_rate")):
         lines.append(f"{label:34s}" + "".join(rate(getattr(r, key)) for r in results))
     lines.append(f"{'guardrail replaced':34s}" + "".join(f"{r.replaced:>20d}" for r in results))
     lines.append(f"{'median s/answer':34s}" + "".join(f"{r.seconds_median:>20.1f}" for r in results))

@@ -104,7 +104,7 @@ def qa(
     out: Path = typer.Option(Path("eval-results/qa"), "--out", help="Directory for breakdown.json/.png."),
 ) -> None:
     """Why each answer is right or wrong (retrieval miss, refused, guardrail broke or rescued it, wrong citation,
-    model wrong, right), gold answer contained, EM/F1, citation accuracy and refusal rates, per model."""
+    model wrong, right), gold answer contained, EM/F1, ROUGE-L, BLEU, citation accuracy and refusal rates, per model."""
     from rich.progress import Progress
 
     from ragkit.eval.breakdown import evaluate_breakdown, table_lines, write_breakdown
@@ -251,3 +251,40 @@ def _pool(choice: str, exclude: set[str]) -> list[dict[str, Any]] | None:
     if not path.is_file():
         raise InvalidInputError(f"--pool {choice}: no such file")
     return gsm8k.pool(path, exclude, size=gsm8k.POOL_SIZE)
+
+
+@eval_app.command("perplexity")
+@one_line_errors
+def perplexity(
+    file: Path = typer.Argument(..., help="UTF-8 text file to score."),
+    model: str = typer.Option(None, "--model", "-m", help="Preset, .gguf path (or, with --backend transformers, "
+                              "a Hugging Face directory); default: the default preset."),
+    backend: str = typer.Option("llamacpp", "--backend", help="llamacpp or transformers."),
+    window: int = typer.Option(512, "--window", help="Tokens per window, the start token included."),
+    stride: int = typer.Option(None, "--stride", help="Tokens between window starts (default: half a window)."),
+    json_out: Path = typer.Option(None, "--json", help="Also write the figures to this JSON file."),
+) -> None:
+    """Perplexity of a text under a model: per-token log-probabilities in sliding windows, their mean negative
+    log-likelihood (nats) and its exp."""
+    import json
+    from dataclasses import asdict
+
+    from rich.progress import Progress
+
+    from ragkit.eval.perplexity import perplexity as score
+    from ragkit.eval.perplexity import read_text
+    from ragkit.models.logprobs import token_scorer
+
+    text = read_text(file)
+    scorer = token_scorer(backend, model, window)
+    with Progress(console=err, transient=True) as bars:
+        task = bars.add_task(f"scoring {file.name}", total=None)
+        result = score(scorer, text, stride, lambda done, total: bars.update(task, completed=done, total=total))
+    console.print(f"{scorer.name}: {result.tokens} tokens in {result.windows} windows of {result.window} "
+                  f"(stride {result.stride}), mean NLL {result.nll:.4f} nats, perplexity {result.perplexity:.3f} "
+                  f"({result.seconds:.1f} s)", highlight=False, markup=False)
+    if json_out is not None:
+        json_out.parent.mkdir(parents=True, exist_ok=True)
+        json_out.write_text(json.dumps({"file": str(file), "backend": backend, **asdict(result)}, indent=2) + "\n",
+                            encoding="utf-8")
+        console.print(f"wrote {json_out}")

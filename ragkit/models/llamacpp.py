@@ -34,10 +34,10 @@ from ragkit.models.presets import ResolvedModel, resolve_model
 ADAPTER_GGUF = "adapter.gguf"
 
 
-@functools.lru_cache(maxsize=4)
-def _shared_llama(path: str, lora: str | None, n_ctx: int, n_threads: int | None, n_gpu_layers: int,
-                  prompt_lookup: int) -> tuple[Any, threading.Lock]:
-    """Load a GGUF (plus LoRA) once per process and configuration, with the lock that serializes its use."""
+def load_llama(path: str, lora: str | None, n_ctx: int, n_threads: int | None, n_gpu_layers: int,
+               prompt_lookup: int = 0, logits_all: bool = False) -> tuple[Any, threading.Lock]:
+    """Load a GGUF (plus LoRA) with the lock that serializes its use; `logits_all` keeps every position's logits
+    (for log-probabilities: an n_ctx x vocabulary float32 array)."""
     try:
         from llama_cpp import Llama
         from llama_cpp.llama_speculative import LlamaPromptLookupDecoding
@@ -52,11 +52,15 @@ def _shared_llama(path: str, lora: str | None, n_ctx: int, n_threads: int | None
         # A draft model needs every position's logits; logits_all=True also sizes llama-cpp-python's score array
         # for that (0.3.36 sizes it by the argument, not by the draft, and overflows past n_batch tokens).
         llama = Llama(model_path=path, lora_path=lora, n_ctx=n_ctx, n_threads=threads, n_threads_batch=threads,
-                      n_gpu_layers=n_gpu_layers, swa_full=True, draft_model=draft, logits_all=draft is not None,
-                      verbose=False)
+                      n_gpu_layers=n_gpu_layers, swa_full=True, draft_model=draft,
+                      logits_all=logits_all or draft is not None, verbose=False)
     except (ValueError, RuntimeError) as exc:
         raise ModelError(f"llama.cpp cannot load {path}{f' with adapter {lora}' if lora else ''}: {exc}") from exc
     return llama, threading.Lock()
+
+
+_shared_llama = functools.lru_cache(maxsize=4)(load_llama)
+"""load_llama once per process and configuration: every ChatLlamaCpp with the same settings shares it."""
 
 
 @functools.cache
@@ -111,6 +115,17 @@ def token_counter(model: str | None = None) -> Callable[[str], int]:
     return lambda text: len(vocab.tokenize(text.encode("utf-8"), add_bos=False))
 
 
+def lora_file(adapter: str | None, resolved: ResolvedModel) -> str | None:
+    """The GGUF LoRA to load: the adapter given (a file, or a directory holding adapter.gguf), else the preset's."""
+    spec = Path(adapter).expanduser() if adapter else resolved.adapter
+    if spec is None:
+        return None
+    path = spec / ADAPTER_GGUF if spec.is_dir() else spec
+    if not path.is_file():
+        raise ModelError(f"no GGUF LoRA at {path}: export one with `ragkit finetune` (it writes {ADAPTER_GGUF})")
+    return str(path)
+
+
 def gpu_layers() -> int:
     """Offload every layer when this llama.cpp build can use a GPU, none otherwise."""
     try:
@@ -155,23 +170,14 @@ class ChatLlamaCpp(LocalChatModel):
         self._llama()
         return self
 
-    def _lora_file(self) -> str | None:
-        spec = Path(self.adapter).expanduser() if self.adapter else self._resolve().adapter
-        if spec is None:
-            return None
-        path = spec / ADAPTER_GGUF if spec.is_dir() else spec
-        if not path.is_file():
-            raise ModelError(f"no GGUF LoRA at {path}: export one with `ragkit finetune` (it writes {ADAPTER_GGUF})")
-        return str(path)
-
     def _llama(self) -> tuple[Any, threading.Lock]:
         layers = gpu_layers() if self.n_gpu_layers is None else self.n_gpu_layers
-        key = (str(self._resolve().path), self._lora_file(), self.n_ctx, self.n_threads, layers,
-               self.prompt_lookup)
+        key = (str(self._resolve().path), lora_file(self.adapter, self._resolve()), self.n_ctx, self.n_threads,
+               layers, self.prompt_lookup)
         if not self.own_context:
             return _shared_llama(*key)
         if self._own is None:
-            self._own = _shared_llama.__wrapped__(*key)  # loaded as the shared one is, but not cached
+            self._own = load_llama(*key)  # loaded as the shared one is, but not cached
         return self._own
 
     def _complete(self, llama: Any, messages: list[BaseMessage], stream: bool, params: dict[str, Any]) -> Any:

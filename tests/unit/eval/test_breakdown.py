@@ -138,3 +138,16 @@ def test_squad_articles_become_files_with_questions_inside_and_outside() -> None
         assert f"Text {item.question[2:-1]}." in kb_set.files[item.gold]  # type: ignore[index]
     outside = [i for i in kb_set.items if not i.answers]
     assert len(outside) == 4 and all(file_name(f"Article {i.question[2]}/x") not in kb_set.files for i in outside)
+
+
+def test_answers_get_rouge_l_and_bleu_beside_em_and_f1() -> None:
+    result = evaluate_breakdown("guarded", _chain(True).invoke, ITEMS)
+    first = result.rows[0]
+    assert first["answer"] == "The Nile [1]." and first["rouge_l"] == pytest.approx(2 / 3)  # the nile / nile
+    assert 0 < first["bleu"] < 100 and result.rows[2]["bleu"] == 0.0  # a refusal shares no word with "64"
+    answerable = [r for r in result.rows if r["gold"]]
+    assert result.rouge_l == pytest.approx(sum(r["rouge_l"] for r in answerable) / len(answerable))
+    assert 0 < result.bleu < 100
+    lines = table_lines([result])
+    assert any(line.startswith("ROUGE-L F") and line.endswith(f"{result.rouge_l:.1%}") for line in lines)
+    assert any(line.startswith("BLEU (corpus, 0-100)") and line.endswith(f"{result.bleu:.1f}") for line in lines)

@@ -7,6 +7,8 @@ import pytest
 from ragkit.errors import InvalidInputError, ModelError
 from ragkit.models import BACKENDS, ChatLlamaCpp, ChatTransformers, chat_model, trained_prompt
 from ragkit.models.adapter import AdapterMetadata, TrainingParams, read_metadata, write_metadata
+from ragkit.models.llamacpp import lora_file
+from ragkit.models.presets import resolve_model
 
 pytestmark = pytest.mark.unit
 
@@ -45,11 +47,11 @@ def test_unknown_backend_is_refused() -> None:
 
 
 def test_llamacpp_reads_adapter_gguf_inside_the_directory(tmp_path: Path) -> None:
-    model = ChatLlamaCpp(model="gemma3-270m", adapter=str(tmp_path))
+    resolved = resolve_model("gemma3-270m")
     with pytest.raises(ModelError, match=f"no GGUF LoRA at {tmp_path / 'adapter.gguf'}"):
-        model._lora_file()
+        lora_file(str(tmp_path), resolved)
     (tmp_path / "adapter.gguf").write_bytes(b"GGUF")
-    assert model._lora_file() == str(tmp_path / "adapter.gguf")
+    assert lora_file(str(tmp_path), resolved) == str(tmp_path / "adapter.gguf")
 
 
 @pytest.mark.parametrize("cls", [ChatLlamaCpp, ChatTransformers])
