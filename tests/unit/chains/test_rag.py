@@ -160,7 +160,7 @@ def test_citations_name_the_sheet_or_slide(tmp_path: Path, hashing):
                        retrieval=RetrievalSettings(score_threshold=None, k=1))
     kb.index([tmp_path / "costs.xlsx"])
     answer = kb.ask("Hotel night cost?")
-    assert answer.citations[0].where == "sheet Budget" and "(sheet Budget, chars" in answer.citations[0].label()
+    assert answer.citations[0].where == "sheet Budget, rows 2-2" and "(sheet Budget, rows 2-2, chars" in answer.citations[0].label()
 
 
 def test_the_guardrail_note_is_in_the_questions_language():
