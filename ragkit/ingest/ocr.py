@@ -1,5 +1,5 @@
-"""Text of page images through rapidocr (PP-OCR detection, direction and recognition models shipped in its wheel,
-run by onnxruntime): the page's orientation found, lines put in reading order.
+"""Text of page images through rapidocr (PP-OCR detection and recognition models shipped in its wheel, run by
+onnxruntime): the page's orientation found, lines put in reading order.
 
 The models are named by their path inside the installed package, so nothing is ever downloaded.
 """
@@ -18,12 +18,15 @@ from ragkit.ingest.layout import Box, reading_order
 if TYPE_CHECKING:
     import numpy as np
 
-MODELS = {"Det": "PP-OCRv6_det_small.onnx", "Cls": "ch_ppocr_mobile_v2.0_cls_mobile.onnx",
-          "Rec": "PP-OCRv6_rec_small.onnx"}
-"""The model files of rapidocr 3.x's wheel used for each stage (its defaults for Chinese, which also read Latin)."""
-SETTINGS: dict[str, object] = {"Det.limit_type": "min", "Det.limit_side_len": 736, "Global.max_side_len": 2000}
+MODELS = {"Det": "PP-OCRv6_det_small.onnx", "Rec": "PP-OCRv6_rec_small.onnx"}
+"""The model files of rapidocr 3.x's wheel used for detection and recognition (its defaults for Chinese, which also
+read Latin); its direction classifier is not used (see recognize)."""
+SETTINGS: dict[str, object] = {"Det.limit_type": "min", "Det.limit_side_len": 736, "Global.max_side_len": 2000,
+                               "Global.use_cls": False}
 """rapidocr's settings that change what it reads (its defaults; benchmarks/ocr.py compares others)."""
 _TALL = 1.5  # rapidocr turns a crop this much taller than wide by 90 degrees before reading it
+UPRIGHT_CONFIDENCE = 0.9
+"""Below this mean recognition confidence a page is also read upside down (benchmarks/ocr.py)."""
 
 
 @functools.cache
@@ -51,40 +54,34 @@ def setup_id() -> str:
 
 
 def recognize(image: np.ndarray) -> str:
-    """The text of an RGB page image, lines in reading order; "" when it holds none. A page found turned (sideways
-    or upside down) is turned upright and read again: line by line the direction classifier misreads Latin text."""
+    """The text of an RGB page image, lines in reading order; "" when it holds none.
+
+    A page that looks turned is also read turned upright, and the reading with the higher recognition confidence
+    wins: lines taller than wide mean a quarter turn (both are tried), a low confidence perhaps a half turn. This
+    replaces rapidocr's per-line direction classifier, which calls many upright Latin lines upside down."""
     import numpy as np
 
-    boxes, turn = _read(image)
-    if turn:
-        boxes, _ = _read(np.ascontiguousarray(np.rot90(image, k=-turn // 90)))
+    boxes, confidence, tall = _read(image)
+    turns = (90, 270) if tall else (180,) if confidence < UPRIGHT_CONFIDENCE else ()
+    for turn in turns:
+        turned, score, _ = _read(np.ascontiguousarray(np.rot90(image, k=-turn // 90)))
+        if score > confidence:
+            boxes, confidence = turned, score
     return reading_order(boxes)
 
 
-def _read(image: np.ndarray) -> tuple[list[Box], int]:
-    """The recognized boxes of an image and how far its text is turned counter-clockwise (0, 90, 180 or 270)."""
-    ocr = engine()
-    # The steps of RapidOCR.__call__, kept apart to read the direction classifier's verdicts.
-    original = ocr.load_img(image)
-    prepared, record = ocr.preprocess_img(original)
-    det, cls, rec, crops = ocr.run_ocr_steps(prepared, record)
-    out = ocr.build_final_output(original, det, cls, rec, crops, record)
+def _read(image: np.ndarray) -> tuple[list[Box], float, bool]:
+    """The recognized boxes of an image, their mean recognition confidence per character, and whether most of its
+    lines are taller than wide (the page lies on its side)."""
+    out = engine()(image)
     if out.boxes is None or not out.txts:
-        return [], 0
+        return [], 0.0, False
     boxes = [Box(min(float(p[0]) for p in quad), min(float(p[1]) for p in quad), max(float(p[0]) for p in quad),
                  max(float(p[1]) for p in quad), text) for quad, text in zip(out.boxes, out.txts)]
-    return boxes, _turn(out.boxes, list(cls.cls_res or []))
-
-
-def _turn(quads: Any, verdicts: list[tuple[str, float]]) -> int:
-    """How far the page is turned counter-clockwise, by majority of its text lines: lines taller than wide mean a
-    quarter turn, the direction classifier's "180" a half turn (after rapidocr's own quarter turn of tall crops)."""
-    sides = [(_distance(q[0], q[1]), _distance(q[1], q[2])) for q in quads]
-    tall = sum(h >= _TALL * w for w, h in sides) * 2 > len(sides)
-    flipped = sum(label == "180" for label, _ in verdicts) * 2 > max(len(verdicts), 1)
-    if tall:
-        return 90 if flipped else 270
-    return 180 if flipped else 0
+    chars = sum(len(text) for text in out.txts) or 1
+    confidence = sum(float(score) * len(text) for score, text in zip(out.scores, out.txts)) / chars
+    tall = sum(_distance(q[1], q[2]) >= _TALL * _distance(q[0], q[1]) for q in out.boxes) * 2 > len(out.boxes)
+    return boxes, confidence, tall
 
 
 def _distance(a: Any, b: Any) -> float:

@@ -84,3 +84,14 @@ def test_the_ocr_cache_makes_a_rebuild_ocr_nothing_and_a_changed_scan_alone_is_o
     _note("第二张改了：客服热线 400-600-0000").save(docs / "b.png")
     changed = Indexer(index, hashing, settings).run([docs])
     assert (changed.indexed_files, changed.unchanged_files, changed.ocr_pages) == (1, 1, 1)
+
+
+def test_reader_processes_ocr_and_report_pages(tmp_path: Path, hashing):
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    save_pdf([_note(), _note("第二页：客服热线 400-600-3721")], docs / "scan.pdf", 150)
+    seen: list[tuple[str, int, int]] = []
+    report = Indexer(tmp_path / "index", hashing, IndexSettings(language="zh", workers=1)).run(
+        [docs], lambda stage, done, total: seen.append((stage, done, total)))
+    assert (report.indexed_files, report.ocr_pages) == (1, 2)
+    assert [s for s in seen if s[0] == "ocr"] == [("ocr", 1, 2), ("ocr", 2, 2)]

@@ -1,5 +1,6 @@
 """Bad scans end in a skip with a reason before any OCR: decompression bombs refused from the header, truncated and
-corrupt images; a long scanned PDF is read one page at a time with progress per page."""
+corrupt images; a long scanned PDF is read one page at a time with progress per page, and a read stopped half-way
+resumes from the OCR cache. OCR itself is replaced by a recorder here (tests/integration/test_ocr.py runs it)."""
 
 import struct
 import zlib
@@ -79,3 +80,30 @@ def test_a_300_page_scanned_pdf_is_read_page_by_page_with_progress(tmp_path: Pat
     assert loaded[299].text == "page text 300" and loaded[299].label == "page 300"
     assert reported == [(n, 300) for n in range(1, 301)]
     assert len(no_ocr) == 300 and no_ocr[0] == (167, 126, 3)  # one page image at a time, rendered at 150 dpi
+
+
+def test_a_scan_stopped_half_way_resumes_from_the_ocr_cache(tmp_path: Path, no_ocr: list,
+                                                           monkeypatch: pytest.MonkeyPatch):
+    from PIL import Image
+
+    from ragkit.ingest.formats import pdf
+
+    pages = [Image.new("L", (60, 80), shade) for shade in range(6)]
+    path = tmp_path / "scan.pdf"
+    pages[0].save(path, "PDF", resolution=72, save_all=True, append_images=pages[1:])
+    render = pdf._render
+
+    def killed_at_page_4(document: object, number: int) -> np.ndarray:
+        if number == 4:
+            raise KeyboardInterrupt  # the run is stopped while page 4 is rendered
+        return render(document, number)
+
+    monkeypatch.setattr(pdf, "_render", killed_at_page_4)
+    with ocr_context(tmp_path / "ocr.sqlite"), pytest.raises(KeyboardInterrupt):
+        load_file(path)
+    assert len(no_ocr) == 3
+    monkeypatch.setattr(pdf, "_render", render)
+    with ocr_context(tmp_path / "ocr.sqlite"):
+        loaded = load_file(path)
+    assert [p.ocr for p in loaded] == ["cached"] * 3 + ["ran"] * 3 and len(no_ocr) == 6
+    assert [p.text for p in loaded] == [f"page text {n}" for n in range(1, 7)]
