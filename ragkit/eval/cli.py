@@ -181,7 +181,8 @@ def perplexity(
 
     from rich.progress import Progress
 
-    from ragkit.eval.perplexity import perplexity as score, read_text
+    from ragkit.eval.perplexity import perplexity as score
+    from ragkit.eval.perplexity import read_text
     from ragkit.models.logprobs import token_scorer
 
     text = read_text(file)
