@@ -80,7 +80,8 @@ def text_scores(predictions: Sequence[str], references: Sequence[Sequence[str]])
     if not all(refs for refs in references):
         raise InvalidInputError("every prediction needs at least one reference")
     rouge = sum(rouge_l(p, refs) for p, refs in zip(predictions, references)) / len(predictions)
-    # sacrebleu takes reference streams (the j-th reference of every item); None marks an item with fewer.
+    # sacrebleu takes reference streams (the j-th reference of every item); None marks an item with fewer (its
+    # code drops None references, though its type hints say str).
     most = max(len(refs) for refs in references)
     streams = [[refs[j] if j < len(refs) else None for refs in references] for j in range(most)]
     tokenize = bleu_tokenizer([*predictions, *(r for refs in references for r in refs)])
