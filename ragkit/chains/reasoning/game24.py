@@ -102,11 +102,11 @@ def evaluate(expression: str) -> tuple[Fraction, list[int]]:
 
 
 def check(puzzle: Sequence[int], expression: str | None) -> Verdict:
-    """Whether `expression` uses each of the puzzle's numbers exactly once and makes exactly 24."""
-    if not expression:
+    """Whether `expression` (a trailing '= 24' allowed) uses each of the puzzle's numbers once and makes exactly 24."""
+    if not expression or not expression.split("=")[0].strip():
         return Verdict(False, "no expression")
     try:
-        total, used = evaluate(expression)
+        total, used = evaluate(expression.split("=")[0])
     except (StepError, RecursionError) as exc:
         return Verdict(False, str(exc) or "too deeply nested")
     wanted, got = Counter(puzzle), Counter(used)
