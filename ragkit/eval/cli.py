@@ -161,3 +161,73 @@ def _paragraph_asker(articles: list[Any], held_out: int, questions: int, k: int,
     chain = RagChain(retriever=DenseRetriever(store=store, k=k), llm=llm,
                      prompt=load_prompt(trained_prompt(llm) or "rag-answer"), embedder=embedder, model_params=params)
     return chain.invoke, squad_items(asked, questions, seed), label
+
+
+@eval_app.command("reasoning")
+@one_line_errors
+def reasoning(
+    jsonl: Path = typer.Option(None, "--jsonl", help="JSONL word problems {question, answer} (GSM8K's "
+                               "'#### N' answers understood; English or Chinese)."),
+    game24: Path = typer.Option(None, "--game24", help="Game-of-24 puzzles, four numbers a line."),
+    technique: list[str] = typer.Option(["few-shot-cot"], "--technique", "-t", help="Technique to run (repeat "
+                                        "for several): direct, zero-shot-cot, few-shot-cot, self-consistency, "
+                                        "least-to-most, program, program-vote, selection-inference, ..."),
+    model: str = typer.Option(None, "--model", "-m", help="Model preset or .gguf path (default: qwen2.5-1.5b)."),
+    backend: str = typer.Option("llamacpp", "--backend", help="llamacpp or transformers."),
+    limit: int = typer.Option(None, "--limit", "-n", min=1, help="Evaluate a seeded sample of this many problems."),
+    seed: int = typer.Option(0, "--seed", help="Seed of the problem sample and of the sampled techniques."),
+    samples: int = typer.Option(None, "--samples", min=1, help="Samples of the voting techniques (default: theirs)."),
+    pool: str = typer.Option("auto", "--pool", help="Few-shot pool for the CoT prompt: a GSM8K-format JSONL, "
+                             "'auto' (GSM8K train under the shared data, without the dev split, when present) or "
+                             "'none' (the prompt file's own examples)."),
+    json_out: Path = typer.Option(None, "--json", help="Write {results, problems} here."),
+    png: Path = typer.Option(None, "--png", help="Chart of accuracy against seconds (default: beside --json)."),
+    log: Path = typer.Option(None, "--log", help="JSONL of finished attempts: reused on a rerun, appended to."),
+) -> None:
+    """Accuracy, calls, tokens and seconds per problem of reasoning techniques: a table, JSON and a chart."""
+    from rich.progress import Progress
+
+    from ragkit.eval.reasoning import TASKS, Setup, evaluate, summarize, write_json
+    from ragkit.eval.reasoning import technique as find_technique
+    from ragkit.eval.reasoning.report import plot, table
+    from ragkit.eval.reasoning.runner import choose
+    from ragkit.kb import shared_chat_model
+
+    if (jsonl is None) == (game24 is None):
+        raise InvalidInputError("give --jsonl FILE or --game24 FILE")
+    if game24 is not None and "game24" not in TASKS:
+        raise InvalidInputError("the game24 task is not available in this build")
+    task = TASKS["word-problems" if jsonl is not None else "game24"]
+    source = jsonl or game24
+    techniques = [find_technique(name) for name in dict.fromkeys(technique)]
+    problems = choose(task.load(source), limit, seed)
+    setup = Setup(seed=seed, samples=samples, pool=_pool(pool, {p.question for p in problems}) if jsonl else None)
+    llm = shared_chat_model(backend, model)
+    label = model or getattr(llm, "model_name", None) or "default model"
+    with Progress(console=err, transient=True) as bars:
+        bar = bars.add_task(f"{label}: {len(techniques)} techniques x {len(problems)} problems",
+                            total=len(techniques) * len(problems))
+        rows = evaluate(task, problems, techniques, llm, setup, log, lambda row: bars.advance(bar))
+    results = summarize(rows)
+    title = f"{source.name}: {len(problems)} problems, {label}"
+    console.print(table(results, title))
+    if json_out is not None:
+        write_json(rows, json_out)
+        console.print(f"wrote {json_out}")
+    chart = png or (json_out.with_suffix(".png") if json_out is not None else None)
+    if chart is not None:
+        console.print(f"wrote {plot(results, chart, title)}")
+
+
+def _pool(choice: str, exclude: set[str]) -> list[dict[str, Any]] | None:
+    """The few-shot pool --pool names, without the problems being evaluated."""
+    from ragkit.eval.reasoning import gsm8k
+
+    if choice == "none":
+        return None
+    path = gsm8k.train_file() if choice == "auto" else Path(choice)
+    if path is None:
+        return None
+    if not path.is_file():
+        raise InvalidInputError(f"--pool {choice}: no such file")
+    return gsm8k.pool(path, exclude, size=gsm8k.POOL_SIZE)

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
 from langchain_core.embeddings import Embeddings
 from langchain_core.prompts import BasePromptTemplate
 
 from ragkit.errors import PromptError
 from ragkit.prompts.build import to_template
-from ragkit.prompts.parse import parse_prompt_file, read_front_matter
+from ragkit.prompts.parse import parse_prompt_file, read_front_matter, with_examples
 from ragkit.prompts.selectors import TokenCounter
 
 SUFFIX = ".prompt"
@@ -53,15 +54,19 @@ def list_prompts(repository: str | Path | None = None) -> list[str]:
 
 
 def load(prompt_id: str, repository: str | Path | None = None, *, embeddings: Embeddings | None = None,
-         count_tokens: TokenCounter | None = None) -> BasePromptTemplate:
+         count_tokens: TokenCounter | None = None, examples: list[dict[str, Any]] | None = None) -> BasePromptTemplate:
     """Load a prompt by id as a LangChain template; its metadata carries prompt_id, prompt_version, prompt_sha256.
 
     `embeddings` back semantic example selectors (default: the packaged sentence-transformer); `count_tokens`
     counts for a length-based selector (needed unless it names the 'words' tokenizer), e.g.
-    `ragkit.models.token_counter(name)` for the model preset or .gguf file it names.
+    `ragkit.models.token_counter(name)` for the model preset or .gguf file it names. `examples` replace a few-shot
+    prompt's own examples (its selector then picks from them): a pool too large, or not ours, to keep in the
+    repository; each must have the keys its example template and selector read.
     """
     files = index_prompts(repository)
     if prompt_id not in files:
         raise PromptError(f"no prompt with id {prompt_id!r} in {prompt_repository(repository)}")
     spec = parse_prompt_file(files[prompt_id], root=prompt_repository(repository))
+    if examples is not None:
+        spec = with_examples(spec, examples)
     return to_template(spec, embeddings=embeddings, count_tokens=count_tokens)

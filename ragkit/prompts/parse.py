@@ -16,7 +16,7 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
-from ragkit.errors import PromptFileError
+from ragkit.errors import PromptError, PromptFileError
 from ragkit.prompts import yamlsafe
 from ragkit.prompts.spec import FrontMatter, LengthSelectorConfig, PromptFile
 from ragkit.prompts.templates import TemplateSyntax, template_variables
@@ -487,3 +487,18 @@ def _check_tests(spec: PromptFile, ctx: _Context) -> None:
                     jsonschema.validators.validator_for(check.value).check_schema(check.value)
                 except jsonschema.SchemaError as exc:
                     ctx.add(at, f"{where}: invalid JSON schema: {exc.message}")
+
+
+def with_examples(spec: PromptFile, rows: list[dict[str, Any]]) -> PromptFile:
+    """The file with other few-shot examples in place of its own, each having every key all its own examples have
+    (what its example template and selector read)."""
+    if spec.example_template is None:
+        raise PromptError(f"{spec.path}:1: {spec.id} has no example_template, so it takes no examples")
+    if not rows:
+        raise PromptError(f"no examples given for {spec.id}")
+    needed = set.intersection(*(set(row) for row in spec.example_rows)) if spec.example_rows else set()
+    for number, row in enumerate(rows, start=1):
+        missing = needed - set(row)
+        if missing:
+            raise PromptError(f"example {number} given for {spec.id} lacks {', '.join(sorted(missing))}")
+    return spec.model_copy(update={"example_rows": [dict(row) for row in rows]})

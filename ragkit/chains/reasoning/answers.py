@@ -4,8 +4,14 @@ not parse, so a chain can score the failure instead of raising."""
 from __future__ import annotations
 
 import re
+from collections import Counter
 
-_FINAL = re.compile(r"(?:final answer\s*(?:is|:)?|the answer is|\banswer\s*[:=])\s*:?\s*([^\n]+)", re.IGNORECASE)
+from ragkit.chains.reasoning.numeric import canonical, last_number, parse_number
+
+_FINAL = re.compile(r"(?:final answer\s*(?:is|:)?|the answer is|\banswer\s*[:=]|(?:最终)?答案\s*(?:是|为|[:：])|"
+                    r"(?<!\w)答\s*[:：]|####)\s*[:：]?\s*", re.IGNORECASE)
+_BOXED = re.compile(r"\\boxed\s*\{((?:[^{}]|\{[^{}]*\})*)\}")
+_SENTENCE_END = re.compile(r"\.\s|。")
 _ITEM = re.compile(r"^\s*(?:\d+[.):]|[-*•]|step \d+[.:]?)\s*(.+?)\s*$", re.IGNORECASE)
 _NUMBER = re.compile(r"-?\d+(?:,\d{3})*(?:\.\d+)?")
 _SCORE = re.compile(r"score\s*[:=]?\s*(\d+(?:\.\d+)?)(?:\s*/\s*(\d+))?|(\d+(?:\.\d+)?)\s*/\s*(\d+)", re.IGNORECASE)
@@ -15,13 +21,33 @@ _CHOICE = re.compile(r"best choice is\s*:?\s*\D{0,3}(\d+)", re.IGNORECASE)
 
 
 def final_answer(text: str | None) -> str | None:
-    """The answer stated after 'The answer is' / 'Final answer:' / 'Answer:' (last such statement wins)."""
+    """The answer stated in `\\boxed{...}`, else after 'The answer is' / 'Final answer:' / 'Answer:' / '####' /
+    答案是 / 答案为 / 答案： / 答： (the last such statement wins), up to the end of its sentence."""
     if not text:
         return None
-    found = None
-    for match in _FINAL.finditer(text):
-        found = match.group(1)
-    return clean(found.split(". ")[0]) if found is not None else None
+    boxed = _BOXED.findall(text)
+    if boxed:
+        return clean(boxed[-1])
+    markers = list(_FINAL.finditer(text))
+    if not markers:
+        return None
+    stated = text[markers[-1].end():].split("\n", 1)[0]
+    return clean(_SENTENCE_END.split(stated)[0])
+
+
+def stated_or_last_number(text: str | None) -> str | None:
+    """The stated final answer, else the reply's last number (a solution that never says 'The answer is')."""
+    stated = final_answer(text)
+    if stated is not None:
+        return stated
+    value = last_number(text)
+    return canonical(value) if value is not None else None
+
+
+def vote_key(answer: str) -> str:
+    """What self-consistency votes on: the canonical number when the answer states one, else its normalized text."""
+    value = parse_number(answer)
+    return canonical(value) if value is not None else normalize(answer)
 
 
 def first_line(text: str | None) -> str | None:
@@ -39,7 +65,7 @@ def sentence(text: str | None) -> str | None:
 
 def clean(answer: str) -> str | None:
     """Strip markup and the full stop around an answer; None when nothing is left."""
-    answer = answer.strip().strip("*_`\"' ").rstrip(".").strip()
+    answer = answer.strip().strip("*_`\"' ").rstrip(".。").strip()
     return answer or None
 
 
@@ -106,3 +132,12 @@ def numbers(text: str | None, upper: int) -> list[int]:
         if 1 <= number <= upper and number not in seen:
             seen.append(number)
     return seen
+
+
+def majority(parsed: list[str | None]) -> tuple[str | None, dict[str, int]]:
+    """The answer most samples reached (compared by `vote_key`) and the vote counts, most first; a tie goes to
+    the earliest sample (Counter.most_common keeps first-seen order among equals)."""
+    counts = Counter(vote_key(a) for a in parsed if a is not None)
+    votes = dict(counts.most_common())
+    winner = next(iter(votes), None)
+    return next((a for a in parsed if a is not None and vote_key(a) == winner), None), votes

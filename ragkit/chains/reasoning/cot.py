@@ -1,4 +1,4 @@
-"""Chain-of-thought: zero-shot ("Let's think step by step", then an answer-extraction call, after Kojima et al.
+"""Direct answering (the baseline) and chain-of-thought: zero-shot ("Let's think step by step", then an answer-extraction call, after Kojima et al.
 2022) and few-shot (worked examples from the prompt file, after Wei et al. 2022)."""
 
 from __future__ import annotations
@@ -29,11 +29,23 @@ class ZeroShotCoT(ReasoningChain[CoTResult]):
 
 
 class FewShotCoT(ReasoningChain[CoTResult]):
-    """One call on a prompt of worked examples; the answer follows 'The answer is'."""
+    """One call on a prompt of worked examples (the default picks the four most like the question); the answer
+    follows 'The answer is', else it is the reply's last number."""
 
     DEFAULT_PROMPTS: ClassVar[dict[str, str]] = {"reason": "cot-few-shot"}
 
     def steps(self, run: Run) -> Steps[CoTResult]:
         (reasoning,) = yield [Call("reason", "reason", run.inputs)]
-        answer = answers.final_answer(reasoning)
+        answer = answers.stated_or_last_number(reasoning)
         return CoTResult(answer=answer, ok=answer is not None, reasoning=reasoning, **run.common())
+
+
+class Direct(ReasoningChain[CoTResult]):
+    """One call asking for the answer alone: the baseline every reasoning technique should beat."""
+
+    DEFAULT_PROMPTS: ClassVar[dict[str, str]] = {"answer": "direct-answer"}
+
+    def steps(self, run: Run) -> Steps[CoTResult]:
+        (reply,) = yield [Call("answer", "answer", run.inputs)]
+        answer = answers.final_answer(reply) or answers.first_line(reply)
+        return CoTResult(answer=answer, ok=answer is not None, reasoning=None, **run.common())

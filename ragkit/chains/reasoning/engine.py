@@ -120,6 +120,9 @@ class ReasoningChain(RunnableSerializable[Any, ResultT], Generic[ResultT]):
     """Overrides of the prompt id used for a role (see DEFAULT_PROMPTS)."""
     repository: str | None = None
     """Prompt repository; None means the configured default."""
+    templates: dict[str, BasePromptTemplate] = Field(default_factory=dict)
+    """Ready templates by role, used instead of loading the role's prompt (e.g. a few-shot prompt built once over
+    a larger example pool with `ragkit.prompts.load(id, examples=...)` and shared by several chains)."""
     required: ClassVar[tuple[str, ...]] = ("question",)
     DEFAULT_PROMPTS: ClassVar[dict[str, str]] = {}
 
@@ -175,6 +178,8 @@ class ReasoningChain(RunnableSerializable[Any, ResultT], Generic[ResultT]):
 
     def template(self, role: str) -> BasePromptTemplate:
         """The loaded prompt for a role (loaded once per chain: prompts are configuration, not run state)."""
+        if role in self.templates:
+            return self.templates[role]
         if role not in self._templates:
             prompt_id = self.prompt_ids.get(role, self.DEFAULT_PROMPTS[role])
             self._templates[role] = load_prompt(prompt_id, self.repository)

@@ -14,11 +14,14 @@ from ragkit.chains.reasoning import (
     TreeOfThoughtChain,
     ZeroShotCoT,
 )
+from ragkit.embeddings import HashingEmbeddings
 from ragkit.prompts import load
 from ragkit.store import FaissVectorStore
 from tests.scripted_model import ScriptedChatModel, after
 
 pytestmark = pytest.mark.unit
+COT = {"reason": load("cot-few-shot", embeddings=HashingEmbeddings())}
+"""The default CoT prompt with a model-free embedder behind its example selector."""
 
 
 def model(reply) -> ScriptedChatModel:
@@ -35,39 +38,39 @@ def test_zero_shot_cot_reasons_then_extracts():
 
 
 def test_few_shot_cot_unparsed_reply_is_a_scored_failure():
-    result = FewShotCoT(llm=model(lambda t, p: "I am not sure.")).invoke({"question": "2+2?"})
+    result = FewShotCoT(templates=COT, llm=model(lambda t, p: "I am not sure.")).invoke({"question": "2+2?"})
     assert (result.answer, result.ok, result.calls) == (None, False, 1)
-    ok = FewShotCoT(llm=model(lambda t, p: " 2 + 2 = 4. The answer is 4.")).invoke({"question": "2+2?"})
+    ok = FewShotCoT(templates=COT, llm=model(lambda t, p: " 2 + 2 = 4. The answer is 4.")).invoke({"question": "2+2?"})
     assert ok.answer == "4" and ok.ok
 
 
 def test_prompt_model_params_are_bound_on_the_call():
     llm = model(lambda t, p: "The answer is 1.")
-    FewShotCoT(llm=llm).invoke("1?")
+    FewShotCoT(templates=COT, llm=llm).invoke("1?")
     params = llm.calls[0][1]
-    assert params["stop"] == ["\nQ:"] and params["max_tokens"] == 128 and params["temperature"] == 0.0
+    assert params["max_tokens"] == 512 and params["temperature"] == 0.0
 
 
 def test_self_consistency_majority_vote_with_counts():
     replies = {0: "So 11. The answer is 11.", 1: "The answer is 11.0", 2: "The answer is 12.", 3: "no idea",
                4: "The answer is $11."}
-    llm = model(lambda t, p: replies[p["seed"]])
-    result = SelfConsistency(llm=llm, samples=5, temperature=0.8).invoke("Roger's balls?")
+    llm = model(lambda t, p: replies[p.get("seed", 0)])
+    result = SelfConsistency(templates=COT, llm=llm, samples=5, temperature=0.8).invoke("Roger's balls?")
     assert result.votes == {"11": 3, "12": 1}
     assert (result.answer, result.failures, result.calls) == ("11", 1, 5)
     assert result.samples == ["11", "11.0", "12", None, "$11"]
-    assert {c[1]["temperature"] for c in llm.calls} == {0.8}
+    assert sorted(c[1]["temperature"] for c in llm.calls) == [0.0, 0.8, 0.8, 0.8, 0.8]  # sample 0 is greedy
 
 
 def test_self_consistency_tie_goes_to_the_earliest_sample():
     replies = {0: "The answer is 7.", 1: "The answer is 9.", 2: "The answer is 9.", 3: "The answer is 7."}
-    result = SelfConsistency(llm=model(lambda t, p: replies[p["seed"]]), samples=4).invoke("q")
+    result = SelfConsistency(templates=COT, llm=model(lambda t, p: replies[p.get("seed", 0)]), samples=4).invoke("q")
     assert result.votes == {"7": 2, "9": 2} and result.answer == "7"
 
 
 def test_budget_is_never_exceeded_and_skipped_calls_are_reported():
     llm = model(lambda t, p: "The answer is 3.")
-    result = SelfConsistency(llm=llm, samples=5, max_calls=3).invoke("q")
+    result = SelfConsistency(templates=COT, llm=llm, samples=5, max_calls=3).invoke("q")
     assert result.calls == 3 == len(llm.calls)
     assert result.budget_exhausted and result.votes == {"3": 3} and result.failures == 2
     assert [r.output for r in result.trace].count(None) == 2
@@ -75,7 +78,7 @@ def test_budget_is_never_exceeded_and_skipped_calls_are_reported():
 
 async def test_async_matches_sync():
     replies = {0: "The answer is 5.", 1: "The answer is 6.", 2: "The answer is 5."}
-    chain = SelfConsistency(llm=model(lambda t, p: replies[p["seed"]]), samples=3)
+    chain = SelfConsistency(templates=COT, llm=model(lambda t, p: replies[p.get("seed", 0)]), samples=3)
     sync, other = chain.invoke("q"), await chain.ainvoke("q")
     assert sync.model_dump() == other.model_dump()
 
@@ -152,8 +155,8 @@ def test_provenance_records_prompt_versions_hashes_and_retrieved_chunks(hashing)
     store = FaissVectorStore.from_texts(["Pens cost $2 each.", "The shop opens at 9."], hashing,
                                         ids=["chunk-a", "chunk-b"])
     llm = model(lambda t, p: "The answer is 8.")
-    result = FewShotCoT(llm=llm, retriever=store.as_retriever(search_kwargs={"k": 2})).invoke("Cost of 4 pens?")
-    meta = load("cot-few-shot").metadata
+    result = FewShotCoT(templates=COT, llm=llm, retriever=store.as_retriever(search_kwargs={"k": 2})).invoke("Cost of 4 pens?")
+    meta = COT["reason"].metadata
     assert [(p.id, p.version, p.sha256) for p in result.prompts] == [
         ("cot-few-shot", meta["prompt_version"], meta["prompt_sha256"])]
     assert sorted(result.chunk_ids) == ["chunk-a", "chunk-b"]
@@ -161,7 +164,7 @@ def test_provenance_records_prompt_versions_hashes_and_retrieved_chunks(hashing)
 
 
 def test_chains_compose_in_lcel():
-    chain = FewShotCoT(llm=model(lambda t, p: "The answer is 4.")) | RunnableLambda(lambda r: r.answer)
+    chain = FewShotCoT(templates=COT, llm=model(lambda t, p: "The answer is 4.")) | RunnableLambda(lambda r: r.answer)
     assert chain.invoke("2+2?") == "4"
 
 

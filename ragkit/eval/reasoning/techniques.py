@@ -1,0 +1,101 @@
+"""The reasoning techniques `ragkit eval reasoning` compares, by name: each builds, once per run, the chain that
+answers one problem. Other techniques join with `register(Technique(...))`."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from langchain_core.embeddings import Embeddings
+from langchain_core.language_models import BaseLanguageModel
+from langchain_core.prompts import BasePromptTemplate
+from langchain_core.runnables import Runnable
+
+from ragkit.chains.reasoning import (
+    Direct,
+    FewShotCoT,
+    LeastToMost,
+    ProgramAided,
+    ReasoningResult,
+    SelectionInference,
+    SelfConsistency,
+    ZeroShotCoT,
+)
+from ragkit.errors import InvalidInputError
+
+
+@dataclass
+class Setup:
+    """What every technique of one run shares: the sampling seed, the few-shot pool and the prompts built on it."""
+
+    seed: int = 0
+    pool: list[dict[str, Any]] | None = None
+    """Few-shot examples {question, reasoning, answer} for the CoT prompt's selector; None keeps the file's own."""
+    embeddings: Embeddings | None = None
+    """Embedder of the semantic example selector; None means the packaged sentence-transformer."""
+    samples: int | None = None
+    """Samples of the voting techniques; None means each technique's measured default."""
+    _prompts: dict[str, BasePromptTemplate] = field(default_factory=dict, init=False, repr=False)
+
+    def few_shot(self) -> dict[str, BasePromptTemplate]:
+        """The CoT prompt over the pool, built once (its selector embeds the pool) and shared: `templates=` value."""
+        if self.pool is None:
+            return {}
+        if "reason" not in self._prompts:
+            from ragkit.prompts import load
+
+            self._prompts["reason"] = load("cot-few-shot", examples=self.pool, embeddings=self.embeddings)
+        return {"reason": self._prompts["reason"]}
+
+
+Build = Callable[[BaseLanguageModel, Setup], Runnable[Any, ReasoningResult]]
+
+
+@dataclass(frozen=True)
+class Technique:
+    """A named way to answer a problem: `build(llm, setup)` returns the chain, invoked with the task's inputs."""
+
+    name: str
+    build: Build
+    description: str
+
+
+TECHNIQUES: dict[str, Technique] = {}
+
+
+def register(technique: Technique) -> Technique:
+    """Add a technique under its name (a second one with the same name is an error, not a silent swap)."""
+    if technique.name in TECHNIQUES:
+        raise ValueError(f"technique {technique.name!r} is already registered")
+    TECHNIQUES[technique.name] = technique
+    return technique
+
+
+def technique(name: str) -> Technique:
+    """The registered technique of that name; InvalidInputError listing the known ones otherwise."""
+    if name not in TECHNIQUES:
+        raise InvalidInputError(f"unknown technique {name!r}: choose from {', '.join(TECHNIQUES)}")
+    return TECHNIQUES[name]
+
+
+SELF_CONSISTENCY_SAMPLES = 5
+SELF_CONSISTENCY_TEMPERATURE = 0.7
+PROGRAM_VOTE_SAMPLES = 5
+
+register(Technique("direct", lambda llm, s: Direct(llm=llm), "the answer alone, one call"))
+register(Technique("zero-shot-cot", lambda llm, s: ZeroShotCoT(llm=llm),
+                   "'Let's think step by step', then an extraction call"))
+register(Technique("few-shot-cot", lambda llm, s: FewShotCoT(llm=llm, templates=s.few_shot()),
+                   "worked examples chosen by similarity, one greedy call"))
+register(Technique("self-consistency", lambda llm, s: SelfConsistency(
+    llm=llm, templates=s.few_shot(), samples=s.samples or SELF_CONSISTENCY_SAMPLES,
+    temperature=SELF_CONSISTENCY_TEMPERATURE, seed=s.seed), "few-shot CoT samples, majority vote"))
+register(Technique("least-to-most", lambda llm, s: LeastToMost(llm=llm), "decompose, then solve subquestions"))
+register(Technique("program", lambda llm, s: ProgramAided(llm=llm),
+                   "the model writes solution(), ragkit runs it in its safe evaluator"))
+register(Technique("program-vote", lambda llm, s: ProgramAided(
+    llm=llm, samples=s.samples or PROGRAM_VOTE_SAMPLES, temperature=SELF_CONSISTENCY_TEMPERATURE, seed=s.seed),
+    "program samples, majority vote over their results"))
+register(Technique("selection-inference", lambda llm, s: SelectionInference(llm=llm),
+                   "select facts, infer a new one, repeat, answer (needs facts)"))
