@@ -26,7 +26,7 @@ from ragkit.eval.data import shared_data_or_say  # noqa: E402
 from ragkit.eval.metrics import evaluate  # noqa: E402
 from ragkit.eval.retrieval import document_run, index_corpus, rank_documents  # noqa: E402
 from ragkit.finetune.embedder import EmbedderTraining  # noqa: E402
-from ragkit.finetune.mining import MiningSettings  # noqa: E402
+from ragkit.finetune.mining import MiningSettings, lead_passages  # noqa: E402
 from ragkit.finetune.pairs import split_queries  # noqa: E402
 from ragkit.finetune.reranker import RerankerTraining  # noqa: E402
 from ragkit.finetune.retrieval import finetune_embedder, finetune_reranker, prepare  # noqa: E402
@@ -90,6 +90,38 @@ def rerank_sweep(run: dict, dataset: BeirDataset, encoder: Any, label: str, rows
     return per_query_50 * 20 / 50
 
 
+def subset(data: BeirDataset, others: int = 700, seed: int = 0) -> BeirDataset:
+    """Every judged document plus `others` random ones: a smaller corpus for the costlier experiments (e5 embeds
+    the corpus slower than MiniLM; synthetic training needs one more corpus embedding)."""
+    import random
+
+    judged = {d for rel in data.qrels.values() for d in rel}
+    rest = sorted(set(data.corpus) - judged)
+    keep = judged | set(random.Random(seed).sample(rest, min(others, len(rest))))
+    return BeirDataset({d: t for d, t in data.corpus.items() if d in keep}, data.queries, data.qrels)
+
+
+def synthetic_pairs(train: BeirDataset, judged_dev: set[str], base: Any, cache: EmbeddingCache,
+                    minutes: float) -> BeirDataset:
+    """Questions the default model writes for sampled documents (none judged in dev), round-trip filtered by the
+    base hybrid retriever (top 5): a BeirDataset of them, with no human label used."""
+    from ragkit.finetune.synthetic import round_trip, write_questions
+    from ragkit.kb import shared_chat_model
+    from ragkit.retrieval import HybridRetriever
+    from ragkit.retrieval.hybrid import DEFAULT_FUSION
+
+    store = index_corpus(train, base, cache)
+    passages = {d: t for d, t in lead_passages(store).items() if d not in judged_dev}
+    written = write_questions(shared_chat_model("llamacpp", None), passages, minutes * 60,
+                              progress=lambda _, done, total: print(f"question {done}/{total}", flush=True))
+    retriever = HybridRetriever(retrievers=[DenseRetriever(store=store), BM25Retriever(store=store,
+                                index=build_bm25(store))], k=5, fetch_k=50, group_by="source", **DEFAULT_FUSION)
+    kept = round_trip(written, retriever, 5)
+    print(f"{len(kept)} of {len(written)} synthetic questions kept by the round trip")
+    queries = {f"s{i}": q.question for i, q in enumerate(kept)}
+    return BeirDataset(train.corpus, queries, {f"s{i}": {q.doc_id: 1} for i, q in enumerate(kept)})
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--stage", required=True, choices=["base", "embedder", "reranker", "adapter", "synthetic"])
@@ -100,6 +132,7 @@ def main() -> int:
     parser.add_argument("--ce-epochs", type=int, default=RerankerTraining.epochs)
     parser.add_argument("--ce-lr", type=float, default=RerankerTraining.learning_rate)
     parser.add_argument("--skip", type=int, default=MiningSettings.skip)
+    parser.add_argument("--minutes", type=float, default=6.0, help="synthetic: question-writing budget")
     args = parser.parse_args()
     directory = shared_data_or_say("scifact")
     if directory is None:
@@ -136,14 +169,31 @@ def main() -> int:
                 run = fused(lists(index_corpus(dev, from_spec(spec), cache), dev), dev, 0.5)
                 rows[f"latency R-{args.tag} over {label} (s/query, N=20)"] = rerank_sweep(
                     run, dev, encoder, f"hybrid {label} R-{args.tag}", rows)
-    elif args.stage == "adapter":
+    elif args.stage == "adapter":  # on the smaller corpus (subset), MiniLM rows beside for comparison
         e5 = from_spec("multilingual-e5-small")
-        sweep_fusion(lists(index_corpus(dev, e5, cache), dev), dev, "e5", rows)
-        prepared = prepare(train, e5, cache, mining=mining)
+        small_train, small_dev = subset(train), subset(dev)
+        sweep_fusion(lists(index_corpus(small_dev, base, cache), small_dev), small_dev, "small base", rows)
+        sweep_fusion(lists(index_corpus(small_dev, e5, cache), small_dev), small_dev, "small e5", rows)
+        prepared = prepare(small_train, e5, cache, mining=mining)
         out = WORK / f"A-{args.tag}"
-        facts = finetune_embedder(train, prepared, e5, out, EmbedderTraining(), cache)
+        facts = finetune_embedder(small_train, prepared, e5, out, EmbedderTraining(), cache)
         rows[f"training A-{args.tag}"] = {"train_s": facts["seconds"]}
-        sweep_fusion(lists(index_corpus(dev, from_spec(str(out)), cache), dev), dev, f"e5+A-{args.tag}", rows)
+        tuned = index_corpus(small_dev, from_spec(str(out)), cache)
+        sweep_fusion(lists(tuned, small_dev), small_dev, f"small e5+A-{args.tag}", rows)
+    elif args.stage == "synthetic":  # no labels: questions written by the default model, on the smaller corpus
+        small_train, small_dev = subset(train), subset(dev)
+        judged_dev = {d for rel in dev.qrels.values() for d in rel}
+        pairs = synthetic_pairs(small_train, judged_dev, base, cache, args.minutes)
+        prepared = prepare(pairs, base, cache, mining=mining)
+        out = WORK / f"S-{args.tag}"
+        facts = finetune_embedder(pairs, prepared, base, out, EmbedderTraining(epochs=args.epochs,
+                                                                                learning_rate=args.lr), cache)
+        rows[f"training S-{args.tag}"] = {"pairs": len(pairs.queries), "train_s": facts["seconds"]}
+        sweep_fusion(lists(index_corpus(small_dev, base, cache), small_dev), small_dev, "small base", rows)
+        for label, spec in ((f"small S-{args.tag}", out), ("small E-default", WORK / "E-default")):
+            if spec.is_dir():
+                sweep_fusion(lists(index_corpus(small_dev, from_spec(str(spec)), cache), small_dev), small_dev,
+                             label, rows)
     cache.close()
     rows[f"stage {args.stage} {args.tag} seconds"] = round(time.perf_counter() - started)
     results.update(rows)
