@@ -221,7 +221,8 @@ def reasoning(
     source = jsonl or game24
     techniques = [find_technique(name) for name in dict.fromkeys(technique)]
     problems = choose(task.load(source), limit, seed)
-    setup = Setup(seed=seed, samples=samples, pool=_pool(pool, {p.question for p in problems}) if jsonl else None)
+    setup = Setup(seed=seed, samples=samples, pool=_pool(pool, {p.question for p in problems}) if jsonl else None,
+                  prompt_ids=dict(getattr(task, "prompt_ids", {})))
     llm = shared_chat_model(backend, model)
     label = model or getattr(llm, "model_name", None) or "default model"
     with Progress(console=err, transient=True) as bars:

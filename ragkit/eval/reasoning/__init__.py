@@ -16,11 +16,12 @@ model reports (LangChain usage metadata: llama.cpp's prompt and completion token
 log so that a long evaluation resumes.
 """
 
+from ragkit.eval.reasoning.game24 import Game24
 from ragkit.eval.reasoning.runner import Row, Summary, evaluate, summarize, write_json
 from ragkit.eval.reasoning.tasks import Problem, Task, WordProblems, same_answer
 from ragkit.eval.reasoning.techniques import TECHNIQUES, Setup, Technique, register, technique
 
-TASKS: dict[str, Task] = {"word-problems": WordProblems()}
+TASKS: dict[str, Task] = {"word-problems": WordProblems(), "game24": Game24()}
 """Tasks by name."""
 
 __all__ = [

@@ -36,6 +36,8 @@ class Setup:
     """Embedder of the semantic example selector; None means the packaged sentence-transformer."""
     samples: int | None = None
     """Samples of the voting techniques; None means each technique's measured default."""
+    prompt_ids: dict[str, str] = field(default_factory=dict)
+    """The task's prompts by role (e.g. Game of 24's direct and CoT prompts), given to every chain."""
     _prompts: dict[str, BasePromptTemplate] = field(default_factory=dict, init=False, repr=False)
 
     def few_shot(self) -> dict[str, BasePromptTemplate]:
@@ -83,13 +85,13 @@ SELF_CONSISTENCY_SAMPLES = 5
 SELF_CONSISTENCY_TEMPERATURE = 0.7
 PROGRAM_VOTE_SAMPLES = 5
 
-register(Technique("direct", lambda llm, s: Direct(llm=llm), "the answer alone, one call"))
+register(Technique("direct", lambda llm, s: Direct(llm=llm, prompt_ids=s.prompt_ids), "the answer alone, one call"))
 register(Technique("zero-shot-cot", lambda llm, s: ZeroShotCoT(llm=llm),
                    "'Let's think step by step', then an extraction call"))
-register(Technique("few-shot-cot", lambda llm, s: FewShotCoT(llm=llm, templates=s.few_shot()),
+register(Technique("few-shot-cot", lambda llm, s: FewShotCoT(llm=llm, templates=s.few_shot(), prompt_ids=s.prompt_ids),
                    "worked examples chosen by similarity, one greedy call"))
 register(Technique("self-consistency", lambda llm, s: SelfConsistency(
-    llm=llm, templates=s.few_shot(), samples=s.samples or SELF_CONSISTENCY_SAMPLES,
+    llm=llm, templates=s.few_shot(), prompt_ids=s.prompt_ids, samples=s.samples or SELF_CONSISTENCY_SAMPLES,
     temperature=SELF_CONSISTENCY_TEMPERATURE, seed=s.seed), "few-shot CoT samples, majority vote"))
 register(Technique("least-to-most", lambda llm, s: LeastToMost(llm=llm), "decompose, then solve subquestions"))
 register(Technique("program", lambda llm, s: ProgramAided(llm=llm),
