@@ -114,14 +114,13 @@ def run_side(code_root: Path, passages_file: Path) -> tuple[dict[str, list[list[
 
 
 def main() -> None:
+    if sys.argv[1:2] == ["--worker"]:  # a side's process: screen the passages file given after the flag
+        worker(Path(sys.argv[2]))
+        return
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--before", default=BEFORE, help="git ref of the screen to compare with")
     parser.add_argument("--show", type=int, default=20, help="removed sentences to list per side and corpus")
-    parser.add_argument("--worker", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
-    if args.worker:
-        worker(args.worker)
-        return
     sys.path.insert(0, str(ROOT))
     from benchmarks.injection import checkout
 
