@@ -48,6 +48,8 @@ class KnowledgeBaseInfo(BaseModel):
     """Its name (the model `kb:NAME` of the chat API)."""
     embedder: str
     """Embedder id recorded in the index."""
+    embedder_sha256: str | None = None
+    """Checksum of a fine-tuned embedder's files, as recorded in the manifest."""
     dimension: int
     """Vector dimension."""
     metric: str

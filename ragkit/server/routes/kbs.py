@@ -105,7 +105,8 @@ def _info(state: ServerState, name: str) -> KnowledgeBaseInfo:
     kb = state.kbs.get(name)
     facts = kb.info()
     facts["sources"] = [state.kbs.public_source(kb, s) for s in facts["sources"]]
-    del facts["path"]
+    for local in ("path", "embedder_spec", "reranker"):  # server-side paths stay on the server
+        facts.pop(local, None)
     return KnowledgeBaseInfo(**facts)
 
 
