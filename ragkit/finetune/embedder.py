@@ -48,47 +48,66 @@ def batches(items: Sequence[Any], size: int) -> Iterator[Sequence[Any]]:
         yield items[begin : begin + size]
 
 
-def finetune_sentence_transformer(base: str, data: list[Triple], out: Path, params: EmbedderTraining,
-                                  progress: Callable[[int, int], None] | None = None,
-                                  notes: dict[str, Any] | None = None) -> dict[str, Any]:
-    """Train a copy of the model at `base` (a directory) on the triples and save it to `out`; returns what was done
-    (also written to out/ragkit-embedder.json). progress(step, steps)."""
+def train_loop(model: Any, items: Sequence[Any], batch_size: int, epochs: int, learning_rate: float, warmup: float,
+               seed: int, batch_loss: Callable[[Sequence[Any]], Any],
+               progress: Callable[[int, int], None] | None = None) -> list[float]:
+    """AdamW with linear warm-up and decay, bf16 autocast, gradient clipping; each epoch shuffles the items
+    (seeded). Returns the loss of every step."""
     import torch
-    from sentence_transformers import SentenceTransformer
-    from sentence_transformers.sentence_transformer.losses import MultipleNegativesRankingLoss
     from transformers import get_linear_schedule_with_warmup
 
-    started = time.perf_counter()
-    torch.manual_seed(params.seed)
-    model = SentenceTransformer(base, device="cpu", local_files_only=True)
-    model.max_seq_length = params.max_seq_tokens
-    loss = MultipleNegativesRankingLoss(model, scale=params.scale)
-    steps = -(-len(data) // params.batch_size) * params.epochs
-    optimizer = torch.optim.AdamW(model.parameters(), lr=params.learning_rate)
-    schedule = get_linear_schedule_with_warmup(optimizer, int(params.warmup * steps), steps)
+    torch.manual_seed(seed)
+    steps = -(-len(items) // batch_size) * epochs
+    optimizer = torch.optim.AdamW(model.parameters(), lr=learning_rate)
+    schedule = get_linear_schedule_with_warmup(optimizer, int(warmup * steps), steps)
     model.train()
-    step, losses_seen = 0, []
-    for epoch in range(params.epochs):
-        order = list(data)
-        random.Random(params.seed + epoch).shuffle(order)
-        for batch in batches(order, params.batch_size):
-            features = [model.tokenize(list(column)) for column in zip(*batch)]
+    seen: list[float] = []
+    for epoch in range(epochs):
+        order = list(items)
+        random.Random(seed + epoch).shuffle(order)
+        for batch in batches(order, batch_size):
             with torch.autocast("cpu", dtype=torch.bfloat16):
-                value = loss(features, None)
+                value = batch_loss(batch)
             value.backward()
             torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
             optimizer.step()
             schedule.step()
             optimizer.zero_grad()
-            losses_seen.append(float(value.detach()))
-            step += 1
+            seen.append(float(value.detach()))
             if progress:
-                progress(step, steps)
+                progress(len(seen), steps)
     model.eval()
+    return seen
+
+
+def training_facts(seen: list[float], started: float, params: Any, **facts: Any) -> dict[str, Any]:
+    """What a training run did, as written beside the model."""
+    return {**facts, "steps": len(seen), "first_loss": seen[0] if seen else None,
+            "last_loss": seen[-1] if seen else None, "seconds": round(time.perf_counter() - started, 1),
+            "params": asdict(params)}
+
+
+def finetune_sentence_transformer(base: str, data: list[Triple], out: Path, params: EmbedderTraining,
+                                  progress: Callable[[int, int], None] | None = None,
+                                  notes: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Train a copy of the model at `base` (a directory) on the triples and save it to `out`; returns what was done
+    (also written to out/ragkit-embedder.json). progress(step, steps)."""
+    from sentence_transformers import SentenceTransformer
+    from sentence_transformers.sentence_transformer.losses import MultipleNegativesRankingLoss
+
+    started = time.perf_counter()
+    model = SentenceTransformer(base, device="cpu", local_files_only=True)
+    model.max_seq_length = params.max_seq_tokens
+    loss = MultipleNegativesRankingLoss(model, scale=params.scale)
+
+    def batch_loss(batch: Sequence[Triple]) -> Any:
+        return loss([model.preprocess(list(column)) for column in zip(*batch)], None)
+
+    seen = train_loop(model, data, params.batch_size, params.epochs, params.learning_rate, params.warmup,
+                      params.seed, batch_loss, progress)
     model.save(str(out))
-    facts = {"kind": "sentence-transformers", "base": base, "triples": len(data), "steps": steps,
-             "first_loss": losses_seen[0] if losses_seen else None, "last_loss": losses_seen[-1] if losses_seen else None,
-             "seconds": round(time.perf_counter() - started, 1), "params": asdict(params), **(notes or {})}
+    facts = training_facts(seen, started, params, kind="sentence-transformers", base=base, triples=len(data),
+                           **(notes or {}))
     (out / EMBEDDER_FILE).write_text(json.dumps(facts, indent=2))
     return facts
 
@@ -117,8 +136,6 @@ def train_query_adapter(base: VectorEmbeddings, queries: np.ndarray, positives: 
             optimizer.step()
             optimizer.zero_grad()
             losses_seen.append(float(value.detach()))
-    facts = {"triples": len(q), "first_loss": losses_seen[0] if losses_seen else None,
-             "last_loss": losses_seen[-1] if losses_seen else None,
-             "seconds": round(time.perf_counter() - started, 1), "params": asdict(params), **(notes or {})}
+    facts = training_facts(losses_seen, started, params, triples=len(q), **(notes or {}))
     save_adapter(out, weight.detach().numpy(), bias.detach().numpy(), base.spec, facts)
     return facts

@@ -8,14 +8,13 @@ reason ragkit.finetune.embedder gives; the model is sentence-transformers' Cross
 from __future__ import annotations
 
 import json
-import random
 import time
-from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ragkit.finetune.embedder import batches
+from ragkit.finetune.embedder import train_loop, training_facts
 from ragkit.retrieval.rerank import RERANKER_FILE
 
 Group = tuple[str, str, list[str]]
@@ -44,47 +43,28 @@ def train_cross_encoder(base: str, groups: list[Group], out: Path, params: Reran
     saved to `out` with ragkit-reranker.json; returns what was done. progress(step, steps)."""
     import torch
     from sentence_transformers import CrossEncoder
-    from transformers import get_linear_schedule_with_warmup
 
     started = time.perf_counter()
-    torch.manual_seed(params.seed)
     encoder = CrossEncoder(base, num_labels=1, max_length=params.max_seq_tokens, device="cpu", local_files_only=True)
     model, tokenizer = encoder.model, encoder.tokenizer
-    steps = -(-len(groups) // params.groups_per_step) * params.epochs
-    optimizer = torch.optim.AdamW(model.parameters(), lr=params.learning_rate)
-    schedule = get_linear_schedule_with_warmup(optimizer, int(params.warmup * steps), steps)
-    model.train()
-    step, seen = 0, []
-    for epoch in range(params.epochs):
-        order = list(groups)
-        random.Random(params.seed + epoch).shuffle(order)
-        for part in batches(order, params.groups_per_step):
-            sized = [(q, [p, *negs[: params.negatives]]) for q, p, negs in part]
-            pairs = [(q, passage) for q, passages in sized for passage in passages]
-            features = tokenizer([q for q, _ in pairs], [p for _, p in pairs], padding=True, truncation="only_second",
-                                 max_length=params.max_seq_tokens, return_tensors="pt")
-            with torch.autocast("cpu", dtype=torch.bfloat16):
-                logits = model(**features).logits.float().view(-1)
-            value = torch.zeros(())
-            begin = 0
-            for _, passages in sized:  # the positive is first in its group
-                value = value + torch.nn.functional.cross_entropy(logits[begin : begin + len(passages)][None],
-                                                                  torch.zeros(1, dtype=torch.long))
-                begin += len(passages)
-            value = value / len(sized)
-            value.backward()
-            torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-            optimizer.step()
-            schedule.step()
-            optimizer.zero_grad()
-            seen.append(float(value.detach()))
-            step += 1
-            if progress:
-                progress(step, steps)
-    model.eval()
+
+    def batch_loss(part: Sequence[Group]) -> Any:
+        sized = [(q, [p, *negs[: params.negatives]]) for q, p, negs in part]
+        pairs = [(q, passage) for q, passages in sized for passage in passages]
+        features = tokenizer([q for q, _ in pairs], [p for _, p in pairs], padding=True, truncation="only_second",
+                             max_length=params.max_seq_tokens, return_tensors="pt")
+        logits = model(**features).logits.float().view(-1)
+        value, begin = torch.zeros(()), 0
+        for _, passages in sized:  # the positive is first in its group
+            value = value + torch.nn.functional.cross_entropy(logits[begin : begin + len(passages)][None],
+                                                              torch.zeros(1, dtype=torch.long))
+            begin += len(passages)
+        return value / len(sized)
+
+    seen = train_loop(model, groups, params.groups_per_step, params.epochs, params.learning_rate, params.warmup,
+                      params.seed, batch_loss, progress)
     encoder.save(str(out))
-    facts = {"kind": "cross-encoder", "base": base, "groups": len(groups), "steps": steps,
-             "first_loss": seen[0] if seen else None, "last_loss": seen[-1] if seen else None,
-             "seconds": round(time.perf_counter() - started, 1), "params": asdict(params), **(notes or {})}
+    facts = training_facts(seen, started, params, kind="cross-encoder", base=base, groups=len(groups),
+                           **(notes or {}))
     (out / RERANKER_FILE).write_text(json.dumps(facts, indent=2))
     return facts
