@@ -1,16 +1,20 @@
-"""Tree-of-Thoughts breadth-first search with a beam: propose k=3 thoughts per state, value each, keep b=2,
-depth 2 (gemma3-270m). Prints the whole search tree."""
+"""Tree-of-Thoughts on Game of 24, the task Yao et al. built it for (qwen2.5-1.5b, the default model): the model
+proposes next steps and values the numbers they leave; ragkit checks each step exactly, prunes wrong ones without
+a model call, keeps the best 3 states per level, and checks the expression the steps build. Prints the tree."""
 
-from ragkit.chains.reasoning import TreeOfThoughtSearch
+import sys
+
+from ragkit.chains.reasoning import Game24Search, game24
 from ragkit.models import ChatLlamaCpp
 
-llm = ChatLlamaCpp(model="gemma3-270m")
-chain = TreeOfThoughtSearch(llm=llm, k=3, breadth=2, depth=2, generate="propose", evaluate="value", max_calls=12)
-result = chain.invoke("Make 24 from the numbers 4, 6 and 1.")
-print(f"model: {llm.model_name}")
+puzzle = sys.argv[1] if len(sys.argv) > 1 else "3 4 4 8"
+llm = ChatLlamaCpp(model="qwen2.5-1.5b")
+result = Game24Search(llm=llm, breadth=3, max_calls=40).invoke(puzzle)
+print(f"model: {llm.model_name}, puzzle: {puzzle}")
 for node in result.tree:
-    mark = "kept" if node.kept else "pruned"
-    print(f"  {'  ' * (node.depth - 1)}[{node.id}] parent={node.parent} {node.thought!r} score={node.score} {mark}")
-print(f"best path: {result.best_path}")
-print(f"answer: {result.answer!r}, calls: {result.calls}/{result.max_calls}, budget exhausted: "
-      f"{result.budget_exhausted}")
+    mark = f"pruned: {node.pruned}" if node.pruned else ("kept" if node.kept else "not kept")
+    score = "" if node.score is None else f" value={node.score:g}"
+    print(f"  {'  ' * (node.depth - 1)}[{node.id}] {node.thought}{score} ({mark})")
+print(f"steps: {result.best_path}")
+verdict = game24.check(game24.parse_puzzle(puzzle), result.answer)
+print(f"answer: {result.answer} ({verdict.reason}), calls: {result.calls}/{result.max_calls}")
