@@ -7,7 +7,7 @@ import json
 from collections.abc import Iterator
 from typing import Any
 
-from ragkit.chains.rag import Answer, Citation, RagEvent, TextDelta
+from ragkit.answer import Answer, Citation, RagEvent, TextDelta
 from ragkit.errors import RagkitError
 
 CONNECT_TIMEOUT_S = 1.0

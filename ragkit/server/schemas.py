@@ -9,7 +9,7 @@ from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from ragkit.chains.rag import Answer, Citation
+from ragkit.answer import Answer, Citation
 from ragkit.settings import RetrievalSettings
 
 Show = Callable[[str], str]

@@ -1,0 +1,107 @@
+"""The answer contract: what every face (library, CLI, app, HTTP API) gets back from asking a knowledge base.
+
+An `Answer` with its `Citation`s, the `TextDelta`s streamed before it, and the no-answer reply in the question's
+language. Plain dataclasses without LangChain, so the answer cache, the answer log, the server's body and user code
+depend on this module only, not on the chain that produces it (ragkit.chains.rag).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from ragkit.text import detect_language
+
+NOT_FOUND = "The documents do not say."
+NOT_FOUND_ZH = "文档中没有相关信息。"
+
+
+@dataclass(frozen=True)
+class Citation:
+    """A passage the answer relies on."""
+
+    n: int
+    source: str
+    page: int
+    start: int
+    end: int
+    chunk_id: str
+    score: float
+    text: str
+    inferred: bool = False
+    """True when the model cited nothing and the citation was attributed by word overlap with the answer."""
+    where: str = ""
+    """How the part of the file is named ("sheet Budget", "slide 3", "page 2"); empty: page number only."""
+
+    def label(self) -> str:
+        where = self.where or f"page {self.page}"
+        return f"[{self.n}] {self.source} ({where}, chars {self.start}-{self.end}, score {self.score:.2f})"
+
+
+@dataclass
+class Answer:
+    """An answer with its citations, the model and prompt that produced it, and where the time went."""
+
+    question: str
+    text: str
+    citations: list[Citation]
+    passages: list[Citation]
+    model: str
+    prompt: dict[str, Any]
+    timings: dict[str, float] = field(default_factory=dict)
+    found: bool = True
+    """False when the model was not called: retrieval found nothing relevant enough, or a check refused the
+    question (`warnings` says why; `passages` then holds what retrieval found)."""
+    extractive: bool = False
+    """True when the model's reply stated what no passage says and was replaced by the passage sentence that
+    answers the question (the grounding guardrail; `replaced_because` says why); `generated` keeps the reply."""
+    generated: str = ""
+    """The model's reply as generated, before the guardrail."""
+    warnings: list[str] = field(default_factory=list)
+    """Instruction-like text removed from passages before the model saw them (prompt injection), one per passage:
+    'passage [n] (source): removed "..."'; 'no passage supports the answer: ...' when the cited passages do
+    not back the answer (the guardrail off, or facts spread over passages); and why a retrieved question was
+    refused ('the question names X, which no retrieved passage mentions')."""
+    cached: bool = False
+    """True when the answer came from the answer cache (the same question on the same index version, model, prompt
+    and settings was answered before); `timings` are then the lookup's."""
+    event_id: str = ""
+    """The id of this answer's event in the index's answer log (ragkit.answers), to attach feedback to; empty when
+    the answer was not logged."""
+    rewritten: str = ""
+    """The standalone question the follow-up `question` was rewritten into from the history (retrieved for and
+    answered); empty when there was no history."""
+    replaced_because: str = ""
+    """Why the guardrail replaced the reply ('the number 1862 is in no passage', 'an empty reply', ...); empty
+    when it was kept."""
+
+
+@dataclass(frozen=True)
+class TextDelta:
+    """A piece of the model's reply, streamed before the Answer."""
+
+    text: str
+
+    def __add__(self, other: TextDelta | Answer) -> TextDelta | Answer:
+        return TextDelta(self.text + other.text) if isinstance(other, TextDelta) else other
+
+
+RagEvent = TextDelta | Answer
+"""What RagChain.stream yields: deltas, then exactly one Answer, last."""
+
+
+def guardrail_note(question: str) -> str:
+    """What precedes the guardrail's quote, in the question's language."""
+    if detect_language(question) == "zh":
+        return "文档不支持模型的回答，以下是最相关的原文："
+    return "not supported by the cited passage; quoting it instead:"
+
+
+def not_found(question: str) -> str:
+    """The no-answer reply, in the question's language."""
+    return NOT_FOUND_ZH if detect_language(question) == "zh" else NOT_FOUND
+
+
+def says_not_found(answer: str) -> bool:
+    """Whether a reply is the no-answer reply (in either language), as the model or the chain wrote it."""
+    return NOT_FOUND.lower().rstrip(".") in answer.lower() or NOT_FOUND_ZH.rstrip("。") in answer
