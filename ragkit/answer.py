@@ -2,7 +2,9 @@
 
 An `Answer` with its `Citation`s, the `TextDelta`s streamed before it, and the no-answer reply in the question's
 language. Plain dataclasses without LangChain, so the answer cache, the answer log, the server's body and user code
-depend on this module only, not on the chain that produces it (ragkit.chains.rag).
+depend on this module only, not on the chain that produces it (ragkit.chains.rag). The HTTP API's body is these
+classes themselves (pydantic reads their fields, and their docstrings as the OpenAPI descriptions), so it carries
+every field: document a new one here.
 """
 
 from __future__ import annotations
@@ -10,24 +12,37 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from pydantic import ConfigDict, with_config
+
 from ragkit.text import detect_language
 
 NOT_FOUND = "The documents do not say."
 NOT_FOUND_ZH = "文档中没有相关信息。"
+_DOCUMENTED = ConfigDict(use_attribute_docstrings=True)
+"""How pydantic (the HTTP API's body and its OpenAPI schema) reads these classes: field docstrings are descriptions."""
 
 
+@with_config(_DOCUMENTED)
 @dataclass(frozen=True)
 class Citation:
     """A passage the answer relies on."""
 
     n: int
+    """Its number, as cited [n] in the answer's text."""
     source: str
+    """The source file (the HTTP API shows uploaded ones by their name inside the knowledge base)."""
     page: int
+    """Page (1 for formats without pages); sheet or slide number for spreadsheets and slides."""
     start: int
+    """Character offset where the passage starts in its page."""
     end: int
+    """Character offset where it ends."""
     chunk_id: str
+    """The chunk's id in the index."""
     score: float
+    """Retrieval score."""
     text: str
+    """The passage."""
     inferred: bool = False
     """True when the model cited nothing and the citation was attributed by word overlap with the answer."""
     where: str = ""
@@ -38,17 +53,25 @@ class Citation:
         return f"[{self.n}] {self.source} ({where}, chars {self.start}-{self.end}, score {self.score:.2f})"
 
 
+@with_config(_DOCUMENTED)
 @dataclass
 class Answer:
     """An answer with its citations, the model and prompt that produced it, and where the time went."""
 
     question: str
+    """The question answered, as asked."""
     text: str
+    """The answer, citing passages as [n]."""
     citations: list[Citation]
+    """The passages cited."""
     passages: list[Citation]
+    """Every passage retrieved and given to the model (or, refused, what retrieval found)."""
     model: str
+    """The answering model."""
     prompt: dict[str, Any]
+    """Prompt provenance: id, version, sha256 of the prompt file, model parameters."""
     timings: dict[str, float] = field(default_factory=dict)
+    """Where the time went (retrieve_s, first_token_s, generate_s, total_s, ...) and token counts."""
     found: bool = True
     """False when the model was not called: retrieval found nothing relevant enough, or a check refused the
     question (`warnings` says why; `passages` then holds what retrieval found)."""
