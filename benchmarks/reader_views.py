@@ -30,6 +30,7 @@ from ragkit.eval.data import shared_data_or_say  # noqa: E402
 from ragkit.eval.kbset import squad_kb_set  # noqa: E402
 from ragkit.eval.squad import load_squad  # noqa: E402
 from ragkit.kb import KnowledgeBase, shared_chat_model  # noqa: E402
+from ragkit.models import identity_of  # noqa: E402
 from ragkit.settings import RetrievalSettings  # noqa: E402
 
 
@@ -75,7 +76,7 @@ def main() -> None:
         return
     articles = load_squad(squad / "dev-v1.1-part-a.json")
     llm = shared_chat_model("llamacpp", args.model)
-    model = getattr(llm, "model_name", None) or type(llm).__name__
+    model = identity_of(llm).name
     stated: Counter[str] = Counter()
     asked, started = 0, time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="ragkit-views-") as name:

@@ -23,7 +23,7 @@ class ScriptedChatModel(BaseChatModel):
     model_config = ConfigDict(arbitrary_types_allowed=True)
     reply: Reply
     calls: list[tuple[str, dict[str, Any]]] = Field(default_factory=list, exclude=True)
-    """A record, not a setting: excluded, so the model's identity (ragkit.answers.model_identity) stays put."""
+    """A record, not a setting: excluded, so the model's identity (ragkit.models.identity_of) stays put."""
     _lock: threading.Lock = PrivateAttr(default_factory=threading.Lock)
 
     @classmethod

@@ -3,10 +3,10 @@ events.sqlite), shared by every thread and process answering from it, and the re
 
 from ragkit.answers.cache import CACHE_FILE, AnswerCache
 from ragkit.answers.events import EVENTS_FILE, MAX_COMMENT, Event, EventLog, EventNotFoundError, Feedback, parse_rating
-from ragkit.answers.key import CacheKey, cache_key, model_identity, normalize_question
+from ragkit.answers.key import CacheKey, cache_key, normalize_question
 from ragkit.answers.recorder import AnswerRecorder
 
 __all__ = [
     "CACHE_FILE", "EVENTS_FILE", "MAX_COMMENT", "AnswerCache", "AnswerRecorder", "CacheKey", "Event", "EventLog",
-    "EventNotFoundError", "Feedback", "cache_key", "model_identity", "normalize_question", "parse_rating",
+    "EventNotFoundError", "Feedback", "cache_key", "normalize_question", "parse_rating",
 ]

@@ -1,8 +1,9 @@
 """What makes two questions the same answer: the cache key of an answer and the question normalization under it.
 
 A key holds everything the answer depends on: the index version (its manifest generation), the question as asked
-and as retrieved for (they differ once a follow-up is rewritten), the model and its adapter and settings, the
-prompt (id, version, sha256), the generation parameters, the chain's guard settings and the retrieval settings.
+and as retrieved for (they differ once a follow-up is rewritten), the model's identity (ragkit.models.ModelIdentity:
+backend, preset or path, adapter, settings), the prompt (id, version, sha256), the generation parameters, the
+chain's guard settings and the retrieval settings.
 """
 
 from __future__ import annotations
@@ -15,18 +16,18 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from langchain_core.language_models import BaseChatModel, BaseLanguageModel, BaseLLM
+from langchain_core.language_models import BaseLanguageModel
 from langchain_core.prompts import BasePromptTemplate
 
 from ragkit.chains.rag import RagChain
+from ragkit.models import identity_of
+from ragkit.models.identity import as_json
 from ragkit.settings import RetrievalSettings
 
-KEY_VERSION = 1
+KEY_VERSION = 2
 """Changes whenever what goes into a key (or how answers are stored) changes, so old rows never match."""
 GUARDS = ("grounding", "injection_guard", "delimited")
 """RagChain settings that change the answer."""
-RUNTIME_ONLY = frozenset({"n_threads", "streaming"})
-"""Model fields that change how fast, not what, a model answers (fields marked `exclude=True` are left out too)."""
 _SPACE = re.compile(r"\s+")
 _CJK = r"\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af"
 _SPACE_IN_CJK = re.compile(rf"(?<=[{_CJK}]) (?=[{_CJK}])")
@@ -37,18 +38,6 @@ def normalize_question(question: str) -> str:
     space and dropped between Chinese or Japanese characters (which are written without spaces)."""
     text = _SPACE.sub(" ", unicodedata.normalize("NFKC", question).casefold()).strip()
     return _SPACE_IN_CJK.sub("", text)
-
-
-def model_identity(llm: BaseLanguageModel) -> dict[str, Any]:
-    """The model's class, name, preset or path, adapter and every setting of its own (LangChain's callbacks, tags
-    and the like left out), as JSON data."""
-    skipped = set(BaseChatModel.model_fields) | set(BaseLLM.model_fields) | RUNTIME_ONLY
-    own = {name: getattr(llm, name) for name, info in type(llm).model_fields.items()
-           if name not in skipped and not info.exclude}
-    own.setdefault("model_name", getattr(llm, "model_name", None) or type(llm).__name__)
-    for name in ("model", "adapter", "lora"):
-        own.setdefault(name, getattr(llm, name, None))
-    return {"class": f"{type(llm).__module__}.{type(llm).__qualname__}", **_plain(own)}
 
 
 @dataclass(frozen=True)
@@ -73,7 +62,7 @@ class CacheKey:
     @property
     def model(self) -> str:
         """The answering model's name."""
-        return str(self.parts["model"]["model_name"])
+        return str(self.parts["model"]["name"])
 
     @property
     def prompt(self) -> dict[str, Any]:
@@ -92,23 +81,12 @@ def cache_key(generation: str, question: str, retrieval: RetrievalSettings, llm:
     meta = dict(prompt.metadata or {})
     params = {**meta.pop("model_params", {}), **model_params}
     parts = {
-        "model": model_identity(llm),
+        "model": identity_of(llm).model_dump(mode="json"),
         "prompt": {key: meta.get(key) for key in ("prompt_id", "prompt_version", "prompt_sha256")},
-        "params": _plain(params),
+        "params": as_json(params),
         "guards": {name: RagChain.model_fields[name].default for name in GUARDS} | dict(guards or {}),
         "retrieval": retrieval.model_dump(mode="json"),
         **({"scope": scope} if scope else {}),
     }
     asked = normalize_question(question)
     return CacheKey(generation, asked, normalize_question(retrieved) if retrieved else asked, parts)
-
-
-def _plain(value: Any) -> Any:
-    """value as JSON data; objects that are not data (functions, pools) stand in by their type, never their address."""
-    if value is None or isinstance(value, (str, int, float, bool)):
-        return value
-    if isinstance(value, dict):
-        return {str(k): _plain(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_plain(v) for v in value]
-    return f"<{getattr(value, '__qualname__', type(value).__qualname__)}>"

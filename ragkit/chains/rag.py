@@ -37,6 +37,7 @@ from ragkit.chains.grounding import (
 from ragkit.chains.injection import screen
 from ragkit.chains.rewrite import QuestionRewriter, parse_input
 from ragkit.errors import InvalidInputError
+from ragkit.models import identity_of
 from ragkit.prompts import load as load_prompt
 
 RagInput = str | dict[str, Any]
@@ -251,8 +252,7 @@ class RagChain(RunnableSerializable[RagInput, Answer]):
         timings["total_s"] = time.perf_counter() - started
         timings["generate_s"] = timings["total_s"] - timings["retrieve_s"] - timings["guardrail_s"]
         timings.setdefault("first_token_s", timings["generate_s"])
-        model = getattr(self.llm, "model_name", None) or type(self.llm).__name__
-        return Answer(question, text, citations, passages, model, self._prompt_meta(), timings,
+        return Answer(question, text, citations, passages, identity_of(self.llm).name, self._prompt_meta(), timings,
                       extractive=extractive, generated=generated, warnings=warnings, replaced_because=because)
 
     def _grounded(self, question: str, text: str,

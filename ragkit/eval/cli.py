@@ -135,10 +135,11 @@ def _asker(squad: Path | None, jsonl: Path | None, index: str | None, kb_article
     """(ask, questions, label) of one model: a knowledge base's default pipeline (a saved index, or SQuAD articles
     written as files and indexed), or dense retrieval over SQuAD paragraphs."""
     from ragkit.kb import KnowledgeBase, shared_chat_model
+    from ragkit.models import identity_of
     from ragkit.settings import RetrievalSettings
 
     llm = shared_chat_model(backend, name)
-    label = name or getattr(llm, "model_name", None) or "default model"
+    label = name or identity_of(llm).name
     params: dict[str, Any] = {} if max_tokens is None else {"max_tokens": max_tokens}
     retrieval = RetrievalSettings() if k is None else RetrievalSettings(k=k)
     if jsonl is not None:
@@ -212,6 +213,7 @@ def reasoning(
     from ragkit.eval.reasoning.report import plot, table
     from ragkit.eval.reasoning.runner import choose
     from ragkit.kb import shared_chat_model
+    from ragkit.models import identity_of
 
     if (jsonl is None) == (game24 is None):
         raise InvalidInputError("give --jsonl FILE or --game24 FILE")
@@ -224,7 +226,7 @@ def reasoning(
     setup = Setup(seed=seed, samples=samples, pool=_pool(pool, {p.question for p in problems}) if jsonl else None,
                   prompt_ids=dict(getattr(task, "prompt_ids", {})))
     llm = shared_chat_model(backend, model)
-    label = model or getattr(llm, "model_name", None) or "default model"
+    label = model or identity_of(llm).name
     with Progress(console=err, transient=True) as bars:
         bar = bars.add_task(f"{label}: {len(techniques)} techniques x {len(problems)} problems",
                             total=len(techniques) * len(problems))

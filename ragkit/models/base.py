@@ -17,14 +17,20 @@ from langchain_core.messages import BaseMessage, UsageMetadata
 from pydantic import ConfigDict, Field
 
 from ragkit.errors import reject_unknown_options
+from ragkit.models.identity import RUNTIME_ONLY, Identified, ModelIdentity
+from ragkit.models.presets import DEFAULT_PRESET, display_name
 
 _ROLES = {"human": "user", "ai": "assistant", "system": "system", "tool": "tool"}
 
 
-class LocalChatModel(BaseChatModel):
+class LocalChatModel(BaseChatModel, Identified):
     """Generation settings common to the llama.cpp and transformers backends."""
 
     model_config = ConfigDict(extra="forbid")
+    backend: ClassVar[str]
+    """The backend's name in ragkit.models.BACKENDS (and in the model's identity)."""
+    runtime_only: ClassVar[frozenset[str]] = RUNTIME_ONLY
+    """Fields left out of the identity: they change how fast, not what, the model answers."""
     call_options: ClassVar[tuple[str, ...]] = ("temperature", "top_k", "top_p", "max_tokens", "seed", "stream")
     """Per-call keyword arguments the backend uses (`stream` is LangChain's); any other raises TypeError."""
 
@@ -58,9 +64,15 @@ class LocalChatModel(BaseChatModel):
     @property
     def model_name(self) -> str:
         """The name shown with answers: the preset, or the model file or directory name, plus a user adapter's."""
-        from ragkit.models.presets import display_name
-
         return display_name(self.model) + (f" + {Path(self.adapter).name}" if self.adapter else "")
+
+    @property
+    def identity(self) -> ModelIdentity:
+        """The backend, preset or path (the default preset when None), adapter and the settings that change answers."""
+        settings = set(type(self).model_fields) - set(BaseChatModel.model_fields) - self.runtime_only
+        return ModelIdentity(backend=self.backend, model=self.model or DEFAULT_PRESET, adapter=self.adapter,
+                             name=self.model_name,
+                             settings=self.model_dump(mode="json", include=settings - {"model", "adapter"}))
 
     def _check_options(self, options: dict[str, Any]) -> None:
         """Refuse per-call options this backend would otherwise drop (a typo, or a feature it lacks, like tools)."""

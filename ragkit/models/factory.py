@@ -1,20 +1,21 @@
-"""Build a chat model from a backend name and a model spec; which prompt a preset's adapter was trained with."""
+"""Build a chat model from a backend name and a model spec; which prompt a model's adapter was trained with."""
 
 from __future__ import annotations
 
 from pathlib import Path
 from typing import Any
 
-from langchain_core.language_models import BaseChatModel
+from langchain_core.language_models import BaseLanguageModel
 
 from ragkit.errors import InvalidInputError
 from ragkit.models.adapter import METADATA_FILE, read_metadata
 from ragkit.models.base import LocalChatModel
+from ragkit.models.identity import identity_of
 from ragkit.models.llamacpp import ChatLlamaCpp
 from ragkit.models.presets import PRESETS
 from ragkit.models.transformers import ChatTransformers
 
-BACKENDS: dict[str, type[LocalChatModel]] = {"llamacpp": ChatLlamaCpp, "transformers": ChatTransformers}
+BACKENDS: dict[str, type[LocalChatModel]] = {cls.backend: cls for cls in (ChatLlamaCpp, ChatTransformers)}
 """Backend name -> chat model class; every class takes `model`, `adapter` and the LocalChatModel settings."""
 
 
@@ -31,10 +32,11 @@ def preset_prompt(model: str | None) -> str | None:
     return preset.prompt if preset else None
 
 
-def trained_prompt(llm: BaseChatModel) -> str | None:
-    """The prompt id a chat model was fine-tuned on: its adapter directory's record, else its preset's; else None."""
-    if not isinstance(llm, LocalChatModel):
-        return None
-    if llm.adapter and (Path(llm.adapter).expanduser() / METADATA_FILE).is_file():
-        return read_metadata(Path(llm.adapter).expanduser()).prompt_id
-    return preset_prompt(llm.model)
+def trained_prompt(llm: BaseLanguageModel) -> str | None:
+    """The prompt id a chat model was fine-tuned on, read from its identity (a pooled model's too): its adapter
+    directory's record, else its preset's; else None."""
+    identity = identity_of(llm)
+    adapter = Path(identity.adapter).expanduser() if identity.adapter else None
+    if adapter is not None and (adapter / METADATA_FILE).is_file():
+        return read_metadata(adapter).prompt_id
+    return preset_prompt(identity.model)

@@ -143,6 +143,8 @@ class ChatLlamaCpp(LocalChatModel):
     `grammar` (GBNF text) constrain the output; `with_structured_output(schema)` builds on them.
     """
 
+    backend: ClassVar[str] = "llamacpp"
+    runtime_only: ClassVar[frozenset[str]] = LocalChatModel.runtime_only | {"own_context"}
     call_options: ClassVar[tuple[str, ...]] = (*LocalChatModel.call_options, "response_format", "json_schema",
                                                "grammar")
     n_ctx: int = 4096

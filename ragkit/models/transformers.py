@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, ClassVar
 
 from langchain_core.callbacks import CallbackManagerForLLMRun
 from langchain_core.language_models.chat_models import generate_from_stream
@@ -26,6 +26,7 @@ from ragkit.models.hf import Loaded, device, load_shared
 class ChatTransformers(LocalChatModel):
     """A preset, .gguf file or Hugging Face model directory run by transformers, with an optional LoRA adapter."""
 
+    backend: ClassVar[str] = "transformers"
     device: str | None = None
     """'cuda' or 'cpu'; None picks CUDA when present."""
 

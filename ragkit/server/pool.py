@@ -16,10 +16,12 @@ from typing import Any
 
 from langchain_core.callbacks import CallbackManagerForLLMRun
 from langchain_core.language_models import BaseChatModel
+from langchain_core.language_models.base import LangSmithParams
 from langchain_core.messages import AIMessageChunk, BaseMessage, BaseMessageChunk
 from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
 from pydantic import ConfigDict
 
+from ragkit.models import Identified, ModelIdentity, identity_of
 from ragkit.server import usage
 
 abandoned: ContextVar[threading.Event | None] = ContextVar("ragkit_server_abandoned", default=None)
@@ -33,11 +35,16 @@ class AbandonedError(Exception):
 
 
 class ModelPool:
-    """Chat models, each lent to one generation at a time, first come first served; counts who is waiting."""
+    """Chat models of one identity, each lent to one generation at a time, first come first served; counts who is
+    waiting."""
 
     def __init__(self, models: Sequence[BaseChatModel]):
         if not models:
             raise ValueError("a model pool needs at least one model")
+        self.identity = identity_of(models[0])
+        """What every model of the pool answers as (they differ at most in threads and contexts)."""
+        if any(identity_of(model) != self.identity for model in models):
+            raise ValueError("a model pool's models must share one identity: any of them may answer a question")
         self.models = list(models)
         self._idle = list(self.models)
         self._turns: deque[object] = deque()
@@ -79,8 +86,8 @@ class ModelPool:
                 self._changed.notify_all()
 
 
-class PooledChatModel(BaseChatModel):
-    """A chat model that generates with a free model of its pool; names and presets are the first model's."""
+class PooledChatModel(BaseChatModel, Identified):
+    """A chat model that generates with a free model of its pool, and answers as the pool's identity."""
 
     model_config = ConfigDict(arbitrary_types_allowed=True, extra="forbid")
 
@@ -92,22 +99,15 @@ class PooledChatModel(BaseChatModel):
         return "ragkit-pool"
 
     @property
-    def model_name(self) -> str:
-        first = self.pool.models[0]
-        return getattr(first, "model_name", None) or type(first).__name__
+    def identity(self) -> ModelIdentity:
+        """The pool's models' identity: the prompt choice, the answer-cache key and Answer.model read it."""
+        return self.pool.identity
 
-    @property
-    def model(self) -> str | None:
-        """The first model's preset or path (it decides which prompt a fine-tuned preset is used with)."""
-        return getattr(self.pool.models[0], "model", None)
-
-    @property
-    def lora(self) -> str | None:
-        return getattr(self.pool.models[0], "lora", None)
-
-    @property
-    def adapter(self) -> str | None:
-        return getattr(self.pool.models[0], "adapter", None)
+    def _get_ls_params(self, stop: list[str] | None = None, **kwargs: Any) -> LangSmithParams:
+        """Traces name the pool's model."""
+        params = super()._get_ls_params(stop, **kwargs)
+        params["ls_model_name"] = self.identity.name
+        return params
 
     def _generate(self, messages: list[BaseMessage], stop: list[str] | None = None,
                   run_manager: CallbackManagerForLLMRun | None = None, **kwargs: Any) -> ChatResult:

@@ -6,9 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from ragkit.answers import cache_key, model_identity, normalize_question
+from ragkit.answers import cache_key, normalize_question
 from ragkit.kb import KnowledgeBase
-from ragkit.models import ChatLlamaCpp
+from ragkit.models import ChatLlamaCpp, ChatTransformers
+from ragkit.server.pool import ModelPool, PooledChatModel, worker_models
 from ragkit.settings import RetrievalSettings
 from tests.helpers import EXAMPLES_KB
 from tests.scripted_model import ScriptedChatModel
@@ -79,15 +80,22 @@ def test_another_prompt_version_or_model_block_is_another_key(kb: KnowledgeBase)
     assert _key(kb, prompt=block).digest == _key(kb, max_tokens=8).digest  # the parameters in force are keyed
 
 
-def test_model_identity_has_preset_adapter_and_settings_but_not_threads_or_call_records():
-    plain = model_identity(ChatLlamaCpp(model="gemma3-270m"))
-    assert plain["model"] == "gemma3-270m" and plain["temperature"] == 0.0 and plain["adapter"] is None
-    assert model_identity(ChatLlamaCpp(model="gemma3-270m", n_threads=2)) == plain
-    assert model_identity(ChatLlamaCpp(model="gemma3-270m", adapter="adapters/x")) != plain
-    assert model_identity(ChatLlamaCpp(model="gemma3-270m", top_k=1)) != plain
-    assert model_identity(ChatLlamaCpp(model="qwen2.5-1.5b")) != plain
+def test_the_key_reads_the_models_identity_alone(kb: KnowledgeBase):
+    prompt = kb.chain().prompt
+
+    def key(llm) -> str:
+        return cache_key("gen-000001", "What is the hotel cap?", kb.retrieval, llm, prompt, {}).digest
+
+    plain = key(ChatLlamaCpp(model="gemma3-270m"))
+    assert key(ChatLlamaCpp(model="gemma3-270m")) == plain
+    assert key(ChatLlamaCpp(model="gemma3-270m", n_threads=2, own_context=True)) == plain  # a server worker
+    assert key(PooledChatModel(pool=ModelPool(worker_models("gemma3-270m", 2)))) == plain  # the server's pool
+    assert key(ChatLlamaCpp(model="gemma3-270m", adapter="adapters/x")) != plain
+    assert key(ChatLlamaCpp(model="gemma3-270m", top_k=1)) != plain
+    assert key(ChatLlamaCpp(model="gemma3-270m", stop=["\n"])) != plain
+    assert key(ChatLlamaCpp(model="gemma3-270m-squad")) != plain
+    assert key(ChatTransformers(model="gemma3-270m")) != plain
     scripted = ScriptedChatModel.saying("hi")
-    before = model_identity(scripted)
+    before = key(scripted)
     scripted.invoke("hello")
-    assert scripted.calls and model_identity(scripted) == before
-    assert "0x" not in str(before)  # no memory addresses: other processes compute the same key
+    assert scripted.calls and key(scripted) == before  # what a model recorded is not who it is

@@ -9,9 +9,12 @@ import time
 import pytest
 from langchain_core.messages import HumanMessage
 
+from ragkit.kb import KnowledgeBase
+from ragkit.models import chat_model, identity_of, trained_prompt
 from ragkit.server.errors import AnswerTimeoutError, QueueFullError
-from ragkit.server.pool import ModelPool, PooledChatModel
+from ragkit.server.pool import ModelPool, PooledChatModel, worker_models
 from ragkit.server.workers import AnswerWorkers
+from tests.helpers import EXAMPLES_KB
 from tests.scripted_model import ScriptedChatModel
 
 pytestmark = pytest.mark.unit
@@ -114,7 +117,7 @@ def test_pooled_model_spreads_calls_and_counts_waiting():
     assert pool.busy == 0 and pool.waiting == 0
     chunks = list(llm.stream("你好"))
     assert "".join(c.text for c in chunks) in ("from a", "from b")
-    assert llm.model_name == "ScriptedChatModel" and llm.model is None
+    assert llm.identity == identity_of(a) and llm.identity.name == "ScriptedChatModel"
 
 
 async def test_an_answer_abandoned_while_waiting_for_a_model_frees_its_slot_without_taking_one():
@@ -155,3 +158,19 @@ def test_a_freed_model_goes_to_the_generation_that_waited_longest():
     for thread in threads:
         thread.join(5)
     assert served == list(range(8)) and pool.waiting == 0 and pool.busy == 0
+
+
+def test_the_pool_answers_as_its_models_identity_and_refuses_mixed_models():
+    pooled = PooledChatModel(pool=ModelPool(worker_models("gemma3-270m-squad", 2)))
+    alone = chat_model("llamacpp", "gemma3-270m-squad")
+    assert pooled.identity == alone.identity and identity_of(pooled).name == "gemma3-270m-squad"
+    assert trained_prompt(pooled) == trained_prompt(alone) == "qa-extractive"  # the adapter's prompt, not rag-answer
+    with pytest.raises(ValueError, match="share one identity"):
+        ModelPool([chat_model("llamacpp", "gemma3-270m"), chat_model("llamacpp", "gemma3-270m-squad")])
+
+
+def test_a_knowledge_base_on_the_pool_picks_the_prompt_the_preset_was_trained_on(tmp_path, hashing):
+    pooled = PooledChatModel(pool=ModelPool(worker_models("gemma3-270m-squad", 1)))
+    kb = KnowledgeBase(path=tmp_path / "idx", embedder=hashing, llm=pooled)
+    kb.index([EXAMPLES_KB])
+    assert kb.chain().prompt.metadata["prompt_id"] == "qa-extractive"  # nothing loaded: the identity says it
