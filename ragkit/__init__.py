@@ -1,6 +1,7 @@
 """ragkit: retrieval-augmented generation on LangChain with FAISS (no pickle), llama.cpp and cited answers.
 
-The names below load on first use (PEP 562), so `ragkit --help` and other light commands skip LangChain and FAISS.
+The names below are ragkit's public API, the only ragkit names the faces (the app, the server) import. They load on
+first use (PEP 562), so `ragkit --help` and other light commands skip LangChain and FAISS.
 """
 
 from __future__ import annotations
@@ -9,13 +10,57 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from ragkit.chains import Answer, Citation, RagChain
-    from ragkit.errors import RagkitError
+    from ragkit.answers import EVENTS_FILE, MAX_COMMENT, EventLog, EventNotFoundError
+    from ragkit.chains import Answer, Citation, RagChain, RagEvent, TextDelta
+    from ragkit.chains.rag import guardrail_note
+    from ragkit.chains.rewrite import HistoryInput
+    from ragkit.config import indexes_dir
+    from ragkit.errors import (
+        FileTooLargeError,
+        IndexFormatError,
+        IndexNotFoundError,
+        InvalidInputError,
+        KnowledgeBaseExistsError,
+        ModelError,
+        RagkitError,
+        SourceNotFoundError,
+        UnsupportedFileTypeError,
+    )
+    from ragkit.indexing import IndexReport, Progress
+    from ragkit.ingest import supported_suffixes
     from ragkit.kb import KnowledgeBase
+    from ragkit.lifecycle import PACKAGED_EMBEDDERS, KnowledgeBases, list_knowledge_bases
+    from ragkit.models import DEFAULT_PRESET, PRESETS, ChatLlamaCpp, token_counter
+    from ragkit.settings import IndexSettings, RetrievalSettings, validated
+    from ragkit.staging import Upload, check_type, safe_name, write_json
 
-_HOMES = {"Answer": "ragkit.chains", "Citation": "ragkit.chains", "RagChain": "ragkit.chains",
-          "RagkitError": "ragkit.errors", "KnowledgeBase": "ragkit.kb"}
-__all__ = ["Answer", "Citation", "KnowledgeBase", "RagChain", "RagkitError"]
+_EXPORTS = {
+    "ragkit.answers": ["EVENTS_FILE", "MAX_COMMENT", "EventLog", "EventNotFoundError"],
+    "ragkit.chains": ["Answer", "Citation", "RagChain", "RagEvent", "TextDelta"],
+    "ragkit.chains.rag": ["guardrail_note"],
+    "ragkit.chains.rewrite": ["HistoryInput"],
+    "ragkit.config": ["indexes_dir"],
+    "ragkit.errors": ["FileTooLargeError", "IndexFormatError", "IndexNotFoundError", "InvalidInputError",
+                      "KnowledgeBaseExistsError", "ModelError", "RagkitError", "SourceNotFoundError",
+                      "UnsupportedFileTypeError"],
+    "ragkit.indexing": ["IndexReport", "Progress"],
+    "ragkit.ingest": ["supported_suffixes"],
+    "ragkit.kb": ["KnowledgeBase"],
+    "ragkit.lifecycle": ["PACKAGED_EMBEDDERS", "KnowledgeBases", "list_knowledge_bases"],
+    "ragkit.models": ["DEFAULT_PRESET", "PRESETS", "ChatLlamaCpp", "token_counter"],
+    "ragkit.settings": ["IndexSettings", "RetrievalSettings", "validated"],
+    "ragkit.staging": ["Upload", "check_type", "safe_name", "write_json"],
+}
+"""Home module -> the public names it defines."""
+_HOMES = {name: module for module, names in _EXPORTS.items() for name in names}
+__all__ = ["Answer", "ChatLlamaCpp", "Citation", "DEFAULT_PRESET", "EVENTS_FILE", "EventLog", "EventNotFoundError",
+    "FileTooLargeError", "HistoryInput", "IndexFormatError", "IndexNotFoundError", "IndexReport", "IndexSettings",
+    "InvalidInputError", "KnowledgeBase", "KnowledgeBaseExistsError", "KnowledgeBases", "MAX_COMMENT", "ModelError",
+    "PACKAGED_EMBEDDERS", "PRESETS", "Progress", "RagChain", "RagEvent", "RagkitError", "RetrievalSettings",
+    "SourceNotFoundError", "TextDelta", "UnsupportedFileTypeError", "Upload", "check_type", "guardrail_note",
+    "indexes_dir", "list_knowledge_bases", "safe_name", "supported_suffixes", "token_counter", "validated",
+    "write_json"]
+"""The same names (ruff and mypy read a literal list; tests/unit/test_layers.py checks they agree)."""
 __version__ = "0.1.0"
 
 

@@ -7,8 +7,7 @@ import json
 from collections.abc import Iterator
 from typing import Any
 
-from ragkit.chains.rag import Answer, Citation, RagEvent, TextDelta
-from ragkit.errors import RagkitError
+from ragkit import Answer, Citation, RagEvent, RagkitError, TextDelta
 
 CONNECT_TIMEOUT_S = 1.0
 """A server that does not accept the connection within this is taken as gone (the caller answers in-process)."""

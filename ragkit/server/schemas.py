@@ -9,8 +9,7 @@ from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from ragkit.chains.rag import Answer, Citation
-from ragkit.settings import RetrievalSettings
+from ragkit import Answer, Citation, RetrievalSettings
 
 Show = Callable[[str], str]
 """How a stored source is shown to clients."""

@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator
 from fastapi import APIRouter, Request, Response
 from sse_starlette import ServerSentEvent
 
-from ragkit.chains.rag import TextDelta
+from ragkit import TextDelta
 from ragkit.server.answering import answer_events, final_answer
 from ragkit.server.schemas import AnswerOut, AskRequest, answer_out
 from ragkit.server.sse import event, sse_response
