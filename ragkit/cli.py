@@ -71,7 +71,7 @@ def index(
         help="Ray cluster to build on (implies --ray); default: the running one, else a local Ray.")] = None,
 ) -> None:
     """Index files and folders (the formats the loader registry knows)."""
-    from ragkit.kb import KnowledgeBase
+    from ragkit.lifecycle import KnowledgeBases
     from ragkit.settings import IndexSettings, validated
 
     for path in paths:
@@ -81,7 +81,8 @@ def index(
     settings = validated(IndexSettings, factory=factory, workers=workers, rebuild=rebuild,
                          follow_external_links=follow_external_links,
                          **{key: value for key, value in given.items() if value is not None})
-    kb = KnowledgeBase(index, embedder=embedder)
+    kbs = KnowledgeBases()
+    kb = kbs.opened(index)
     settings = kb.prepare(paths, settings)
     if ray or ray_address:
         from ragkit.distributed import ray_index
@@ -89,7 +90,8 @@ def index(
         spec = settings.embedder or kb.embedder.spec
         report = ray_index(paths, kb.directory, spec, settings, address=ray_address, show_progress=True)
     else:
-        report = _index_with_progress(kb, paths, settings)
+        with kbs.writing(index):
+            report = _index_with_progress(kb, paths, settings)
     recorded = kb.manifest().settings if kb.exists else {}
     console.print(
         f"indexed {report.indexed_files} of {report.files} files into '{printable(index)}' "
@@ -120,6 +122,23 @@ def _index_with_progress(kb: Any, paths: list[Path], settings: Any) -> Any:
             bar.update(tasks[stage], completed=done, total=total)
 
         return kb.index(paths, settings, progress)
+
+
+@app.command()
+@one_line_errors
+def delete(
+    index: Annotated[str, typer.Argument(help="The knowledge base to delete.")],
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")] = False,
+) -> None:
+    """Delete a knowledge base: its index, uploaded files, answer cache and log."""
+    from ragkit.lifecycle import KnowledgeBases
+
+    kbs = KnowledgeBases()
+    kbs.get(index)  # an unknown name is an error before any question
+    if not yes and not typer.confirm(f"delete knowledge base '{printable(index)}' and its files?"):
+        raise typer.Exit(1)
+    kbs.delete(index)
+    console.print(f"deleted '{printable(index)}'", highlight=False)
 
 
 @app.command()
@@ -206,7 +225,8 @@ def report(
     from rich.table import Table
 
     from ragkit.answers.report import plot, summarize
-    from ragkit.kb import KnowledgeBase, list_knowledge_bases
+    from ragkit.kb import KnowledgeBase
+    from ragkit.lifecycle import list_knowledge_bases
 
     names = [index] if index is not None else list_knowledge_bases()
     events, feedback = [], []

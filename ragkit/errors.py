@@ -30,6 +30,18 @@ class SourceNotFoundError(RagkitError):
     """A source named for deletion is not in the index."""
 
 
+class KnowledgeBaseExistsError(InvalidInputError):
+    """A knowledge base to create exists already under that name."""
+
+
+class FileTooLargeError(InvalidInputError):
+    """An uploaded file (or an upload's file count) is over the limit the caller set."""
+
+
+class UnsupportedFileTypeError(InvalidInputError):
+    """An uploaded file's type is one no loader reads."""
+
+
 class IndexFormatError(RagkitError):
     """A saved index is damaged, of an unknown format, or does not match the embedder."""
 

@@ -22,7 +22,7 @@ from ragkit.answer import Answer, RagEvent
 from ragkit.answers import AnswerRecorder, CacheKey, Feedback, cache_key
 from ragkit.chains.rag import RagChain, RagInput
 from ragkit.chains.rewrite import HistoryInput
-from ragkit.config import index_path, indexes_dir
+from ragkit.config import index_path
 from ragkit.embeddings import VectorEmbeddings, default_embedder_spec, from_spec
 from ragkit.errors import IndexNotFoundError, InvalidInputError, SourceNotFoundError
 from ragkit.indexing import Indexer, IndexReport, Progress, corpus_language
@@ -53,12 +53,6 @@ def shared_embedder(spec: str | None) -> VectorEmbeddings:
 def shared_chat_model(backend: str, model: str | None, **options: Any) -> BaseChatModel:
     """One loaded chat model per configuration in a process (the backends serialize concurrent calls)."""
     return chat_model(backend, model, **options)
-
-
-def list_knowledge_bases() -> list[str]:
-    """Names of the built indexes under indexes/ (or $RAGKIT_INDEXES)."""
-    root = indexes_dir()
-    return sorted(p.name for p in root.iterdir() if (p / MANIFEST).is_file()) if root.is_dir() else []
 
 
 @dataclass(frozen=True)

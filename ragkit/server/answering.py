@@ -9,16 +9,13 @@ from typing import Any
 from starlette.concurrency import run_in_threadpool
 from starlette.types import Receive
 
-from ragkit.answer import Answer, RagEvent
-from ragkit.chains.rewrite import HistoryInput
-from ragkit.kb import KnowledgeBase
+from ragkit import Answer, HistoryInput, KnowledgeBase, RagEvent, RetrievalSettings
 from ragkit.server.auth import Access
 from ragkit.server.errors import QueueFullError
 from ragkit.server.schemas import Filter, retrieval_settings
 from ragkit.server.state import ServerState
 from ragkit.server.usage import with_usage
 from ragkit.server.workers import unless_disconnected
-from ragkit.settings import RetrievalSettings
 
 
 async def answer_events(state: ServerState, access: Access, index: str, question: str, k: int | None,

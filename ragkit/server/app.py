@@ -18,7 +18,7 @@ from ragkit.server.auth import KeyStore
 from ragkit.server.errors import error_body, install_error_handlers, log
 from ragkit.server.gate import Gate
 from ragkit.server.jobs import JOBS_DIR, Jobs
-from ragkit.server.kbs import KnowledgeBases
+from ragkit.server.kbs import ServedKnowledgeBases
 from ragkit.server.limits import BodyLimit, RouteLimit
 from ragkit.server.metrics import Metrics, RequestMetrics
 from ragkit.server.pool import ModelPool, PooledChatModel, worker_models
@@ -40,7 +40,7 @@ def create_app(settings: ServerSettings | None = None, llm: LLM | None = None) -
     metrics = Metrics(queue_depth=lambda: pool.waiting, busy=lambda: pool.busy)
     state = ServerState(
         settings=settings,
-        kbs=KnowledgeBases(settings.indexes_root(), PooledChatModel(pool=pool), settings.embedder,
+        kbs=ServedKnowledgeBases(settings.indexes_root(), PooledChatModel(pool=pool), settings.embedder,
                            settings.embedders),
         pool=pool,
         workers=AnswerWorkers(settings.workers + settings.queue, settings.request_timeout_s),

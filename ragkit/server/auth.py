@@ -18,7 +18,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from ragkit.errors import InvalidInputError
+from ragkit import InvalidInputError
 from ragkit.server.errors import ForbiddenError, KeyFileError, NotFoundError, UnauthorizedError
 
 Scope = Literal["read", "write"]

@@ -10,8 +10,8 @@ from typing import Annotated, Any
 
 import typer
 
+from ragkit import InvalidInputError
 from ragkit.cli_support import console, one_line_errors, printable
-from ragkit.errors import InvalidInputError
 
 serve_app = typer.Typer(add_completion=False, help="The HTTP service: knowledge bases, cited answers, "
                                                    "OpenAI-compatible chat (model kb:NAME).")
@@ -94,8 +94,8 @@ def add_key(
     keys_file: KeysFileOpt = None,
 ) -> None:
     """Make an API key; it is printed once, only its sha256 is stored."""
+    from ragkit import validated
     from ragkit.server.auth import Grant
-    from ragkit.settings import validated
 
     grants = [validated(Grant, index=name, scope=scope) for name in index]
     key, token = _store(indexes, keys_file).add(grants, note)
@@ -124,8 +124,8 @@ def remove_key(key_id: Annotated[str, typer.Argument(help="The key's id, as list
 
 def _settings(**flags: Any) -> Any:
     """ServerSettings from the flags given, the environment for the rest; invalid values are one-line errors."""
+    from ragkit import validated
     from ragkit.server.settings import ServerSettings
-    from ragkit.settings import validated
 
     return validated(ServerSettings, **{key: value for key, value in flags.items() if value is not None})
 

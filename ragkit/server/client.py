@@ -9,8 +9,7 @@ from typing import Any
 
 from pydantic import TypeAdapter
 
-from ragkit.answer import Answer, RagEvent, TextDelta
-from ragkit.errors import RagkitError
+from ragkit import Answer, RagEvent, RagkitError, TextDelta
 
 CONNECT_TIMEOUT_S = 1.0
 """A server that does not accept the connection within this is taken as gone (the caller answers in-process)."""

@@ -13,25 +13,22 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 
-from ragkit.errors import IndexFormatError, IndexNotFoundError, ModelError, RagkitError
+from ragkit import (
+    FileTooLargeError,
+    IndexFormatError,
+    IndexNotFoundError,
+    KnowledgeBaseExistsError,
+    ModelError,
+    RagkitError,
+    SourceNotFoundError,
+    UnsupportedFileTypeError,
+)
 
 log = logging.getLogger("ragkit.server")
 
 
 class NotFoundError(RagkitError):
     """A source, job or model named in the request does not exist."""
-
-
-class ConflictError(RagkitError):
-    """The resource to create exists already."""
-
-
-class PayloadTooLargeError(RagkitError):
-    """An upload is larger than the server accepts."""
-
-
-class UnsupportedTypeError(RagkitError):
-    """An uploaded file's type cannot be indexed."""
 
 
 class QueueFullError(RagkitError):
@@ -55,8 +52,8 @@ class KeyFileError(RagkitError):
 
 
 STATUS: list[tuple[type[RagkitError], int]] = [
-    (IndexNotFoundError, 404), (NotFoundError, 404), (ConflictError, 409), (PayloadTooLargeError, 413),
-    (UnsupportedTypeError, 415), (UnauthorizedError, 401), (ForbiddenError, 403), (QueueFullError, 503),
+    (IndexNotFoundError, 404), (NotFoundError, 404), (SourceNotFoundError, 404), (KnowledgeBaseExistsError, 409),
+    (FileTooLargeError, 413), (UnsupportedFileTypeError, 415), (UnauthorizedError, 401), (ForbiddenError, 403), (QueueFullError, 503),
     (KeyFileError, 503),
     (AnswerTimeoutError, 504), (IndexFormatError, 500), (ModelError, 500), (RagkitError, 400),
 ]

@@ -12,7 +12,7 @@ from urllib.parse import urlsplit
 from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from ragkit.errors import RagkitError
+from ragkit import RagkitError
 from ragkit.server.auth import KeyStore, authenticate
 from ragkit.server.errors import ForbiddenError, error_response
 from ragkit.server.limits import CLOSE

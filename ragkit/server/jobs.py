@@ -15,10 +15,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from ragkit.errors import RagkitError
-from ragkit.indexing import IndexReport, Progress
+from ragkit import IndexReport, Progress, RagkitError, write_json
 from ragkit.server.errors import NotFoundError, log, status_of
-from ragkit.server.uploads import write_json
 
 JobStatus = Literal["queued", "running", "done", "failed"]
 KEEP_JOBS = 200

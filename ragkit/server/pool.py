@@ -141,7 +141,7 @@ def _as_chunk(message: BaseMessage) -> AIMessageChunk:
 def worker_models(model: str | None, workers: int) -> list[BaseChatModel]:
     """One llama.cpp chat model per worker, each with a llama.cpp context of its own (one context serves one
     generation at a time, so shared contexts would serialize the workers) and an equal share of the CPU cores."""
-    from ragkit.models import ChatLlamaCpp
+    from ragkit import ChatLlamaCpp
 
     threads = None if workers == 1 else max(1, (os.cpu_count() or 1) // workers)
     return [ChatLlamaCpp(model=model, own_context=workers > 1, n_threads=threads) for _ in range(workers)]

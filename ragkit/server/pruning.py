@@ -7,7 +7,7 @@ import asyncio
 
 from starlette.concurrency import run_in_threadpool
 
-from ragkit.answers import EVENTS_FILE, EventLog
+from ragkit import EVENTS_FILE, EventLog
 from ragkit.server.errors import log
 from ragkit.server.state import ServerState
 

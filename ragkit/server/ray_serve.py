@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ragkit.errors import RagkitError
+from ragkit import RagkitError
 from ragkit.server.app import LLM, create_app
 from ragkit.server.settings import ServerSettings
 

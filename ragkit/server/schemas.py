@@ -10,8 +10,7 @@ from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
-from ragkit.answer import Answer, Citation
-from ragkit.settings import RetrievalSettings
+from ragkit import Answer, Citation, RetrievalSettings
 
 Show = Callable[[str], str]
 """How a stored source is shown to clients."""

@@ -9,7 +9,7 @@ from typing import Literal
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from ragkit.config import indexes_dir
+from ragkit import indexes_dir
 
 KEYS_FILE = Path(".keys") / "keys.json"
 """Where API keys live by default, relative to the indexes directory."""

@@ -9,7 +9,7 @@ from fastapi import Depends, Header, Request
 
 from ragkit.server.auth import Access, KeyStore, authenticate
 from ragkit.server.jobs import Jobs
-from ragkit.server.kbs import KnowledgeBases
+from ragkit.server.kbs import ServedKnowledgeBases
 from ragkit.server.metrics import Metrics
 from ragkit.server.pool import ModelPool
 from ragkit.server.settings import ServerSettings
@@ -21,7 +21,7 @@ class ServerState:
     """Everything a running app shares between requests."""
 
     settings: ServerSettings
-    kbs: KnowledgeBases
+    kbs: ServedKnowledgeBases
     pool: ModelPool
     workers: AnswerWorkers
     jobs: Jobs

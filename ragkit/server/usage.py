@@ -16,7 +16,7 @@ from typing import Any
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import BaseMessage
 
-from ragkit.answer import Answer, RagEvent
+from ragkit import Answer, RagEvent
 
 PROMPT, COMPLETION = "usage_prompt_tokens", "usage_completion_tokens"
 """Keys of Answer.timings holding the answer's prompt and generated token counts."""
@@ -55,7 +55,7 @@ def record(model: BaseChatModel, messages: list[BaseMessage], reply: BaseMessage
 
 def tokenizer(model: BaseChatModel) -> Callable[[str], int] | None:
     """The model's own token counter (llama.cpp models: the GGUF's vocabulary), or None when it has none."""
-    from ragkit.models import ChatLlamaCpp, token_counter
+    from ragkit import ChatLlamaCpp, token_counter
 
     return token_counter(model.model) if isinstance(model, ChatLlamaCpp) else None
 

@@ -1,5 +1,6 @@
-"""Imports point down the layer order of ../shared/STYLE.md, function-level imports included, and no two parts of
-ragkit import each other (not even through a third)."""
+"""Imports point down the layer order of ../shared/STYLE.md, function-level imports included, no two parts of
+ragkit import each other (not even through a third), and the faces (the app, the server) use only ragkit's public
+API."""
 
 from __future__ import annotations
 
@@ -27,7 +28,8 @@ LAYERS: dict[str, int] = {
     # 4: what combines retrieval, prompts and models
     "ragkit.chains": 4, "ragkit.eval": 4, "ragkit.finetune": 4,
     # 5: building indexes and the knowledge base over them
-    "ragkit.indexing": 5, "ragkit.distributed": 5, "ragkit.kb": 5, "ragkit.answers": 5,
+    "ragkit.indexing": 5, "ragkit.distributed": 5, "ragkit.kb": 5, "ragkit.answers": 5, "ragkit.staging": 5,
+    "ragkit.lifecycle": 5,
     # 6: entry points, which may import anything
     "ragkit": 6, "ragkit.cli": 6, "ragkit.cli_support": 6, "ragkit.cli_answer": 6, "ragkit.cli_chat": 6,
     "ragkit.eval.cli": 6, "ragkit.finetune.cli": 6,
@@ -35,6 +37,12 @@ LAYERS: dict[str, int] = {
 }
 """Module or package -> layer; a module belongs to the nearest listed name above it (the root `ragkit` only
 holds its own __init__), and may import only from its own layer or lower ones."""
+
+FACES: dict[str, tuple[str, ...]] = {
+    "apps": (),
+    "ragkit.server": ("ragkit.server", "ragkit.cli_support"),  # its own modules; the CLI helpers of every face
+}
+"""Face -> what it may import besides `ragkit` itself (whose exports are the public API)."""
 
 Edge = tuple[str, int, str]
 """(importing module, line, imported module)."""
@@ -106,11 +114,23 @@ def cycles(edges: Iterable[Edge]) -> list[list[str]]:
     return sorted(sorted(g) for g in groups if len(g) > 1)
 
 
-def check(root: Path) -> tuple[list[str], list[list[str]]]:
-    """(upward imports, cycles) of ragkit/ and apps/ under root."""
+def private(edges: Iterable[Edge]) -> list[str]:
+    """Imports by a face of anything but ragkit's public API (the `ragkit` package's exports) and what FACES
+    allows it, as 'module:line imports target'."""
+    found = []
+    for source, line, target in edges:
+        face = next((f for f in FACES if source == f or source.startswith(f + ".")), None)
+        allowed = ("ragkit", *FACES[face]) if face else ()
+        if face and target != "ragkit" and not any(target == a or target.startswith(a + ".") for a in allowed[1:]):
+            found.append(f"{source}:{line} imports {target}")
+    return found
+
+
+def check(root: Path) -> tuple[list[str], list[list[str]], list[str]]:
+    """(upward imports, cycles, faces' imports past the public API) of ragkit/ and apps/ under root."""
     known = modules(root, [p for p in ("ragkit", "apps") if (root / p).is_dir()])
     edges = imports(known, ("ragkit", "apps"))
-    return upward(edges), cycles(edges)
+    return upward(edges), cycles(edges), private(edges)
 
 
 def test_every_module_has_a_layer() -> None:
@@ -125,6 +145,18 @@ def test_imports_point_down_the_layers() -> None:
 
 def test_no_package_cycles() -> None:
     assert cycles(imports(modules(REPO, ["ragkit", "apps"]), ("ragkit", "apps"))) == []
+
+
+def test_the_app_and_the_server_use_only_the_public_api() -> None:
+    assert private(imports(modules(REPO, ["ragkit", "apps"]), ("ragkit", "apps"))) == []
+
+
+def test_the_public_api_lists_every_export_once_and_each_resolves() -> None:
+    import ragkit
+
+    assert sorted(ragkit.__all__) == sorted(ragkit._HOMES) and len(set(ragkit.__all__)) == len(ragkit.__all__)
+    for name in ragkit.__all__:
+        assert getattr(ragkit, name) is not None, name
 
 
 def _plant(root: Path, files: dict[str, str]) -> Path:
@@ -142,7 +174,7 @@ def test_a_planted_upward_import_inside_a_function_fails(tmp_path: Path) -> None
         "ragkit/kb.py": "",
         "apps/kb_qa.py": "from ragkit import kb\n",
     })
-    assert check(root) == (["ragkit.errors:5 imports ragkit.kb (layer 0 -> 5)"], [])
+    assert check(root) == (["ragkit.errors:5 imports ragkit.kb (layer 0 -> 5)"], [], ["apps.kb_qa:1 imports ragkit.kb"])
 
 
 def test_a_relative_import_and_a_same_layer_cycle_fail(tmp_path: Path) -> None:
@@ -158,7 +190,24 @@ def test_a_relative_import_and_a_same_layer_cycle_fail(tmp_path: Path) -> None:
         "ragkit/retrieval/dense.py": "def f():\n    from ragkit.prompts import load\n",
     })
     assert check(root) == (["ragkit.models.llamacpp:1 imports ragkit.chains.rag (layer 3 -> 4)"],
-                           [["ragkit.prompts", "ragkit.retrieval"]])
+                           [["ragkit.prompts", "ragkit.retrieval"]], [])
+
+
+def test_a_face_importing_an_internal_fails_and_the_public_api_passes(tmp_path: Path) -> None:
+    root = _plant(tmp_path, {
+        "ragkit/__init__.py": "",
+        "ragkit/models/__init__.py": "",
+        "ragkit/models/presets.py": "",
+        "ragkit/cli_support.py": "",
+        "ragkit/server/__init__.py": "",
+        "ragkit/server/app.py": "from ragkit import KnowledgeBases\nfrom ragkit.server import errors\n"
+                                "from ragkit.cli_support import console\n\n\ndef f():\n    import ragkit.models\n",
+        "ragkit/server/errors.py": "",
+        "apps/kb_qa.py": "from ragkit import KnowledgeBase\nfrom ragkit.models.presets import PRESETS\n"
+                         "from ragkit.cli_support import console\n",
+    })
+    assert sorted(check(root)[2]) == ["apps.kb_qa:2 imports ragkit.models.presets", "apps.kb_qa:3 imports ragkit.cli_support",
+                              "ragkit.server.app:7 imports ragkit.models"]
 
 
 def test_a_module_outside_every_layer_is_reported(tmp_path: Path) -> None:

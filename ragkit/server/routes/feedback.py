@@ -7,7 +7,7 @@ from typing import Literal
 from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from ragkit.answers import MAX_COMMENT, EventNotFoundError
+from ragkit import MAX_COMMENT, EventNotFoundError
 from ragkit.server.errors import NotFoundError
 from ragkit.server.state import Caller, State
 from ragkit.server.strict_json import StrictRoute

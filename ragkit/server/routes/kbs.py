@@ -7,13 +7,11 @@ from typing import Annotated
 from fastapi import APIRouter, File, Response, UploadFile
 from starlette.concurrency import run_in_threadpool
 
-from ragkit.indexing import IndexReport
-from ragkit.server.errors import PayloadTooLargeError
+from ragkit import FileTooLargeError, IndexReport, check_type, safe_name
 from ragkit.server.jobs import Job, new_job_id, report_dict
 from ragkit.server.schemas import CreateKnowledgeBase, KnowledgeBaseInfo, Reindex, SourceInfo
 from ragkit.server.state import Caller, ServerState, State
 from ragkit.server.strict_json import StrictRoute
-from ragkit.server.uploads import Upload, check_type, safe_name
 
 router = APIRouter(prefix="/v1/kbs", tags=["knowledge bases"], route_class=StrictRoute)
 
@@ -65,16 +63,16 @@ async def upload_files(name: str, files: Annotated[list[UploadFile], File()], st
     """Upload files and index them as a job (GET /v1/jobs/{id}, or its /events stream). Names are reduced to a
     plain file name; 413 for too many or too large files, 415 for a type no loader reads."""
     access.require(name, "write")
-    kb = state.kbs.get(name)
+    state.kbs.get(name)
     settings = state.settings
     if len(files) > settings.max_files:
-        raise PayloadTooLargeError(f"{len(files)} files in one upload: at most {settings.max_files}")
+        raise FileTooLargeError(f"{len(files)} files in one upload: at most {settings.max_files}")
     names = [safe_name(f.filename) for f in files]
     for file_name, file in zip(names, files):
         check_type(file_name)
         if file.size is not None and file.size > settings.max_upload_bytes():
-            raise PayloadTooLargeError(f"{file_name!r} is larger than {settings.max_upload_mb:g} MB")
-    upload = Upload(kb.directory)
+            raise FileTooLargeError(f"{file_name!r} is larger than {settings.max_upload_mb:g} MB")
+    upload = state.kbs.stage(name)
     try:
         for file_name, file in zip(names, files):
             await run_in_threadpool(upload.add, file_name, file.file, settings.max_upload_bytes())

@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator
 from fastapi import APIRouter, Request, Response
 from sse_starlette import ServerSentEvent
 
-from ragkit.answer import Answer, TextDelta
+from ragkit import Answer, TextDelta
 from ragkit.server.answering import answer_events, final_answer
 from ragkit.server.openai_schemas import (
     KB_PREFIX,

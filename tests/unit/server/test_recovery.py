@@ -8,10 +8,9 @@ import shutil
 import time
 from pathlib import Path
 
-from ragkit.indexing import IndexReport
+from ragkit import IndexReport, Upload
 from ragkit.server.jobs import INTERRUPTED, Jobs, new_job_id
-from ragkit.server.kbs import KnowledgeBases
-from ragkit.server.uploads import Upload
+from ragkit.server.kbs import ServedKnowledgeBases as KnowledgeBases
 from tests.scripted_model import ScriptedChatModel
 
 

@@ -8,11 +8,16 @@ from pathlib import Path
 import pytest
 from pydantic import ValidationError
 
-from ragkit.errors import InvalidInputError
-from ragkit.kb import KnowledgeBase
-from ragkit.server.errors import PayloadTooLargeError, UnsupportedTypeError
+from ragkit import (
+    FileTooLargeError,
+    InvalidInputError,
+    KnowledgeBase,
+    UnsupportedFileTypeError,
+    Upload,
+    check_type,
+    safe_name,
+)
 from ragkit.server.settings import ServerSettings, is_loopback
-from ragkit.server.uploads import Upload, check_type, safe_name
 
 pytestmark = pytest.mark.unit
 
@@ -53,9 +58,9 @@ def test_safe_name_refuses_hidden_or_empty_names(raw):
 def test_types_are_the_loaders():
     check_type("a.PDF")
     check_type("说明.markdown")
-    with pytest.raises(UnsupportedTypeError, match=r"\.exe"):
+    with pytest.raises(UnsupportedFileTypeError, match=r"\.exe"):
         check_type("tool.exe")
-    with pytest.raises(UnsupportedTypeError, match="none"):
+    with pytest.raises(UnsupportedFileTypeError, match="none"):
         check_type("README")
 
 
@@ -66,7 +71,7 @@ def test_upload_commits_and_undoes_without_leaving_anything(tmp_path: Path):
     upload = Upload(tmp_path)
     upload.add("old.md", io.BytesIO(b"new"), 100)
     upload.add("新.md", io.BytesIO("新文件".encode()), 100)
-    with pytest.raises(PayloadTooLargeError):
+    with pytest.raises(FileTooLargeError):
         upload.add("big.md", io.BytesIO(b"x" * 101), 100)
     upload.commit()
     assert (files / "old.md").read_text() == "new" and (files / "新.md").read_text() == "新文件"

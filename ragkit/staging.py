@@ -1,8 +1,8 @@
 """Uploaded files: names reduced to a safe file name, types and sizes checked, staged, then committed or undone.
 
 A knowledge base's uploads live in `<index>/files/`. An upload is first written to a hidden staging folder there
-(hidden entries are never indexed); committing moves the files into place, keeping any file they replace, so a
-failed indexing run can put everything back as it was.
+(hidden entries are never indexed), with a journal; committing moves the files into place, keeping any file they
+replace, so a failed indexing run, or a restart after a crash, can put everything back as it was.
 """
 
 from __future__ import annotations
@@ -16,10 +16,11 @@ import uuid
 from pathlib import Path, PurePosixPath
 from typing import Any, BinaryIO
 
-from ragkit.errors import InvalidInputError
+import psutil
+
+from ragkit.errors import FileTooLargeError, InvalidInputError, UnsupportedFileTypeError
 from ragkit.ingest import supported_suffixes
 from ragkit.kb import FILES_DIR
-from ragkit.server.errors import PayloadTooLargeError, UnsupportedTypeError
 
 _STAGING = ".upload-"
 _JOURNAL = ".journal.json"
@@ -36,11 +37,22 @@ def safe_name(raw: str | None) -> str:
 
 
 def check_type(name: str) -> None:
-    """UnsupportedTypeError unless a loader reads files of this suffix."""
+    """UnsupportedFileTypeError unless a loader reads files of this suffix."""
     suffix = Path(name).suffix.lower()
     if suffix not in supported_suffixes():
-        raise UnsupportedTypeError(
+        raise UnsupportedFileTypeError(
             f"unsupported file type {suffix or '(none)'} of {name!r}: upload {', '.join(supported_suffixes())}")
+
+
+def free_name(name: str, taken: set[str]) -> str:
+    """`name`, or 'stem (2).ext', 'stem (3).ext', ... : the first one not in `taken` (a second file of a name is
+    kept beside the first, never over it)."""
+    stem, suffix = Path(name).stem, Path(name).suffix
+    candidate, n = name, 1
+    while candidate in taken:
+        n += 1
+        candidate = f"{stem} ({n}){suffix}"
+    return candidate
 
 
 class Upload:
@@ -52,22 +64,43 @@ class Upload:
         self.staging = staging or self.files_dir / f"{_STAGING}{uuid.uuid4().hex}"
         self._backup = self.staging / ".replaced"
         self.journal: dict[str, Any] = _read_json(self.staging / _JOURNAL) if staging else {}
-        """job, names, state ('staged', 'committing', 'indexed') and the index generation the commit was made on."""
+        """pid (the writer), job, names, state ('staged', 'committing', 'indexed') and the index generation the
+        commit was made on."""
         self.names: list[str] = list(self.journal.get("names", []))
 
-    def add(self, name: str, data: BinaryIO, max_bytes: int) -> None:
-        """Stage one file, copied in blocks; PayloadTooLargeError (nothing kept) past max_bytes."""
-        if name in self.names:
+    def add(self, name: str, data: BinaryIO, max_bytes: int, keep_both: bool = False) -> str:
+        """Stage one file, copied in blocks, and return its name; FileTooLargeError (nothing kept) past max_bytes.
+        A name this upload holds already is refused, or with `keep_both` (also for a name in the files folder)
+        renamed 'name (2).ext' (`free_name`); without it, committing replaces the file of that name."""
+        if keep_both:
+            name = free_name(name, {*self.names, *(p.name for p in self.files_dir.glob("*"))})
+        elif name in self.names:
             raise InvalidInputError(f"file {name!r} given twice in one upload")
-        self.staging.mkdir(parents=True, exist_ok=True)
+        if not self.journal:
+            self._note(pid=os.getpid())
         written = 0
-        with (self.staging / name).open("wb") as out:
-            while block := data.read(2**20):
-                written += len(block)
-                if written > max_bytes:
-                    raise PayloadTooLargeError(f"{name!r} is larger than {max_bytes / 2**20:g} MB")
-                out.write(block)
+        try:
+            with (self.staging / name).open("wb") as out:
+                while block := data.read(2**20):
+                    written += len(block)
+                    if written > max_bytes:
+                        raise FileTooLargeError(f"{name!r} is larger than {max_bytes / 2**20:g} MB")
+                    out.write(block)
+        except BaseException:
+            (self.staging / name).unlink(missing_ok=True)
+            raise
         self.names.append(name)
+        return name
+
+    def remove(self, name: str) -> None:
+        """Take a staged file out of the upload again (before `staged`)."""
+        if name in self.names:
+            self.names.remove(name)
+            (self.staging / name).unlink(missing_ok=True)
+
+    def size(self) -> int:
+        """Bytes staged."""
+        return sum((self.staging / name).stat().st_size for name in self.names)
 
     @property
     def paths(self) -> list[Path]:
@@ -80,6 +113,17 @@ class Upload:
         written) or 'indexed' (the index holds it; only the clean-up is left)."""
         return str(self.journal.get("state", ""))
 
+    @property
+    def writer_alive(self) -> bool:
+        """Whether another live process is still writing this upload (a restart must leave it alone)."""
+        pid = self.journal.get("pid")
+        if not isinstance(pid, int) or pid == os.getpid():
+            return False
+        try:
+            return psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
+        except psutil.Error:
+            return False
+
     def staged(self, job_id: str) -> None:
         """Record that every file arrived and which job indexes them."""
         self._note(job=job_id, names=self.names, state="staged")
@@ -87,7 +131,7 @@ class Upload:
     def commit(self, generation: str = "") -> None:
         """Move the staged files into place, keeping the files they replace until `finish`; the journal says so
         first, with the index `generation` the upload is indexed on (a crash is rolled back while it is current)."""
-        self._note(state="committing", generation=generation)
+        self._note(names=self.names, state="committing", generation=generation)
         self._backup.mkdir(parents=True, exist_ok=True)
         for name in self.names:
             target = self.files_dir / name
@@ -116,9 +160,10 @@ class Upload:
 
     @classmethod
     def pending(cls, index_dir: Path) -> list[Upload]:
-        """Uploads a crash left behind in a knowledge base, with their journals."""
+        """Uploads left behind in a knowledge base by a process that is gone, with their journals."""
         files = index_dir / FILES_DIR
-        return [cls(index_dir, p) for p in sorted(files.glob(_STAGING + "*")) if p.is_dir()] if files.is_dir() else []
+        found = [cls(index_dir, p) for p in sorted(files.glob(_STAGING + "*")) if p.is_dir()] if files.is_dir() else []
+        return [upload for upload in found if not upload.writer_alive]
 
     def _note(self, **fields: Any) -> None:
         """Update the journal atomically (and durably: it decides what a restart does)."""
