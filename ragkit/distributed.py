@@ -92,7 +92,7 @@ def ray_index(paths: Iterable[str | Path], directory: Path, embedder_spec: str, 
                                      key=lambda pair: order[pair[0]])
             total = shard_set.count_rows() - skipped.num_rows
             factory = auto_factory(total) if settings.factory == "auto" else settings.factory
-            store = FaissVectorStore(embedder, factory)
+            store = FaissVectorStore(embedder, factory, backend=settings.backend)  # the backend recorded below
             sources = _merge(store, shard_set, embedder.dimension)
             store.save(directory, settings=settings.recorded(store.factory, embedder_spec))
             save_bm25(store, directory)

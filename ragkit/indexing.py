@@ -32,7 +32,7 @@ from ragkit.ingest.scan import OCR_CACHE_FILE, PageProgress, ocr_context
 from ragkit.retrieval import save_bm25
 from ragkit.settings import IndexSettings
 from ragkit.store import FaissVectorStore, auto_factory
-from ragkit.store.persist import read_manifest, write_lock
+from ragkit.store.persist import MANIFEST, read_manifest, write_lock
 from ragkit.text import Language, detect_language
 
 CACHE_FILE = "embeddings.sqlite"
@@ -181,7 +181,7 @@ class Indexer:
             store.delete_by_source(source)
         report.chunks = len(store)
         if report.indexed_files or report.removed_files or dropped or self.settings.rebuild or not (
-                self.directory / "manifest.json").exists():
+                self.directory / MANIFEST).exists():
             store.save(self.directory, settings=settings.recorded(store.factory, self.embedder.spec))
             save_bm25(store, self.directory)
 

@@ -82,7 +82,8 @@ class Splitter:
     """Recursive splitter (paragraphs, lines, sentences, clauses, words) in English and Chinese whose sizes count
     the embedder's tokens."""
 
-    def __init__(self, length_function: Callable[[str], int], chunk_tokens: int = 200, overlap_tokens: int = 32):
+    def __init__(self, length_function: Callable[[str], int], chunk_tokens: int, overlap_tokens: int):
+        """Sizes have no default here: IndexSettings.chunking() (ragkit.settings.CHUNK_DEFAULTS) is their one home."""
         if not 0 <= overlap_tokens < chunk_tokens:
             raise ValueError("overlap_tokens must be at least 0 and smaller than chunk_tokens")
         self._count = _RecentCounts(length_function)

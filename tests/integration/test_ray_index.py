@@ -15,7 +15,9 @@ from ragkit.distributed import ray_index
 from ragkit.embeddings import from_spec
 from ragkit.indexing import Indexer, display_source
 from ragkit.kb import KnowledgeBase
-from ragkit.store import FaissVectorStore
+from ragkit.settings import IndexSettings
+from ragkit.store import FaissIndex, FaissVectorStore, register_ann_backend
+from ragkit.store.persist import MANIFEST, read_manifest
 from tests.helpers import EXAMPLES_KB
 
 pytestmark = pytest.mark.integration
@@ -74,12 +76,24 @@ def test_ray_index_matches_local_indexer(local_ray: None, tmp_path: Path, bad_fi
     assert again.unchanged_files == 5 and again.chunks == built.chunks
 
 
+class _RenamedFaiss(FaissIndex):
+    """FAISS under another backend name: tells the backend built from the default one."""
+
+
+def test_ray_index_builds_and_records_the_backend_asked_for(local_ray: None, tmp_path: Path):
+    register_ann_backend("faiss-renamed", _RenamedFaiss)
+    ray_index([EXAMPLES_KB], tmp_path / "ray", SPEC, IndexSettings(backend="faiss-renamed"), actors=1)
+    manifest = read_manifest(tmp_path / "ray")
+    assert manifest.backend == manifest.settings["backend"] == "faiss-renamed"
+    assert isinstance(FaissVectorStore.load(tmp_path / "ray", from_spec(SPEC)).index, _RenamedFaiss)
+
+
 def test_cli_index_on_ray_then_refuses_the_existing_index(local_ray: None, indexes: Path):
     runner = CliRunner()
     args = ["index", str(EXAMPLES_KB), "--index", "r", "--embedder", "hashing", "--ray"]
     result = runner.invoke(app, args)
     assert result.exit_code == 0, result.output
     assert "indexed 5 of 5 files into 'r'" in result.output
-    assert (indexes / "r" / "manifest.json").is_file()
+    assert (indexes / "r" / MANIFEST).is_file()
     again = runner.invoke(app, args)
     assert again.exit_code == 2 and "already holds an index" in again.output
