@@ -41,12 +41,20 @@ if TYPE_CHECKING:
     from ragkit.ingest import supported_suffixes
     from ragkit.kb import KnowledgeBase
     from ragkit.lifecycle import PACKAGED_EMBEDDERS, KnowledgeBases, list_knowledge_bases
-    from ragkit.models import DEFAULT_PRESET, PRESETS, ChatLlamaCpp, token_counter
+    from ragkit.models import (
+        DEFAULT_PRESET,
+        PRESETS,
+        ChatLlamaCpp,
+        Identified,
+        ModelIdentity,
+        identity_of,
+        token_counter,
+    )
     from ragkit.settings import IndexSettings, RetrievalSettings, validated
     from ragkit.staging import Upload, check_type, safe_name, write_json
 
 _EXPORTS = {
-    "ragkit.answers": ["EVENTS_FILE", "MAX_COMMENT", "EventLog", "EventNotFoundError"],
+    "ragkit.answers": ["EVENTS_FILE", "MAX_COMMENT", "ModelIdentity", "EventLog", "EventNotFoundError"],
     "ragkit.answer": ["NOT_FOUND", "NOT_FOUND_ZH", "Answer", "Citation", "RagEvent", "TextDelta", "guardrail_note",
                       "not_found", "says_not_found"],
     "ragkit.chains": ["RagChain"],
@@ -59,16 +67,17 @@ _EXPORTS = {
     "ragkit.ingest": ["supported_suffixes"],
     "ragkit.kb": ["KnowledgeBase"],
     "ragkit.lifecycle": ["PACKAGED_EMBEDDERS", "KnowledgeBases", "list_knowledge_bases"],
-    "ragkit.models": ["DEFAULT_PRESET", "PRESETS", "ChatLlamaCpp", "token_counter"],
+    "ragkit.models": ["DEFAULT_PRESET", "PRESETS", "ChatLlamaCpp", "Identified", "ModelIdentity", "identity_of",
+                      "token_counter"],
     "ragkit.settings": ["IndexSettings", "RetrievalSettings", "validated"],
     "ragkit.staging": ["Upload", "check_type", "safe_name", "write_json"],
 }
 """Home module -> the public names it defines."""
 _HOMES = {name: module for module, names in _EXPORTS.items() for name in names}
 __all__ = ["Answer", "ChatLlamaCpp", "check_type", "Citation", "DEFAULT_PRESET", "EventLog", "EventNotFoundError",
-           "EVENTS_FILE", "FileTooLargeError", "guardrail_note", "HistoryInput", "indexes_dir", "IndexFormatError",
+           "EVENTS_FILE", "FileTooLargeError", "guardrail_note", "HistoryInput", "Identified", "identity_of", "indexes_dir", "IndexFormatError",
            "IndexNotFoundError", "IndexReport", "IndexSettings", "InvalidInputError", "KnowledgeBase",
-           "KnowledgeBaseExistsError", "KnowledgeBases", "list_knowledge_bases", "MAX_COMMENT", "ModelError",
+           "KnowledgeBaseExistsError", "KnowledgeBases", "list_knowledge_bases", "MAX_COMMENT", "ModelIdentity", "ModelError",
            "NOT_FOUND", "not_found", "NOT_FOUND_ZH", "PACKAGED_EMBEDDERS", "PRESETS", "Progress", "RagChain",
            "RagEvent", "RagkitError", "RetrievalSettings", "safe_name", "says_not_found", "SourceNotFoundError",
            "supported_suffixes", "TextDelta", "token_counter", "UnsupportedFileTypeError", "Upload", "validated",

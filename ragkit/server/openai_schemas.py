@@ -14,7 +14,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from ragkit.answer import Answer, Citation
+from ragkit import Answer, Citation
 from ragkit.server.schemas import MAX_TEXT, Filter
 from ragkit.server.usage import tokens_of
 

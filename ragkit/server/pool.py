@@ -21,7 +21,7 @@ from langchain_core.messages import AIMessageChunk, BaseMessage, BaseMessageChun
 from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
 from pydantic import ConfigDict
 
-from ragkit.models import Identified, ModelIdentity, identity_of
+from ragkit import Identified, ModelIdentity, identity_of
 from ragkit.server import usage
 
 abandoned: ContextVar[threading.Event | None] = ContextVar("ragkit_server_abandoned", default=None)

@@ -30,7 +30,6 @@ from ragkit.server.sse import event, sse_response
 from ragkit.server.state import Caller, State
 from ragkit.server.strict_json import StrictRoute
 from ragkit.server.workers import CLIENT_GONE, unless_disconnected
-from ragkit.store.persist import MANIFEST
 
 router = APIRouter(prefix="/v1", tags=["openai"], route_class=StrictRoute)
 
@@ -41,11 +40,10 @@ def list_models(state: State, access: Caller) -> ModelList:
     cards = []
     for name in state.kbs.names():
         if access.can(name, "read"):
-            try:
-                created = int((state.kbs.directory(name) / MANIFEST).stat().st_mtime)
-            except FileNotFoundError:  # deleted since it was listed
+            built = state.kbs.opened(name).built_at()
+            if built is None:  # deleted since it was listed
                 continue
-            cards.append(ModelCard(id=KB_PREFIX + name, created=created))
+            cards.append(ModelCard(id=KB_PREFIX + name, created=int(built)))
     return ModelList(data=cards)
 
 
