@@ -24,12 +24,13 @@ from ragkit.eval.metrics import evaluate  # noqa: E402
 from ragkit.eval.retrieval import document_run, index_corpus, rank_documents  # noqa: E402
 from ragkit.retrieval import BM25Retriever, DenseRetriever, HybridRetriever, build_bm25, fuse  # noqa: E402
 from ragkit.retrieval.hybrid import DEFAULT_FUSION  # noqa: E402
+from ragkit.settings import BEIR_CHUNKING  # noqa: E402
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--split", default="train")
-    parser.add_argument("--chunk-tokens", type=int, default=200)
+    parser.add_argument("--chunk-tokens", type=int, default=BEIR_CHUNKING[0])
     parser.add_argument("--sweep", action="store_true", help="also print a grid of fusion settings")
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(message)s")

@@ -20,6 +20,11 @@ LEGACY_INDEX_SETTINGS: dict[str, Any] = {"chunk_tokens": 100, "overlap_tokens": 
 SettingsT = TypeVar("SettingsT", bound=BaseModel)
 CHUNK_DEFAULTS: dict[str, tuple[int, int]] = {"en": (100, 16), "zh": (200, 32), "mixed": (200, 32)}
 """(chunk_tokens, overlap_tokens) by corpus language: multilingual-e5 counts ~0.75 tokens per Chinese character."""
+BEIR_CHUNKING: tuple[int, int] = (200, 32)
+"""(chunk_tokens, overlap_tokens) of `ragkit eval retrieval` and retrieval training on BEIR corpora: deliberately not
+CHUNK_DEFAULTS['en'] (what `ragkit index` builds for English, 100/16), because the published SciFact figures
+(nDCG@10 0.738 on test, the fusion weights, docs/retrieval-training.md) were measured on it; `--chunk-tokens 100`
+measures the indexer's English chunk size."""
 CONTEXT_DEFAULTS: dict[str, int] = {"en": 275}
 """Context budget by corpus language: on SQuAD articles as files (360 questions, k=4 chunks of 100 tokens) the
 gold answer is in the budgeted passages as often as in the whole ones (96.9%) with 11% fewer tokens

@@ -12,7 +12,7 @@ import typer
 from ragkit.cli_support import console, err, one_line_errors
 from ragkit.errors import InvalidInputError
 from ragkit.eval.retrieval import RETRIEVERS
-from ragkit.settings import RERANK_N, RERANK_WEIGHT
+from ragkit.settings import BEIR_CHUNKING, RERANK_N, RERANK_WEIGHT
 
 eval_app = typer.Typer(no_args_is_help=True, help="Evaluate retrieval and question answering.")
 
@@ -24,7 +24,7 @@ def retrieval(
     split: str = typer.Option("test", "--split", help="Judgments to score: qrels/SPLIT.tsv."),
     retriever: list[str] = typer.Option(list(RETRIEVERS), "--retriever", "-r", help="dense, bm25 or hybrid."),
     out: Path = typer.Option(Path("eval-results/retrieval"), "--out", help="Directory for results.json/.png."),
-    chunk_tokens: int = typer.Option(200, "--chunk-tokens", help="Chunk size in embedding-model tokens."),
+    chunk_tokens: int = typer.Option(BEIR_CHUNKING[0], "--chunk-tokens", help="Chunk size in embedding-model tokens (ragkit.settings.BEIR_CHUNKING; `ragkit index` builds 100 for English)."),
     embedder: str = typer.Option(None, "--embedder", help="Also rank with this embedder (e.g. one from `ragkit "
                                  "finetune embedder`): rows 'dense+embedder' and 'hybrid+embedder'."),
     reranker: str = typer.Option(None, "--reranker", help="Also rerank the hybrid rows with this cross-encoder "

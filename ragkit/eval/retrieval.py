@@ -22,6 +22,7 @@ from ragkit.ingest import Page, Splitter
 from ragkit.retrieval import BM25Retriever, DenseRetriever, HybridRetriever, build_bm25
 from ragkit.retrieval.hybrid import DEFAULT_FUSION
 from ragkit.retrieval.rerank import reranking
+from ragkit.settings import BEIR_CHUNKING
 from ragkit.store import FaissVectorStore
 
 log = logging.getLogger(__name__)
@@ -31,8 +32,8 @@ DEPTH = 100
 """Documents ranked per query (Recall@100 needs 100)."""
 
 
-def corpus_chunks(dataset: BeirDataset, embedder: VectorEmbeddings, chunk_tokens: int = 200,
-                  overlap_tokens: int = 32) -> tuple[list[str], list[dict], list[str]]:
+def corpus_chunks(dataset: BeirDataset, embedder: VectorEmbeddings, chunk_tokens: int = BEIR_CHUNKING[0],
+                  overlap_tokens: int = BEIR_CHUNKING[1]) -> tuple[list[str], list[dict], list[str]]:
     """(texts, metadatas, ids) of the corpus' chunks, each headed by its document's title; metadata['source'] is
     the document id, a document's chunks come in order."""
     splitter = Splitter(embedder.count_tokens, chunk_tokens, overlap_tokens)
@@ -47,7 +48,7 @@ def corpus_chunks(dataset: BeirDataset, embedder: VectorEmbeddings, chunk_tokens
 
 
 def index_corpus(dataset: BeirDataset, embedder: VectorEmbeddings, cache: EmbeddingCache | None = None,
-                 chunk_tokens: int = 200, overlap_tokens: int = 32,
+                 chunk_tokens: int = BEIR_CHUNKING[0], overlap_tokens: int = BEIR_CHUNKING[1],
                  progress: Callable[[int], None] | None = None) -> FaissVectorStore:
     """A Flat store of the corpus' chunks (corpus_chunks); vectors go through the cache."""
     texts, metadatas, ids = corpus_chunks(dataset, embedder, chunk_tokens, overlap_tokens)

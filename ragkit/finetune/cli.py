@@ -13,6 +13,7 @@ import typer
 from typer.core import TyperGroup
 
 from ragkit.cli_support import console, err, one_line_errors
+from ragkit.settings import BEIR_CHUNKING
 
 
 class _Group(TyperGroup):
@@ -96,7 +97,7 @@ def embedder(
     epochs: Annotated[int | None, typer.Option(help="Passes over the pairs (default: EmbedderTraining's).")] = None,
     learning_rate: Annotated[float | None, typer.Option(help="AdamW learning rate.")] = None,
     batch_size: Annotated[int | None, typer.Option(help="Pairs per step (in-batch negatives).")] = None,
-    chunk_tokens: ChunkOpt = 200,
+    chunk_tokens: ChunkOpt = BEIR_CHUNKING[0],
     seed: Annotated[int, typer.Option(help="Random seed.")] = 0,
 ) -> None:
     """Fine-tune the embedder on question-passage pairs with hard negatives mined by BM25 and dense retrieval;
@@ -128,7 +129,7 @@ def reranker(
     epochs: Annotated[int | None, typer.Option(help="Passes over the pairs (default: RerankerTraining's).")] = None,
     learning_rate: Annotated[float | None, typer.Option(help="AdamW learning rate.")] = None,
     negatives: Annotated[int | None, typer.Option(help="Hard negatives scored beside each positive.")] = None,
-    chunk_tokens: ChunkOpt = 200,
+    chunk_tokens: ChunkOpt = BEIR_CHUNKING[0],
     seed: Annotated[int, typer.Option(help="Random seed.")] = 0,
 ) -> None:
     """Train a cross-encoder reranker on question-passage pairs with mined hard negatives; use it with

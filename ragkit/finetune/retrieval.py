@@ -19,6 +19,7 @@ from ragkit.finetune.embedder import EmbedderTraining, finetune_sentence_transfo
 from ragkit.finetune.mining import MiningSettings, lead_passages, mine_negatives, triples
 from ragkit.finetune.reranker import Group, RerankerTraining, train_cross_encoder
 from ragkit.hashing import content_hash
+from ragkit.settings import BEIR_CHUNKING
 from ragkit.store import FaissVectorStore
 
 log = logging.getLogger(__name__)
@@ -36,7 +37,8 @@ class Prepared:
     passages: dict[str, str]
 
 
-def prepare(dataset: BeirDataset, base: VectorEmbeddings, cache: EmbeddingCache | None, chunk_tokens: int = 200,
+def prepare(dataset: BeirDataset, base: VectorEmbeddings, cache: EmbeddingCache | None,
+            chunk_tokens: int = BEIR_CHUNKING[0],
             mining: MiningSettings = MiningSettings(), given: dict[str, list[str]] | None = None,
             progress: Progress | None = None) -> Prepared:
     """Index the corpus (vectors through the cache) and mine negatives; `given` negatives (a pairs file's) go first."""

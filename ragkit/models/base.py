@@ -54,7 +54,7 @@ class LocalChatModel(BaseChatModel, Identified):
     prompt_lookup: int = Field(0, ge=0)
     """Prompt-lookup decoding: draft up to this many tokens by copying what followed the latest tokens' earlier
     occurrence in the prompt (answers quote their passages), all verified in one forward pass, so greedy output
-    is unchanged; 0 is off. Off by default for llama.cpp: on a 2-core CPU it decoded slower (README, Speed)."""
+    is unchanged; 0 is off. Off by default for llama.cpp: on a 2-core CPU it decoded slower (docs/speed.md)."""
     streaming: bool = False
     """Stream from `invoke` too (LangChain convention; callbacks then see each token)."""
     adapter: str | None = None
