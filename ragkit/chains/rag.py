@@ -1,9 +1,10 @@
 """Retrieval-augmented answering as a LangChain Runnable: question in, Answer with [n] citations out.
 
-Streaming yields typed events (the answer contract, ragkit.answer): `TextDelta`s as the model writes, then the finished `Answer` (the grounding
-guardrail needs the whole reply, so the final text can differ from the deltas). Deltas add up (`delta + delta`)
-and a delta plus the Answer is the Answer, so LangChain's stream aggregation inside a larger LCEL sequence hands
-the next step the Answer.
+Streaming yields typed events (the answer contract, ragkit.answer): `TextDelta`s as the model writes, then the
+finished `Answer` (the grounding guardrail needs the whole reply, so the final text can differ from the deltas).
+Deltas add up (`delta + delta`) and a delta plus the Answer is the Answer, so LangChain's stream aggregation inside
+a larger LCEL sequence hands the next step the Answer. The steps are written once (`_steps`) and driven sync or
+async by ragkit.chains.driver.
 """
 
 from __future__ import annotations
