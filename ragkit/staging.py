@@ -117,7 +117,7 @@ class Upload:
     def writer_alive(self) -> bool:
         """Whether another live process is still writing this upload (a restart must leave it alone)."""
         pid = self.journal.get("pid")
-        if not isinstance(pid, int) or pid == os.getpid():
+        if not isinstance(pid, int) or pid <= 0 or pid == os.getpid():
             return False
         try:
             return psutil.Process(pid).status() != psutil.STATUS_ZOMBIE

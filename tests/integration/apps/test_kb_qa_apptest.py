@@ -1,5 +1,6 @@
 """The Streamlit app's flows through Streamlit's AppTest: create an index, upload, ask, see the cited sources; follow-ups
-through the rewrite, answer settings, the guardrail's quote and the management page."""
+through the rewrite, answer settings, the guardrail's quote and the management page; sign-in, Chinese labels, uploads
+staged on disk as they arrive, same-name uploads kept side by side."""
 
 import re
 from collections.abc import Iterator
@@ -25,7 +26,7 @@ def app(indexes: Path, monkeypatch: pytest.MonkeyPatch) -> AppTest:
 
 
 def _upload(at: AppTest, *names: str) -> None:
-    uploader = next(w for w in at.get("file_uploader") if w.key == "uploads")
+    uploader = next(w for w in at.get("file_uploader") if w.key.startswith("uploads"))
     uploader.set_value([(name, (EXAMPLES_KB / name).read_bytes(), "application/octet-stream") for name in names])
 
 
@@ -53,9 +54,6 @@ def test_create_index_upload_ask_and_see_sources(app: AppTest, indexes: Path):
 
 def test_bad_index_name_is_reported_not_crashed(app: AppTest):
     app.text_input(key="new_index").set_value("../escape").run()
-    _upload(app, "security.txt")
-    app.run()
-    app.button(key="index_button").click().run()
     assert not app.exception
     assert any("invalid index name" in e.value for e in app.sidebar.error)
 
@@ -100,10 +98,49 @@ def test_no_server_paths_can_be_indexed_and_uploads_are_bounded(indexes: Path, m
     assert [w.key for w in at.text_input] == ["new_index"]  # no free-text "folder on this server" box
     _upload(at, "security.txt", "onboarding.md")
     at.run()
-    at.button(key="index_button").click().run()
     assert not at.exception
-    assert any("at most 1 files" in e.value for e in at.sidebar.error)
+    assert any("at most 1 files per upload: onboarding.md not added" in e.value for e in at.sidebar.error)
+    staging = list((indexes / "bounded" / "files").glob(".upload-*"))
+    assert [p.name for p in staging[0].iterdir() if not p.name.startswith(".")] == ["security.txt"]
     assert not (indexes / "bounded" / "manifest.json").exists()
+
+
+def test_uploads_are_on_disk_before_indexing_and_a_same_name_upload_keeps_both(app: AppTest, indexes: Path):
+    app.text_input(key="new_index").set_value("twice").run()
+    _upload(app, "security.txt")
+    app.run()
+    staged = [p for p in (indexes / "twice" / "files").glob(".upload-*/*") if not p.name.startswith(".")]
+    assert [p.name for p in staged] == ["security.txt"]  # written to disk as it arrived, before "Index"
+    assert any("security.txt" in c.value for c in app.sidebar.caption)
+    app.button(key="index_button").click().run()
+    _upload(app, "security.txt")
+    app.run()
+    assert any("kept as security (2).txt" in w.value for w in app.sidebar.warning), [w.value for w in app.sidebar.warning]
+    app.button(key="index_button").click().run()
+    assert not app.exception
+    assert sorted(p.name for p in (indexes / "twice" / "files").iterdir()) == ["security (2).txt", "security.txt"]
+
+
+def test_a_password_is_asked_for_and_compared(indexes: Path, monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.setenv("RAGKIT_APP_PASSWORD", "correct horse 电池")
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.run()
+    assert not at.exception and not at.sidebar.selectbox and not at.chat_input  # nothing before signing in
+    at.text_input(key="password").set_value("wrong").run()
+    at.button[0].click().run()
+    assert [e.value for e in at.error] == ["Wrong password."] and not at.chat_input
+    at.text_input(key="password").set_value("correct horse 电池").run()
+    at.button[0].click().run()
+    assert not at.exception and at.chat_input and at.selectbox(key="index_choice").options == ["+ new index"]
+
+
+def test_labels_in_chinese(indexes: Path, monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.setenv("RAGKIT_APP_LANGUAGE", "zh")
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.run()
+    assert not at.exception
+    assert at.title[0].value == "向文档提问" and at.selectbox(key="index_choice").options == ["+ 新建索引"]
+    assert at.sidebar.radio(key="page").options == ["提问", "管理文件"]
 
 
 # ----- conversation, answer settings, guardrail and management (scripted model: the flows, not the model) ---------
@@ -186,7 +223,7 @@ def test_guardrail_replacement_is_a_quoted_passage_not_an_error_box(scripted):
 
 def test_management_page_lists_files_with_chunk_counts_deletes_and_reindexes(scripted, indexes: Path):
     at, _ = scripted
-    at.sidebar.radio(key="page").set_value("Manage files").run()
+    at.sidebar.radio(key="page").set_value("manage").run()
     assert not at.exception and not at.chat_input
     table = at.table[0].value
     assert list(table.index) == ["security.txt", "travel-policy.pdf"] and (table["chunks"] > 0).all()
