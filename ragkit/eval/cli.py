@@ -198,6 +198,8 @@ def reasoning(
     limit: int = typer.Option(None, "--limit", "-n", min=1, help="Evaluate a seeded sample of this many problems."),
     seed: int = typer.Option(0, "--seed", help="Seed of the problem sample and of the sampled techniques."),
     samples: int = typer.Option(None, "--samples", min=1, help="Samples of the voting techniques (default: theirs)."),
+    temperature: float = typer.Option(None, "--temperature", min=0.0, help="Sampling temperature of the voting "
+                                      "techniques' samples after the greedy first (default: theirs)."),
     pool: str = typer.Option("auto", "--pool", help="Few-shot pool for the CoT prompt: a GSM8K-format JSONL, "
                              "'auto' (GSM8K train under the shared data, without the dev split, when present) or "
                              "'none' (the prompt file's own examples)."),
@@ -223,7 +225,7 @@ def reasoning(
     source = jsonl or game24
     techniques = [find_technique(name) for name in dict.fromkeys(technique)]
     problems = choose(task.load(source), limit, seed)
-    setup = Setup(seed=seed, samples=samples, pool=_pool(pool, {p.question for p in problems}) if jsonl else None,
+    setup = Setup(seed=seed, samples=samples, temperature=temperature, pool=_pool(pool, {p.question for p in problems}) if jsonl else None,
                   prompt_ids=dict(getattr(task, "prompt_ids", {})))
     llm = shared_chat_model(backend, model)
     label = model or identity_of(llm).name

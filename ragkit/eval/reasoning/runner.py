@@ -16,6 +16,7 @@ from langchain_core.language_models import BaseLanguageModel
 from langchain_core.outputs import LLMResult
 from pydantic import BaseModel, ConfigDict
 
+from ragkit.chains.reasoning import ProgramResult, ReasoningResult, SelfConsistencyResult
 from ragkit.eval.reasoning.tasks import Problem, Task, read_jsonl
 from ragkit.eval.reasoning.techniques import Setup, Technique
 
@@ -34,6 +35,12 @@ class Row(BaseModel):
     prompt_tokens: int
     completion_tokens: int
     budget_exhausted: bool = False
+    samples: list[str | None] | None = None
+    """Each sample's answer, in draw order, for the voting techniques (a sample-count curve reads the first k)."""
+    call_tokens: list[int] = []
+    """Completion tokens of each model call, in order (how many replies reach a prompt's max_tokens)."""
+    replies: list[str | None] = []
+    """Each call's reply, in order (None for a call the budget skipped): what a failure analysis reads."""
 
 
 class Summary(BaseModel):
@@ -53,6 +60,7 @@ class UsageCounter(BaseCallbackHandler):
 
     def __init__(self) -> None:
         self.prompt_tokens = self.completion_tokens = 0
+        self.call_tokens: list[int] = []
         self._lock = threading.Lock()
 
     def on_llm_end(self, response: LLMResult, **kwargs: Any) -> None:
@@ -62,6 +70,7 @@ class UsageCounter(BaseCallbackHandler):
                 with self._lock:
                     self.prompt_tokens += int(usage.get("input_tokens", 0))
                     self.completion_tokens += int(usage.get("output_tokens", 0))
+                    self.call_tokens.append(int(usage.get("output_tokens", 0)))
 
 
 def choose(problems: list[Problem], limit: int | None, seed: int) -> list[Problem]:
@@ -81,7 +90,17 @@ def attempt(task: Task, technique: Technique, chain: Any, problem: Problem) -> R
     return Row(technique=technique.name, id=problem.id, gold=problem.answer, answer=result.answer,
                right=task.score(problem, result), calls=result.calls, seconds=round(seconds, 3),
                prompt_tokens=usage.prompt_tokens, completion_tokens=usage.completion_tokens,
-               budget_exhausted=result.budget_exhausted)
+               budget_exhausted=result.budget_exhausted, samples=sample_answers(result),
+               call_tokens=usage.call_tokens, replies=[call.output for call in result.trace])
+
+
+def sample_answers(result: ReasoningResult) -> list[str | None] | None:
+    """Each sample's answer of a voting technique's result; None for the others."""
+    if isinstance(result, SelfConsistencyResult):
+        return list(result.samples)
+    if isinstance(result, ProgramResult) and len(result.runs) > 1:
+        return [run.answer for run in result.runs]
+    return None
 
 
 def evaluate(task: Task, problems: Sequence[Problem], techniques: Sequence[Technique], llm: BaseLanguageModel,

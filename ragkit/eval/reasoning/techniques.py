@@ -36,6 +36,8 @@ class Setup:
     """Embedder of the semantic example selector; None means the packaged sentence-transformer."""
     samples: int | None = None
     """Samples of the voting techniques; None means each technique's measured default."""
+    temperature: float | None = None
+    """Sampling temperature of the voting techniques (their samples after the greedy first); None: the default."""
     prompt_ids: dict[str, str] = field(default_factory=dict)
     """The task's prompts by role (e.g. Game of 24's direct and CoT prompts), given to every chain."""
     _prompts: dict[str, BasePromptTemplate] = field(default_factory=dict, init=False, repr=False)
@@ -81,9 +83,15 @@ def technique(name: str) -> Technique:
     return TECHNIQUES[name]
 
 
-SELF_CONSISTENCY_SAMPLES = 5
+SELF_CONSISTENCY_SAMPLES = 8
 SELF_CONSISTENCY_TEMPERATURE = 0.7
 PROGRAM_VOTE_SAMPLES = 5
+
+
+def _temperature(setup: Setup) -> float:
+    """The run's sampling temperature, else the measured default."""
+    return SELF_CONSISTENCY_TEMPERATURE if setup.temperature is None else setup.temperature
+
 
 register(Technique("direct", lambda llm, s: Direct(llm=llm, prompt_ids=s.prompt_ids), "the answer alone, one call"))
 register(Technique("zero-shot-cot", lambda llm, s: ZeroShotCoT(llm=llm),
@@ -92,12 +100,12 @@ register(Technique("few-shot-cot", lambda llm, s: FewShotCoT(llm=llm, templates=
                    "worked examples chosen by similarity, one greedy call"))
 register(Technique("self-consistency", lambda llm, s: SelfConsistency(
     llm=llm, templates=s.few_shot(), prompt_ids=s.prompt_ids, samples=s.samples or SELF_CONSISTENCY_SAMPLES,
-    temperature=SELF_CONSISTENCY_TEMPERATURE, seed=s.seed), "few-shot CoT samples, majority vote"))
+    temperature=_temperature(s), seed=s.seed), "few-shot CoT samples, majority vote"))
 register(Technique("least-to-most", lambda llm, s: LeastToMost(llm=llm), "decompose, then solve subquestions"))
 register(Technique("program", lambda llm, s: ProgramAided(llm=llm),
                    "the model writes solution(), ragkit runs it in its safe evaluator"))
 register(Technique("program-vote", lambda llm, s: ProgramAided(
-    llm=llm, samples=s.samples or PROGRAM_VOTE_SAMPLES, temperature=SELF_CONSISTENCY_TEMPERATURE, seed=s.seed),
+    llm=llm, samples=s.samples or PROGRAM_VOTE_SAMPLES, temperature=_temperature(s), seed=s.seed),
     "program samples, majority vote over their results"))
 register(Technique("selection-inference", lambda llm, s: SelectionInference(llm=llm),
                    "select facts, infer a new one, repeat, answer (needs facts)"))

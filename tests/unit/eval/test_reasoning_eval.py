@@ -76,6 +76,10 @@ def test_every_word_problem_technique_scores_calls_and_tokens(problems, hashing,
         assert results[name].prompt_tokens == 10 * results[name].calls and results[name].completion_tokens > 0
     assert results["self-consistency"].calls == 3 == results["program-vote"].calls
     assert results["zero-shot-cot"].calls == 2 and results["program"].calls == 1
+    for row in rows:
+        assert len(row.call_tokens) == row.calls == len(row.replies) and sum(row.call_tokens) == row.completion_tokens
+        voting = row.technique in ("self-consistency", "program-vote")
+        assert (row.samples == ["8"] * 3) if voting and row.gold == "8" else (voting or row.samples is None)
     cot_prompts = [text for text, _ in llm.calls if "Solve the problem step by step" in text]
     assert cot_prompts and all("bakery" not in t and t.count("\nThe answer is ") == 4 for t in cot_prompts)
 

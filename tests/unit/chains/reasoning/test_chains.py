@@ -48,7 +48,7 @@ def test_prompt_model_params_are_bound_on_the_call():
     llm = model(lambda t, p: "The answer is 1.")
     FewShotCoT(templates=COT, llm=llm).invoke("1?")
     params = llm.calls[0][1]
-    assert params["max_tokens"] == 512 and params["temperature"] == 0.0
+    assert params["max_tokens"] == 384 and params["temperature"] == 0.0
 
 
 def test_self_consistency_majority_vote_with_counts():
