@@ -20,9 +20,7 @@ import pandas as pd
 import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
-from ragkit import Answer, KnowledgeBase, RagkitError
-from ragkit.chains import TextDelta
-from ragkit.chains.rag import guardrail_note
+from ragkit import Answer, KnowledgeBase, RagkitError, TextDelta, guardrail_note
 from ragkit.indexing import Progress
 from ragkit.ingest import supported_suffixes
 from ragkit.kb import list_knowledge_bases

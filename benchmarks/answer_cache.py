@@ -48,7 +48,7 @@ def main() -> None:
     from langchain_core.output_parsers import StrOutputParser
     from langchain_core.runnables import RunnableLambda
 
-    from ragkit.chains.rag import format_passages
+    from ragkit.chains.citations import format_passages
     from ragkit.kb import KnowledgeBase
     from ragkit.models import ChatLlamaCpp
     from ragkit.prompts import load as load_prompt

@@ -183,7 +183,7 @@ def replay(path: Path) -> int:
     from langchain_core.language_models import FakeListChatModel
     from langchain_core.retrievers import BaseRetriever
 
-    from ragkit.chains.rag import Answer, Citation, RagChain
+    from ragkit import Answer, Citation, RagChain
     from ragkit.embeddings import from_spec
     from ragkit.eval.breakdown import answer_row, summarize, table_lines
     from ragkit.eval.qa import QAItem

@@ -22,8 +22,7 @@ from pathlib import Path
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
-from ragkit import KnowledgeBase  # noqa: E402
-from ragkit.chains.rag import NOT_FOUND_ZH  # noqa: E402
+from ragkit import NOT_FOUND_ZH, KnowledgeBase  # noqa: E402
 
 MANUAL = Path("/usr/share/doc/kicad/help/zh")
 QUESTIONS = Path(__file__).resolve().parent / "data" / "kicad_zh.json"

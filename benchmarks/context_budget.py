@@ -22,8 +22,8 @@ from pathlib import Path
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
+from ragkit import Citation  # noqa: E402
 from ragkit.chains.budget import fit  # noqa: E402
-from ragkit.chains.rag import Citation  # noqa: E402
 from ragkit.eval.data import shared_data_or_say  # noqa: E402
 from ragkit.eval.kbset import squad_kb_set  # noqa: E402
 from ragkit.eval.qa import normalize_answer  # noqa: E402

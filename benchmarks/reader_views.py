@@ -23,8 +23,8 @@ from pathlib import Path
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
+from ragkit import Citation, RagChain  # noqa: E402
 from ragkit.chains.grounding import content_words  # noqa: E402
-from ragkit.chains.rag import Citation, RagChain  # noqa: E402
 from ragkit.eval.breakdown import gold_contained  # noqa: E402
 from ragkit.eval.data import shared_data_or_say  # noqa: E402
 from ragkit.eval.kbset import squad_kb_set  # noqa: E402

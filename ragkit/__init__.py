@@ -1,6 +1,7 @@
 """ragkit: retrieval-augmented generation on LangChain with FAISS (no pickle), llama.cpp and cited answers.
 
 The names below load on first use (PEP 562), so `ragkit --help` and other light commands skip LangChain and FAISS.
+The answer contract (ragkit.answer: what asking returns) is imported from here.
 """
 
 from __future__ import annotations
@@ -9,13 +10,25 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from ragkit.chains import Answer, Citation, RagChain
+    from ragkit.answer import (
+        NOT_FOUND,
+        NOT_FOUND_ZH,
+        Answer,
+        Citation,
+        RagEvent,
+        TextDelta,
+        guardrail_note,
+        not_found,
+        says_not_found,
+    )
+    from ragkit.chains import RagChain
     from ragkit.errors import RagkitError
     from ragkit.kb import KnowledgeBase
 
-_HOMES = {"Answer": "ragkit.chains", "Citation": "ragkit.chains", "RagChain": "ragkit.chains",
-          "RagkitError": "ragkit.errors", "KnowledgeBase": "ragkit.kb"}
-__all__ = ["Answer", "Citation", "KnowledgeBase", "RagChain", "RagkitError"]
+__all__ = ["NOT_FOUND", "NOT_FOUND_ZH", "Answer", "Citation", "KnowledgeBase", "RagChain", "RagEvent", "RagkitError",
+           "TextDelta", "guardrail_note", "not_found", "says_not_found"]
+_HOMES = {**{name: "ragkit.answer" for name in __all__}, "RagChain": "ragkit.chains", "RagkitError": "ragkit.errors",
+          "KnowledgeBase": "ragkit.kb"}
 __version__ = "0.1.0"
 
 

@@ -11,12 +11,12 @@ from ragkit.cli_support import console, printable
 from ragkit.errors import InvalidInputError
 
 if TYPE_CHECKING:
-    from ragkit.chains.rag import Answer, RagEvent
+    from ragkit.answer import Answer, RagEvent
 
 
 def show_answer(events: Iterable[RagEvent], verbose: bool = False) -> Answer:
     """Print the answer as it streams, then the guardrail note, warnings and the model line (+ timings)."""
-    from ragkit.chains.rag import TextDelta, guardrail_note
+    from ragkit.answer import TextDelta, guardrail_note
 
     answer = None
     for event in events:

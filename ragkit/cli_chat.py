@@ -23,7 +23,7 @@ from ragkit.cli_support import (
 from ragkit.errors import RagkitError
 
 if TYPE_CHECKING:
-    from ragkit.chains.rag import Answer
+    from ragkit.answer import Answer
 
 HELP = "/sources: the last answer's passages in full  /clear: forget the conversation  /quit: leave (or Ctrl-D)"
 PASSAGE_CHARS = 600

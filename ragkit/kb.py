@@ -18,8 +18,9 @@ from langchain_core.language_models import BaseChatModel
 from langchain_core.prompts import BasePromptTemplate
 from langchain_core.retrievers import BaseRetriever
 
+from ragkit.answer import Answer, RagEvent
 from ragkit.answers import AnswerRecorder, CacheKey, Feedback, cache_key
-from ragkit.chains.rag import Answer, RagChain, RagEvent, RagInput
+from ragkit.chains.rag import RagChain, RagInput
 from ragkit.chains.rewrite import HistoryInput
 from ragkit.config import index_path, indexes_dir
 from ragkit.embeddings import VectorEmbeddings, default_embedder_spec, from_spec

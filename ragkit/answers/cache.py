@@ -15,9 +15,9 @@ from dataclasses import asdict, fields, replace
 from pathlib import Path
 from typing import Any
 
+from ragkit.answer import Answer, Citation
 from ragkit.answers.db import SqliteFile
 from ragkit.answers.key import CacheKey
-from ragkit.chains.rag import Answer, Citation
 
 log = logging.getLogger(__name__)
 CACHE_FILE = "answers.sqlite"

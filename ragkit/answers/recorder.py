@@ -17,10 +17,10 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TypeVar
 
+from ragkit.answer import Answer, RagEvent, TextDelta
 from ragkit.answers.cache import AnswerCache
 from ragkit.answers.events import Event, EventLog
 from ragkit.answers.key import CacheKey
-from ragkit.chains.rag import Answer, RagEvent, TextDelta
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")

@@ -1,6 +1,6 @@
 """Chains built from ragkit's retrievers, prompts and models."""
 
-from ragkit.chains.rag import Answer, Citation, RagChain, RagEvent, TextDelta
+from ragkit.chains.rag import RagChain
 from ragkit.chains.reasoning import (
     FewShotCoT,
     LeastToMost,
@@ -13,13 +13,9 @@ from ragkit.chains.reasoning import (
 )
 
 __all__ = [
-    "Answer",
-    "Citation",
     "FewShotCoT",
     "LeastToMost",
     "RagChain",
-    "RagEvent",
-    "TextDelta",
     "ReasoningResult",
     "SelectionInference",
     "SelfConsistency",

@@ -12,13 +12,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING
 
+from ragkit.answer import Citation
 from ragkit.chains.grounding import support
 from ragkit.text import sentences, words
-
-if TYPE_CHECKING:
-    from ragkit.chains.rag import Citation
 
 GAP = " … "
 """What stands where sentences of a passage were left out."""

@@ -1,6 +1,6 @@
 """Retrieval-augmented answering as a LangChain Runnable: question in, Answer with [n] citations out.
 
-Streaming yields typed events: `TextDelta`s as the model writes, then the finished `Answer` (the grounding
+Streaming yields typed events (the answer contract, ragkit.answer): `TextDelta`s as the model writes, then the finished `Answer` (the grounding
 guardrail needs the whole reply, so the final text can differ from the deltas). Deltas add up (`delta + delta`)
 and a delta plus the Answer is the Answer, so LangChain's stream aggregation inside a larger LCEL sequence hands
 the next step the Answer.
@@ -8,10 +8,9 @@ the next step the Answer.
 
 from __future__ import annotations
 
-import re
 import time
 from collections.abc import AsyncIterator, Callable, Iterator
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from typing import Any
 
 from langchain_core.callbacks import AsyncCallbackManagerForChainRun, CallbackManagerForChainRun
@@ -24,7 +23,9 @@ from langchain_core.runnables import Runnable, RunnableConfig, RunnableSerializa
 from langchain_core.runnables.config import patch_config
 from pydantic import ConfigDict, Field
 
+from ragkit.answer import Answer, Citation, RagEvent, TextDelta, not_found, says_not_found
 from ragkit.chains.budget import fit, word_count
+from ragkit.chains.citations import cite, clean_reply, format_passages, unsupported_citations, with_mark
 from ragkit.chains.grounding import (
     NAMES_RELEVANCE,
     best_sentence,
@@ -37,91 +38,9 @@ from ragkit.chains.injection import screen
 from ragkit.chains.rewrite import QuestionRewriter, parse_input
 from ragkit.errors import InvalidInputError
 from ragkit.prompts import load as load_prompt
-from ragkit.text import detect_language, words
 
-NOT_FOUND = "The documents do not say."
-NOT_FOUND_ZH = "文档中没有相关信息。"
-_CITE = re.compile(r"\[(\d+(?:\s*,\s*\d+)*)\]")
-_MARKER = re.compile(r"<(/?\s*document)", re.IGNORECASE)
-_MARKER_TAG = re.compile(r"</?\s*document\s*>", re.IGNORECASE)
-_PASTED_HEADER = re.compile(r"\[(\d+)\]\s*\([^()\s]*[/.][^()\s]*\)\s*")  # "[2] (docs/a.md) ": a source path
-_CITATION_ONLY = re.compile(r"\[\d+(?:\s*,\s*\d+)*\]")
 RagInput = str | dict[str, Any]
 """A question, or {'question': ..., 'history': [...]} (history: (role, text) pairs or LangChain messages)."""
-
-
-@dataclass(frozen=True)
-class Citation:
-    """A passage the answer relies on."""
-
-    n: int
-    source: str
-    page: int
-    start: int
-    end: int
-    chunk_id: str
-    score: float
-    text: str
-    inferred: bool = False
-    """True when the model cited nothing and the citation was attributed by word overlap with the answer."""
-    where: str = ""
-    """How the part of the file is named ("sheet Budget", "slide 3", "page 2"); empty: page number only."""
-
-    def label(self) -> str:
-        where = self.where or f"page {self.page}"
-        return f"[{self.n}] {self.source} ({where}, chars {self.start}-{self.end}, score {self.score:.2f})"
-
-
-@dataclass
-class Answer:
-    """An answer with its citations, the model and prompt that produced it, and where the time went."""
-
-    question: str
-    text: str
-    citations: list[Citation]
-    passages: list[Citation]
-    model: str
-    prompt: dict[str, Any]
-    timings: dict[str, float] = field(default_factory=dict)
-    found: bool = True
-    """False when the model was not called: retrieval found nothing relevant enough, or a check refused the
-    question (`warnings` says why; `passages` then holds what retrieval found)."""
-    extractive: bool = False
-    """True when the model's reply stated what no passage says and was replaced by the passage sentence that
-    answers the question (the grounding guardrail; `replaced_because` says why); `generated` keeps the reply."""
-    generated: str = ""
-    """The model's reply as generated, before the guardrail."""
-    warnings: list[str] = field(default_factory=list)
-    """Instruction-like text removed from passages before the model saw them (prompt injection), one per passage:
-    'passage [n] (source): removed "..."'; 'no passage supports the answer: ...' when the cited passages do
-    not back the answer (the guardrail off, or facts spread over passages); and why a retrieved question was
-    refused ('the question names X, which no retrieved passage mentions')."""
-    cached: bool = False
-    """True when the answer came from the answer cache (the same question on the same index version, model, prompt
-    and settings was answered before); `timings` are then the lookup's."""
-    event_id: str = ""
-    """The id of this answer's event in the index's answer log (ragkit.answers), to attach feedback to; empty when
-    the answer was not logged."""
-    rewritten: str = ""
-    """The standalone question the follow-up `question` was rewritten into from the history (retrieved for and
-    answered); empty when there was no history."""
-    replaced_because: str = ""
-    """Why the guardrail replaced the reply ('the number 1862 is in no passage', 'an empty reply', ...); empty
-    when it was kept."""
-
-
-@dataclass(frozen=True)
-class TextDelta:
-    """A piece of the model's reply, streamed before the Answer."""
-
-    text: str
-
-    def __add__(self, other: TextDelta | Answer) -> TextDelta | Answer:
-        return TextDelta(self.text + other.text) if isinstance(other, TextDelta) else other
-
-
-RagEvent = TextDelta | Answer
-"""What RagChain.stream yields: deltas, then exactly one Answer, last."""
 
 
 class RagChain(RunnableSerializable[RagInput, Answer]):
@@ -369,43 +288,6 @@ class RagChain(RunnableSerializable[RagInput, Answer]):
         return dict(self.prompt.metadata or {})
 
 
-def format_passages(passages: list[Citation], delimited: bool = True) -> str:
-    """Numbered passages for the prompt, each with its file name, its text between <document> markers so the model
-    can tell quoted data from instructions (markers inside the text are defused so it cannot close them); or,
-    not delimited, "[n] (name) text" as fine-tuned adapters saw in training. The name, not the path: a server's
-    directories are nothing the model needs (and nothing it should repeat), and cost ~12 prompt tokens a passage."""
-    if not delimited:
-        return "\n\n".join(f"[{p.n}] ({_name(p.source)}) {p.text}" for p in passages)
-    return "\n\n".join(f"[{p.n}] ({_name(p.source)})\n<document>\n{_defused(p.text)}\n</document>"
-                       for p in passages)
-
-
-def _name(source: str) -> str:
-    return source.rstrip("/").rsplit("/", 1)[-1] or source
-
-
-def _defused(text: str) -> str:
-    return _MARKER.sub("‹\\1", text)
-
-
-def cite(answer: str, passages: list[Citation]) -> list[Citation]:
-    """Passages cited as [n] in the answer; if none are, the passage sharing most words with it (marked inferred)."""
-    if not answer or says_not_found(answer):
-        return []
-    by_number = {p.n: p for p in passages}
-    cited: list[Citation] = []
-    for group in _CITE.findall(answer):
-        for number in group.split(","):
-            passage = by_number.get(int(number))
-            if passage and passage not in cited:
-                cited.append(passage)
-    if cited or not passages:
-        return cited
-    wanted = set(words(answer))
-    best = max(passages, key=lambda p: (len(wanted & set(words(p.text))), p.score))
-    return [replace(best, inferred=True)]
-
-
 def _asked(event: RagEvent, asked: str, rewritten: str, rewrite_s: float) -> RagEvent:
     """An event of the standalone question's answer; the Answer names the question as asked and, after a rewrite,
     the rewritten one, its time (rewrite_s) counted in total_s."""
@@ -413,26 +295,6 @@ def _asked(event: RagEvent, asked: str, rewritten: str, rewrite_s: float) -> Rag
         return event
     timings = {**event.timings, "rewrite_s": rewrite_s, "total_s": event.timings.get("total_s", 0.0) + rewrite_s}
     return replace(event, question=asked, rewritten=rewritten, timings=timings)
-
-
-def unsupported_citations(text: str, citations: list[Citation]) -> list[str]:
-    """A warning when an answer (not the no-answer reply) cites no passage, or none that supports it."""
-    if not text or says_not_found(text):
-        return []
-    if not citations:
-        return ["no passage supports the answer: it cites none"]
-    if support(text, "\n".join(c.text for c in citations)) < threshold_for(text):
-        return [f"no passage supports the answer: {', '.join(f'[{c.n}]' for c in citations)} only partly does"]
-    return []
-
-
-def with_mark(text: str, n: int) -> str:
-    """The text citing passage n: its [n] marks rewritten to [n], or one added before the final full stop."""
-    if _CITE.search(text):
-        return _CITE.sub(f"[{n}]", text)
-    if text.endswith("."):
-        return f"{text[:-1]} [{n}]."
-    return f"{text} [{n}]" if not text.endswith(("。", "！", "？")) else f"{text}[{n}]"
 
 
 def _no_kwargs(kwargs: dict[str, Any]) -> None:
@@ -458,31 +320,6 @@ def model_timings(chunk: Any) -> dict[str, float]:
 def _text(chunk: Any) -> str:
     """The text of a streamed model chunk (a message chunk from chat models, a string from LLMs)."""
     return chunk if isinstance(chunk, str) else chunk.text
-
-
-def clean_reply(reply: str) -> str:
-    """The model's reply without what it copied from the prompt's layout: passage headers "[n] (source)" and
-    document markers; a reply of nothing but citation marks ("[3]") becomes empty, so the guardrail answers."""
-    text = _PASTED_HEADER.sub(r"[\1] ", _MARKER_TAG.sub(" ", reply))
-    text = re.sub(r"[ \t]{2,}", " ", text).strip()
-    return "" if not _CITATION_ONLY.sub("", text).strip(" .。,，;；:：") else text
-
-
-def guardrail_note(question: str) -> str:
-    """What precedes the guardrail's quote, in the question's language."""
-    if detect_language(question) == "zh":
-        return "文档不支持模型的回答，以下是最相关的原文："
-    return "not supported by the cited passage; quoting it instead:"
-
-
-def not_found(question: str) -> str:
-    """The no-answer reply, in the question's language."""
-    return NOT_FOUND_ZH if detect_language(question) == "zh" else NOT_FOUND
-
-
-def says_not_found(answer: str) -> bool:
-    """Whether a reply is the no-answer reply (in either language), as the model or the chain wrote it."""
-    return NOT_FOUND.lower().rstrip(".") in answer.lower() or NOT_FOUND_ZH.rstrip("。") in answer
 
 
 def _passages(docs: list[Document]) -> list[Citation]:

@@ -15,7 +15,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ragkit.chains.rag import Answer, Citation, says_not_found
+from ragkit.answer import Answer, Citation, says_not_found
 from ragkit.eval.qa import QAItem, exact_match, normalize_answer, strip_citations, token_f1
 from ragkit.eval.textmetrics import rouge_l, sentence_bleu, text_scores
 from ragkit.text import has_han

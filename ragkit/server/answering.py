@@ -9,7 +9,7 @@ from typing import Any
 from starlette.concurrency import run_in_threadpool
 from starlette.types import Receive
 
-from ragkit.chains.rag import Answer, RagEvent
+from ragkit.answer import Answer, RagEvent
 from ragkit.chains.rewrite import HistoryInput
 from ragkit.kb import KnowledgeBase
 from ragkit.server.auth import Access

@@ -7,7 +7,9 @@ import json
 from collections.abc import Iterator
 from typing import Any
 
-from ragkit.chains.rag import Answer, Citation, RagEvent, TextDelta
+from pydantic import TypeAdapter
+
+from ragkit.answer import Answer, RagEvent, TextDelta
 from ragkit.errors import RagkitError
 
 CONNECT_TIMEOUT_S = 1.0
@@ -19,17 +21,9 @@ class ServerUnavailable(RagkitError):
 
 
 def answer_from_json(data: dict[str, Any]) -> Answer:
-    """The library's Answer from the server's AnswerOut JSON."""
-    def citation(c: dict[str, Any]) -> Citation:
-        return Citation(n=c["n"], source=c["source"], page=c["page"], start=c["start"], end=c["end"],
-                        chunk_id=c["chunk_id"], score=c["score"], text=c["text"], inferred=c.get("inferred", False),
-                        where=c.get("where", ""))
-
-    return Answer(question=data["question"], text=data["text"], citations=[citation(c) for c in data["citations"]],
-                  passages=[citation(c) for c in data["passages"]], model=data["model"], prompt=data["prompt"],
-                  timings=data["timings"], found=data["found"], extractive=data["extractive"],
-                  generated=data["generated"], warnings=data["warnings"], cached=data.get("cached", False),
-                  event_id=data.get("event_id", ""), rewritten=data.get("rewritten", ""))
+    """The library's Answer from the server's answer body (the Answer itself as JSON; fields a newer server adds
+    are ignored)."""
+    return TypeAdapter(Answer).validate_python(data)
 
 
 def stream_answer(url: str, index: str, question: str, timeout_s: float = 600.0,

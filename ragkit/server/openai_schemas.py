@@ -14,7 +14,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from ragkit.server.schemas import MAX_TEXT, AnswerOut, CitationOut, Filter
+from ragkit.answer import Answer, Citation
+from ragkit.server.schemas import MAX_TEXT, Filter
 from ragkit.server.usage import tokens_of
 
 KB_PREFIX = "kb:"
@@ -133,7 +134,7 @@ class RagkitExtra(BaseModel):
     """The standalone question the last user message was rewritten into from the earlier messages."""
 
     @classmethod
-    def of(cls, answer: AnswerOut) -> RagkitExtra:
+    def of(cls, answer: Answer) -> RagkitExtra:
         return cls(text=answer.text, found=answer.found, extractive=answer.extractive, model=answer.model,
                    prompt=answer.prompt, timings=answer.timings, cached=answer.cached, event_id=answer.event_id,
                    rewritten=answer.rewritten)
@@ -149,7 +150,7 @@ class CompletionUsage(BaseModel):
     total_tokens: int
 
     @classmethod
-    def of(cls, answer: AnswerOut) -> CompletionUsage | None:
+    def of(cls, answer: Answer) -> CompletionUsage | None:
         """The answer's usage; zero when no model was called (nothing found, or an answer-cache hit), None when its
         model cannot count."""
         spent = answer.found and not getattr(answer, "cached", False)
@@ -164,7 +165,7 @@ class AssistantMessage(BaseModel):
 
     role: Literal["assistant"] = "assistant"
     content: str
-    citations: list[CitationOut] = Field(default_factory=list)
+    citations: list[Citation] = Field(default_factory=list)
     """ragkit extra: the passages the answer cites."""
 
 
@@ -195,7 +196,7 @@ class Delta(BaseModel):
 
     role: Literal["assistant"] | None = None
     content: str | None = None
-    citations: list[CitationOut] | None = None
+    citations: list[Citation] | None = None
     """ragkit extra, on the final chunk."""
 
 

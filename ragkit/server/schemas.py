@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Annotated, Any, Literal
 
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
-from ragkit.chains.rag import Answer, Citation
+from ragkit.answer import Answer, Citation
 from ragkit.settings import RetrievalSettings
 
 Show = Callable[[str], str]
@@ -120,78 +121,22 @@ class AskRequest(BaseModel):
     """Stream server-sent events: `delta` events ({"text"}), then one `answer` event (the Answer)."""
 
 
-class CitationOut(BaseModel):
-    """A passage an answer relies on."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    n: int
-    """Its number, as cited [n] in the text."""
-    source: str
-    """Source file, uploaded ones by their name inside the knowledge base."""
-    page: int
-    """Page (1 for formats without pages); sheet or slide number for spreadsheets and slides."""
-    where: str = ""
-    """How the part of the file is named ("sheet Budget", "slide 3", "page 2"); empty for one-part formats."""
-    start: int
-    """Character offset where the passage starts in its page."""
-    end: int
-    """Character offset where it ends."""
-    score: float
-    """Retrieval score."""
-    chunk_id: str
-    """The chunk's id in the index."""
-    text: str
-    """The passage."""
-    inferred: bool = False
-    """True when the model cited nothing and the passage was attributed by word overlap."""
+ANSWER_JSON = TypeAdapter(Answer)
+"""The answer body's (de)serializer: POST /v1/ask answers with the library's Answer itself (ragkit.answer)."""
 
 
-class AnswerOut(BaseModel):
-    """An answer with its citations, the model and prompt that produced it, and timings."""
+def answer_out(answer: Answer, show: Show) -> Answer:
+    """The answer as the API shows it: every field, its sources as clients see them, its prompt JSON-safe."""
+    def shown(citations: list[Citation]) -> list[Citation]:
+        return [replace(c, source=show(c.source)) for c in citations]
 
-    model_config = ConfigDict(extra="forbid")
-
-    question: str
-    """The question answered."""
-    text: str
-    """The answer, citing passages as [n]."""
-    citations: list[CitationOut]
-    """The passages cited."""
-    passages: list[CitationOut]
-    """Every passage retrieved and given to the model."""
-    model: str
-    """The answering model."""
-    prompt: dict[str, Any]
-    """Prompt provenance: id, version, sha256 of the prompt file, model parameters."""
-    timings: dict[str, float]
-    """retrieve_s, first_token_s, generate_s, total_s."""
-    found: bool
-    """False when nothing relevant was found and the model was not called."""
-    extractive: bool
-    """True when the grounding guardrail replaced the reply by a sentence of the cited passage."""
-    generated: str
-    """The model's reply before the guardrail."""
-    warnings: list[str]
-    """Instruction-like text removed from passages before the model saw them (prompt injection), one per passage."""
-    cached: bool = False
-    """True when the answer came from the answer cache (asked before on the same index version and settings)."""
-    event_id: str = ""
-    """The answer's event in the knowledge base's answer log: POST /v1/feedback rates it."""
-    rewritten: str = ""
-    """The standalone question a follow-up was rewritten into from the history; empty without history."""
+    return replace(answer, citations=shown(answer.citations), passages=shown(answer.passages),
+                   prompt=jsonable_encoder(answer.prompt))
 
 
-def answer_out(answer: Answer, show: Show) -> AnswerOut:
-    def citation(c: Citation) -> CitationOut:
-        return CitationOut(n=c.n, source=show(c.source), page=c.page, start=c.start, end=c.end, score=c.score,
-                           chunk_id=c.chunk_id, text=c.text, inferred=c.inferred, where=c.where)
-
-    return AnswerOut(question=answer.question, text=answer.text, citations=[citation(c) for c in answer.citations],
-                     passages=[citation(c) for c in answer.passages], model=answer.model,
-                     prompt=jsonable_encoder(answer.prompt), timings=answer.timings, found=answer.found,
-                     extractive=answer.extractive, generated=answer.generated, warnings=list(answer.warnings),
-                     cached=answer.cached, event_id=answer.event_id, rewritten=answer.rewritten)
+def answer_json(answer: Answer, show: Show) -> dict[str, Any]:
+    """The answer's body as JSON-ready data (the `answer` event of a stream)."""
+    return ANSWER_JSON.dump_python(answer_out(answer, show), mode="json")
 
 
 def retrieval_settings(k: int | None, filter: Filter | None) -> RetrievalSettings | None:

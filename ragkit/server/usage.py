@@ -16,7 +16,7 @@ from typing import Any
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import BaseMessage
 
-from ragkit.chains.rag import Answer, RagEvent
+from ragkit.answer import Answer, RagEvent
 
 PROMPT, COMPLETION = "usage_prompt_tokens", "usage_completion_tokens"
 """Keys of Answer.timings holding the answer's prompt and generated token counts."""

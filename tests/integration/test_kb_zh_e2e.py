@@ -5,8 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from ragkit import KnowledgeBase
-from ragkit.chains.rag import NOT_FOUND_ZH
+from ragkit import NOT_FOUND_ZH, KnowledgeBase
 from ragkit.models import DEFAULT_PRESET
 from tests.helpers import EXAMPLES_KB_ZH
 

@@ -17,6 +17,7 @@ LAYERS: dict[str, int] = {
     # 0: files, text and settings; nothing of ragkit below them
     "ragkit.errors": 0, "ragkit.config": 0, "ragkit.settings": 0, "ragkit.hashing": 0, "ragkit.text": 0,
     "ragkit.ingest": 0,
+    "ragkit.answer": 0,  # the answer contract: plain data every face shares
     # 1: vectors and where they are kept
     "ragkit.embeddings": 1, "ragkit.store": 1,
     # 2: search, and prompt files (a prompt knows no model: token counters and embeddings are handed to it)

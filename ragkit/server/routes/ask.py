@@ -7,9 +7,9 @@ from collections.abc import AsyncIterator
 from fastapi import APIRouter, Request, Response
 from sse_starlette import ServerSentEvent
 
-from ragkit.chains.rag import TextDelta
+from ragkit.answer import Answer, TextDelta
 from ragkit.server.answering import answer_events, final_answer
-from ragkit.server.schemas import AnswerOut, AskRequest, answer_out
+from ragkit.server.schemas import AskRequest, answer_json, answer_out
 from ragkit.server.sse import event, sse_response
 from ragkit.server.state import Caller, State
 from ragkit.server.strict_json import StrictRoute
@@ -18,7 +18,7 @@ from ragkit.server.workers import CLIENT_GONE, unless_disconnected
 router = APIRouter(tags=["answers"], route_class=StrictRoute)
 
 
-@router.post("/v1/ask", response_model=AnswerOut,
+@router.post("/v1/ask", response_model=Answer,
              responses={200: {"content": {"text/event-stream": {}},
                               "description": "The Answer; with stream=true `delta` events, then one `answer`."}})
 async def ask(body: AskRequest, state: State, access: Caller, request: Request):  # noqa: ANN201 - JSON or a stream
@@ -43,6 +43,6 @@ async def ask(body: AskRequest, state: State, access: Caller, request: Request):
             if isinstance(item, TextDelta):
                 yield event({"text": item.text}, "delta")
             else:
-                yield event(answer_out(item, show).model_dump(mode="json"), "answer")
+                yield event(answer_json(item, show), "answer")
 
     return sse_response(stream())

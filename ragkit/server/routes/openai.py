@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator
 from fastapi import APIRouter, Request, Response
 from sse_starlette import ServerSentEvent
 
-from ragkit.chains.rag import TextDelta
+from ragkit.answer import Answer, TextDelta
 from ragkit.server.answering import answer_events, final_answer
 from ragkit.server.openai_schemas import (
     KB_PREFIX,
@@ -25,7 +25,7 @@ from ragkit.server.openai_schemas import (
     completion_id,
     now,
 )
-from ragkit.server.schemas import AnswerOut, answer_out
+from ragkit.server.schemas import answer_out
 from ragkit.server.sse import event, sse_response
 from ragkit.server.state import Caller, State
 from ragkit.server.strict_json import StrictRoute
@@ -76,7 +76,7 @@ async def chat_completions(body: ChatCompletionRequest, state: State, access: Ca
                                     choices=[ChunkChoice(delta=delta, finish_reason="stop" if finish else None)])
         return event(piece.model_dump(mode="json", exclude_none=True))
 
-    def usage_chunk(answer: AnswerOut) -> ServerSentEvent:
+    def usage_chunk(answer: Answer) -> ServerSentEvent:
         piece = ChatCompletionChunk(id=reply_id, created=created, model=body.model, choices=[],
                                     usage=CompletionUsage.of(answer))
         return event(piece.model_dump(mode="json", exclude_none=True))

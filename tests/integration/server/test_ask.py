@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
+from dataclasses import fields
 
 import pytest
 
+from ragkit import Answer
 from tests.integration.server.live import Factory, LiveServer, sse_json, upload
 
 pytestmark = pytest.mark.integration
@@ -18,6 +20,7 @@ def test_answer_as_json_with_citations_model_prompt_and_timings(docs: LiveServer
         response = client.post("/v1/ask", json={"index": "docs", "question": QUESTION, "k": 2, "max_tokens": 64})
     assert response.status_code == 200, response.text
     answer = response.json()
+    assert set(answer) == {f.name for f in fields(Answer)}  # the body is the library's Answer, every field of it
     assert answer["found"] and not answer["extractive"]
     assert "14 days" in answer["text"] and answer["text"].endswith("[1]")
     cited = answer["citations"][0]
@@ -38,6 +41,7 @@ def test_answer_streams_deltas_then_the_answer(docs: LiveServer):
     assert names[-1] == "answer" and set(names[:-1]) == {"delta"} and len(names) >= 2
     text = "".join(data["text"] for name, data in events if name == "delta")
     assert text == events[-1][1]["generated"] and events[-1][1]["citations"]
+    assert set(events[-1][1]) == {f.name for f in fields(Answer)}
 
 
 def test_chinese_document_answers_a_chinese_question(serve: Factory, tmp_path):

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from ragkit.chains.rag import Answer, RagEvent, TextDelta
+from ragkit import Answer, RagEvent, TextDelta
 from ragkit.cli import app
 from ragkit.cli_answer import answer_events, server_url
 from ragkit.errors import InvalidInputError

@@ -10,9 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from ragkit import NOT_FOUND, Answer, TextDelta
 from ragkit.answers import AnswerCache, CacheKey, cache_key
-from ragkit.chains import Answer, TextDelta
-from ragkit.chains.rag import NOT_FOUND
 from ragkit.embeddings import VectorEmbeddings
 from ragkit.kb import KnowledgeBase
 from ragkit.store import FaissVectorStore

@@ -4,8 +4,8 @@ from pathlib import Path
 
 import pytest
 
+from ragkit import Citation
 from ragkit.chains.budget import GAP, fit, word_count
-from ragkit.chains.rag import Citation
 from ragkit.kb import KnowledgeBase
 from ragkit.settings import RetrievalSettings
 from tests.helpers import EXAMPLES_KB

@@ -5,7 +5,9 @@ from pathlib import Path
 
 import pytest
 
-from ragkit.chains.rag import NOT_FOUND, RagChain, with_mark
+from ragkit import NOT_FOUND
+from ragkit.chains.citations import with_mark
+from ragkit.chains.rag import RagChain
 from ragkit.kb import KnowledgeBase
 from ragkit.settings import RetrievalSettings
 from tests.helpers import EXAMPLES_KB

@@ -4,8 +4,9 @@ from pathlib import Path
 
 import pytest
 
+from ragkit import Citation
+from ragkit.chains.citations import format_passages
 from ragkit.chains.injection import instruction, screen
-from ragkit.chains.rag import Citation, format_passages
 from tests.helpers import EXAMPLES_KB
 from tests.injection_set import ATTACKS, attack_kb
 from tests.scripted_model import ScriptedChatModel

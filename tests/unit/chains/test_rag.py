@@ -5,8 +5,8 @@ from pathlib import Path
 import pytest
 from langchain_core.runnables import Runnable, RunnableLambda, RunnablePassthrough
 
-from ragkit.chains import Answer, TextDelta
-from ragkit.chains.rag import NOT_FOUND, cite
+from ragkit import NOT_FOUND, Answer, TextDelta
+from ragkit.chains.citations import cite
 from ragkit.errors import InvalidInputError
 from ragkit.kb import KnowledgeBase
 from ragkit.settings import RetrievalSettings
@@ -130,7 +130,7 @@ def test_chain_is_reused_per_index_version_and_reopened_after_a_reindex(tmp_path
     ("住宿每晚最多可以报销450元。[1]", "住宿每晚最多可以报销450元。[1]"),
 ])
 def test_replies_are_cleaned_of_prompt_layout_and_bare_marks(reply: str, cleaned: str):
-    from ragkit.chains.rag import clean_reply
+    from ragkit.chains.citations import clean_reply
 
     assert clean_reply(reply) == cleaned
 
@@ -164,7 +164,7 @@ def test_citations_name_the_sheet_or_slide(tmp_path: Path, hashing):
 
 
 def test_the_guardrail_note_is_in_the_questions_language():
-    from ragkit.chains.rag import guardrail_note
+    from ragkit import guardrail_note
 
     assert guardrail_note("每天的伙食补贴是多少？").startswith("文档") and guardrail_note("What?").startswith("not")
 

@@ -7,7 +7,7 @@ import re
 import pytest
 from langchain_core.messages import AIMessage, HumanMessage, SystemMessage
 
-from ragkit.chains import Answer, TextDelta
+from ragkit import Answer, TextDelta
 from ragkit.chains.rewrite import QuestionRewriter, format_history, parse_history, parse_input, standalone
 from ragkit.errors import InvalidInputError
 from ragkit.kb import KnowledgeBase

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from langchain_core.messages import AIMessage, HumanMessage
 
-from ragkit.chains.rag import Answer, TextDelta
+from ragkit import Answer, TextDelta
 from ragkit.server import usage
 from ragkit.server.pool import ModelPool, PooledChatModel, worker_models
 from tests.scripted_model import ScriptedChatModel
