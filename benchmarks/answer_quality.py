@@ -226,15 +226,15 @@ REFUSAL_CHECKS = {
     "+ least relevance": {"require_names": False},
     "+ least relevance + names (default)": {},
 }
-"""The refusal checks compared by refusal_study, as RetrievalSettings overrides."""
+"""The refusal checks compared by refusal_study, as RefusalSettings overrides."""
 
 
 def _refused(kb: Any, questions: list[str]) -> dict[str, list[bool]]:
     """Per check set, whether the default chain refuses each question before the model (retrieval only)."""
-    from ragkit.settings import RetrievalSettings
+    from ragkit.settings import RefusalSettings
 
     language = detect_language(questions[0])
-    chains = {name: kb.chain(RetrievalSettings(**over), language) for name, over in REFUSAL_CHECKS.items()}
+    chains = {name: kb.chain(None, language, refusal=RefusalSettings(**over)) for name, over in REFUSAL_CHECKS.items()}
     return {name: [not chain.retrieve(q) for q in questions] for name, chain in chains.items()}
 
 

@@ -152,3 +152,9 @@ def slip_of(word: str, known: Iterable[str]) -> str | None:
                 allowed > 1 or is_han(word) or len(candidate) != len(word)):
             return candidate
     return None
+
+
+def reply_language(question: str) -> Literal["en", "zh"]:
+    """The language to reply to a question in: Chinese when its Han characters outnumber its Latin words (letters
+    would make 'DeepSeek-V3 模型有多少个参数？' English), else English ('What does 永安桥 mean?')."""
+    return "zh" if han_count(question) > len(_LATIN_WORD.findall(question)) else "en"

@@ -38,7 +38,7 @@ SUPPORT_THRESHOLD_EN = 0.6
 """The same for other replies, whose numbers and names are checked on their own and whose words are compared by
 stem: paraphrases ('never came back' for 'never returned') keep 60-70% of their words."""
 NAMES_RELEVANCE = 0.8
-"""Relevance (HybridRetriever.min_relevance's score) under which a name no passage mentions refuses the question:
+"""Relevance (HybridRetriever.relevance) under which a name no passage mentions refuses the question:
 on SQuAD part A (3 seeds x 18 articles as files, no model) names refuse as many out-of-KB questions past the
 least relevance at 0.8 as at any value (91.7% in all) and fewer answerable ones (2.5% vs 4.2% before slips were
 forgiven, 1.9% after: benchmarks/answer_quality.py --refusal 3): a question whose terms one sentence holds is
