@@ -12,7 +12,7 @@ from ragkit.embeddings import (
     from_spec,
 )
 from ragkit.embeddings.sentence import DEFAULT_MODEL
-from ragkit.settings import RefusalSettings, RetrievalSettings
+from ragkit.settings import RefusalSettings
 from ragkit.store import FaissVectorStore
 
 
