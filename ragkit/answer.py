@@ -14,7 +14,7 @@ from typing import Any
 
 from pydantic import ConfigDict, with_config
 
-from ragkit.text import detect_language
+from ragkit.text import reply_language
 
 NOT_FOUND = "The documents do not say."
 NOT_FOUND_ZH = "文档中没有相关信息。"
@@ -115,14 +115,14 @@ RagEvent = TextDelta | Answer
 
 def guardrail_note(question: str) -> str:
     """What precedes the guardrail's quote, in the question's language."""
-    if detect_language(question) == "zh":
+    if reply_language(question) == "zh":
         return "文档不支持模型的回答，以下是最相关的原文："
     return "not supported by the cited passage; quoting it instead:"
 
 
 def not_found(question: str) -> str:
     """The no-answer reply, in the question's language."""
-    return NOT_FOUND_ZH if detect_language(question) == "zh" else NOT_FOUND
+    return NOT_FOUND_ZH if reply_language(question) == "zh" else NOT_FOUND
 
 
 def says_not_found(answer: str) -> bool:

@@ -22,6 +22,7 @@ from ragkit.answer import Answer, RagEvent
 from ragkit.answers import AnswerRecorder, Feedback, cache_key
 from ragkit.chains.driver import Steps, adrive, alast, drive, last
 from ragkit.chains.rag import RagChain, RagInput
+from ragkit.chains.refusal import RefusalPolicy
 from ragkit.chains.rewrite import HistoryInput
 from ragkit.config import index_path
 from ragkit.embeddings import VectorEmbeddings, default_embedder_spec, from_spec
@@ -33,7 +34,7 @@ from ragkit.models import chat_model, trained_prompt
 from ragkit.prompts import load as load_prompt
 from ragkit.retrieval import hybrid_retriever, save_bm25
 from ragkit.retrieval.rerank import describe_reranker, reranking
-from ragkit.settings import IndexSettings, RetrievalSettings
+from ragkit.settings import IndexSettings, RefusalSettings, RetrievalSettings
 from ragkit.store import FaissVectorStore
 from ragkit.store.persist import MANIFEST, Manifest, read_manifest, write_lock
 from ragkit.text import Language, detect_language
@@ -71,9 +72,11 @@ class KnowledgeBase:
 
     def __init__(self, name: str | None = None, *, path: str | Path | None = None,
                  embedder: VectorEmbeddings | str | None = None, llm: BaseChatModel | str | None = None,
-                 retrieval: RetrievalSettings | None = None, cache: bool = True, events: bool = True):
+                 retrieval: RetrievalSettings | None = None, refusal: RefusalSettings | None = None,
+                 cache: bool = True, events: bool = True):
         """`embedder`/`llm` may be loaded objects, or specs (an embedder spec; a model preset or path) that load
-        shared instances; `retrieval` holds k, the relevance threshold and fusion for every question. `cache`
+        shared instances; `retrieval` holds k, the relevance threshold and fusion for every question, `refusal` when
+        it is refused (ragkit.chains.refusal). `cache`
         answers a question asked before on the same index version and settings from answers.sqlite; `events` logs
         every answer to events.sqlite (ragkit.answers), for `ragkit report` and feedback."""
         if (name is None) == (path is None):
@@ -83,6 +86,7 @@ class KnowledgeBase:
         self._embedder = embedder
         self._llm = llm
         self.retrieval = retrieval or RetrievalSettings()
+        self.refusal = refusal or RefusalSettings()
         self._opened: _Opened | None = None
         self._lock = threading.RLock()
         self._prompt_cache: tuple[tuple[str, str], BasePromptTemplate] | None = None
@@ -157,38 +161,39 @@ class KnowledgeBase:
         """Dense + BM25 fused (ragkit's default retriever) with these settings (default: the knowledge base's) and
         the relevance threshold calibrated for the embedder, the question's language and the corpus'."""
         retrieval = retrieval or self.retrieval
-        opened, key = self._current(), f"{language}:{retrieval.model_dump_json()}"
+        opened = self._current()
+        key = f"{language}:{retrieval.model_dump_json()}:{self.refusal.spelling_slips}"
         with self._lock:
             if key not in opened.retrievers:
                 corpus = opened.store.settings.get("language", "en")
                 calibrated = self.embedder.relevance_threshold(language, corpus)
                 threshold = retrieval.threshold(DEFAULT_SCORE_THRESHOLD if calibrated is None else calibrated)
-                # The coverage gates are lexical: a question in another language than the corpus shares no terms.
-                same = language == corpus
-                coverage = retrieval.min_coverage if same else None
-                relevance = retrieval.relevance(self.embedder.min_relevance(language, corpus)) if same else None
+                # Coverage is lexical: a question in another language than the corpus shares no terms with it.
                 fused = hybrid_retriever(
                     opened.store, self.directory, k=retrieval.k, score_threshold=threshold, filter=retrieval.filter,
                     fetch_k=retrieval.fetch_k, method=retrieval.fusion, weights=list(retrieval.weights),
-                    min_coverage=coverage, min_relevance=relevance)
+                    scores=language == corpus, slips=self.refusal.spelling_slips)
                 opened.retrievers[key] = fused if retrieval.reranker is None else reranking(
                     fused, retrieval.reranker, retrieval.rerank_n, retrieval.rerank_weight, retrieval.k)
             return opened.retrievers[key]
 
-    def chain(self, retrieval: RetrievalSettings | None = None, language: Language = "en",
-              **model_params: Any) -> RagChain:
+    def chain(self, retrieval: RetrievalSettings | None = None, language: Language = "en", *,
+              refusal: RefusalSettings | None = None, **model_params: Any) -> RagChain:
         """retrieve -> answer prompt -> model for questions in `language`; a model fine-tuned on a prompt (its
-        adapter) gets that prompt. `model_params` (max_tokens, temperature, ...) override the prompt's model block."""
+        adapter) gets that prompt. `refusal` (default: the knowledge base's) says when the no-answer reply is given;
+        `model_params` (max_tokens, temperature, ...) override the prompt's model block."""
         retrieval = retrieval or self.retrieval
         retriever, opened = self.retriever(retrieval, language), self._current()
         corpus = opened.store.settings.get("language", "en")
-        budget, names = retrieval.budget(corpus), retrieval.require_names and language == corpus == "en"
-        key = f"{id(retriever)}:{budget}:{names}:{sorted(model_params.items())}"
+        policy = RefusalPolicy.of(refusal or self.refusal, self.embedder.min_relevance(language, corpus),
+                                  same_language=language == corpus, english=language == "en")
+        budget = retrieval.budget(corpus)
+        key = f"{id(retriever)}:{budget}:{policy}:{sorted(model_params.items())}"
         with self._lock:
             if key not in opened.chains:
                 opened.chains[key] = RagChain(retriever=retriever, llm=self.llm, prompt=self._prompt(opened.generation),
                                               embedder=self.embedder, model_params=model_params,
-                                              context_tokens=budget, require_names=names)
+                                              context_tokens=budget, refusal=policy)
             return opened.chains[key]
 
     def ask(self, question: str, retrieval: RetrievalSettings | None = None, *, history: HistoryInput | None = None,
@@ -305,7 +310,8 @@ class KnowledgeBase:
         that answers a miss only on a miss (a hit loads neither the embedder nor the index)."""
         settings = retrieval or self.retrieval
         generation = self.manifest().generation
-        key = cache_key(generation, question, settings, self.llm, self._prompt(generation), model_params, scope=scope)
+        key = cache_key(generation, question, settings, self.llm, self._prompt(generation), model_params,
+                        scope=scope, refusal=self.refusal)
 
         def chain() -> RagChain:
             return self.chain(settings, detect_language(question), **model_params)

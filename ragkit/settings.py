@@ -146,20 +146,6 @@ class RetrievalSettings(BaseModel):
     """Tokens of passage text given to the model (the embedder's tokens): passages over it are cut to the
     sentences matching the question and their neighbours (ragkit.chains.budget); 'auto': CONTEXT_DEFAULTS for the
     corpus language; None: the k passages whole."""
-    require_names: bool = True
-    """Refuse (no model call) a question naming something, a capitalized name, that no retrieved passage mentions,
-    unless its relevance is at least ragkit.chains.grounding.NAMES_RELEVANCE, for English questions over an English
-    corpus: on SQuAD articles as files, with min_relevance, 91.7% of questions about other articles are refused
-    instead of 89.6%, and 1.9% of answerable ones instead of 1.5%."""
-    min_coverage: float | None = Field(None, ge=0, le=1)
-    """Refuse a question whose terms (weighted by rarity) the top chunks cover less than this share of, for
-    questions in the corpus' language (ragkit.retrieval.hybrid.MIN_COVERAGE); off by default."""
-    min_relevance: float | Literal["auto"] | None = "auto"
-    """Refuse a question whose best dense cosine + 0.6 x best coverage of its terms by one or two adjacent
-    sentences of the top chunks is below this (ragkit.retrieval.hybrid.HybridRetriever.min_relevance), for
-    questions in the corpus' language; 'auto': the embedder's calibrated value (the packaged MiniLM: 0.62 for
-    English), none where uncalibrated; None: off."""
-
     reranker: str | None = None
     """Directory of a cross-encoder trained by `ragkit finetune reranker`: it reorders the top `rerank_n` fused
     chunks before the k best are kept (ragkit.retrieval.rerank); None: no reranking."""
@@ -175,6 +161,37 @@ class RetrievalSettings(BaseModel):
     def threshold(self, calibrated: float | None) -> float | None:
         """The relevance threshold in force: the explicit one, else the embedder's calibrated one."""
         return calibrated if self.score_threshold == "auto" else self.score_threshold
+
+
+
+class RefusalSettings(BaseModel):
+    """When a knowledge base answers the no-answer reply instead of the model's (ragkit.chains.refusal): every
+    check that refuses a question, in one place."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    min_relevance: float | Literal["auto"] | None = "auto"
+    """Refuse a question whose best dense cosine + 0.6 x best coverage of its terms by one or two adjacent
+    sentences of the top chunks is below this (ragkit.retrieval.hybrid.HybridRetriever.relevance), for questions
+    in the corpus' language; 'auto': the embedder's calibrated value (the packaged MiniLM: 0.62 for English), none
+    where uncalibrated; None: off."""
+    min_coverage: float | None = Field(None, ge=0, le=1)
+    """Refuse a question whose terms (weighted by rarity) the top chunks cover less than this share of, for
+    questions in the corpus' language (ragkit.retrieval.hybrid.MIN_COVERAGE); off by default."""
+    require_names: bool = True
+    """Refuse (no model call) a question naming something, a capitalized name, that no retrieved passage mentions,
+    unless its relevance is at least `names_relevance`, for English questions over an English corpus: on SQuAD
+    articles as files, with min_relevance, 91.7% of questions about other articles are refused instead of 89.6%,
+    and 1.9% of answerable ones instead of 1.5%."""
+    names_relevance: float | None = 0.8
+    """With require_names, a missing name refuses only a question whose relevance is below this (ragkit.chains.
+    grounding.NAMES_RELEVANCE); None: whatever its relevance."""
+    spelling_slips: bool = True
+    """A question's word one or two letters (a Chinese character) away from a passage's ('Ghandi' for 'Gandhi',
+    '温空器' for '温控器') counts as that word in the name and coverage checks (ragkit.text.slip_of)."""
+    unanswered_quote: bool = False
+    """When the guardrail rejects the reply and no passage sentence states what was asked (ragkit.chains.refusal.
+    answers_question), answer with that sentence anyway (the guardrail's quote); off: the no-answer reply."""
 
     def relevance(self, calibrated: float | None) -> float | None:
         """The least relevance in force: the explicit one, else the embedder's calibrated one."""

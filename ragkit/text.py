@@ -125,3 +125,36 @@ def sentences(text: str) -> list[tuple[int, str]]:
         start = match.end()
     spans.append((start, text[start:]))
     return [(s, t) for s, t in spans if t.strip()]
+
+
+def slips_allowed(word: str) -> int:
+    """Edits a misspelling of the word may hold: none in words of under five letters or three Chinese characters,
+    where one edit makes another word ('Bush'/'Rush', '过期'/'过程'); one in longer Chinese words and in words of
+    up to eight letters (there a letter added, dropped or swapped with its neighbour, not changed: 'Goodell' is
+    not 'Goodall'); two in longer words."""
+    if is_han(word):
+        return 1 if len(word) >= 3 else 0
+    return 0 if len(word) < 5 else 1 if len(word) <= 8 else 2
+
+
+def slip_of(word: str, known: Iterable[str]) -> str | None:
+    """The known word a (lower-cased) word is a misspelling of (slips_allowed; its very letters with one moved,
+    'ghandi' for 'gandhi', count as one slip), or None. Optimal-string-alignment distance from rapidfuzz (in C)."""
+    from rapidfuzz.distance import OSA
+
+    allowed = slips_allowed(word)
+    for candidate in known:
+        if not allowed or abs(len(candidate) - len(word)) > allowed or is_han(candidate) != is_han(word):
+            continue
+        distance = OSA.distance(word, candidate, score_cutoff=2)
+        moved = candidate[:1] == word[:1] and sorted(candidate) == sorted(word)  # a swap or a letter moved
+        if moved and distance <= 2 or distance <= allowed and (
+                allowed > 1 or is_han(word) or len(candidate) != len(word)):
+            return candidate
+    return None
+
+
+def reply_language(question: str) -> Literal["en", "zh"]:
+    """The language to reply to a question in: Chinese when its Han characters outnumber its Latin words (letters
+    would make 'DeepSeek-V3 模型有多少个参数？' English), else English ('What does 永安桥 mean?')."""
+    return "zh" if han_count(question) > len(_LATIN_WORD.findall(question)) else "en"

@@ -22,7 +22,7 @@ from langchain_core.prompts import BasePromptTemplate
 from ragkit.chains.rag import RagChain
 from ragkit.models import identity_of
 from ragkit.models.identity import as_json
-from ragkit.settings import RetrievalSettings
+from ragkit.settings import RefusalSettings, RetrievalSettings
 
 KEY_VERSION = 2
 """Changes whenever what goes into a key (or how answers are stored) changes, so old rows never match."""
@@ -72,9 +72,11 @@ class CacheKey:
 
 def cache_key(generation: str, question: str, retrieval: RetrievalSettings, llm: BaseLanguageModel,
               prompt: BasePromptTemplate, model_params: Mapping[str, Any], retrieved: str | None = None,
-              guards: Mapping[str, bool] | None = None, scope: str = "") -> CacheKey:
+              guards: Mapping[str, bool] | None = None, scope: str = "",
+              refusal: RefusalSettings | None = None) -> CacheKey:
     """The key of answering `question` on this index version with a RagChain of this model, prompt, parameters
-    (over the prompt's `model:` block) and guards (grounding, injection_guard, delimited; default RagChain's);
+    (over the prompt's `model:` block), guards (grounding, injection_guard, delimited; default RagChain's) and
+    refusal settings (default: RefusalSettings());
     `retrieved` is the question searched for when it differs (a rewritten follow-up); a `scope` (the server's API
     key id) keeps one caller's answers from another. Nothing is loaded: a hit needs neither the embedder nor the
     index."""
@@ -86,6 +88,7 @@ def cache_key(generation: str, question: str, retrieval: RetrievalSettings, llm:
         "params": as_json(params),
         "guards": {name: RagChain.model_fields[name].default for name in GUARDS} | dict(guards or {}),
         "retrieval": retrieval.model_dump(mode="json"),
+        "refusal": (refusal or RefusalSettings()).model_dump(mode="json"),
         **({"scope": scope} if scope else {}),
     }
     asked = normalize_question(question)

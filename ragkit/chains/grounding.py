@@ -8,7 +8,6 @@ Two lexical checks, no model, so it runs after every model's answer: the facts a
 
 from __future__ import annotations
 
-import difflib
 import functools
 import re
 import unicodedata
@@ -18,10 +17,19 @@ from typing import Any
 import numpy as np
 from langchain_core.embeddings import Embeddings
 
-from ragkit.text import CHINESE_STOPWORDS, ENGLISH_FUNCTION_WORDS, detect_language, is_han, sentences, words
+from ragkit.text import (
+    CHINESE_STOPWORDS,
+    ENGLISH_FUNCTION_WORDS,
+    detect_language,
+    is_han,
+    sentences,
+    slip_of,
+    words,
+)
 
-__all__ = ["NAMES_RELEVANCE", "SUPPORT_THRESHOLD", "SUPPORT_THRESHOLD_EN", "best_sentence", "content_words", "ground",
-           "missing_names", "numbers", "sentences", "support", "threshold_for", "unsupported"]
+__all__ = ["ANSWER_TERMS", "NAMES_RELEVANCE", "SUPPORT_THRESHOLD", "SUPPORT_THRESHOLD_EN", "answers_question",
+           "asked_share", "best_sentence", "content_words", "ground", "missing_names", "numbers", "sentences", "support",
+           "threshold_for", "unsupported"]
 
 SUPPORT_THRESHOLD = 0.75
 """Share of a Chinese reply's content words (numbers aside) that must occur in the passages: with no names to
@@ -30,14 +38,11 @@ SUPPORT_THRESHOLD_EN = 0.6
 """The same for other replies, whose numbers and names are checked on their own and whose words are compared by
 stem: paraphrases ('never came back' for 'never returned') keep 60-70% of their words."""
 NAMES_RELEVANCE = 0.8
-"""Relevance (HybridRetriever.min_relevance's score) under which a name no passage mentions refuses the question:
+"""Relevance (HybridRetriever.relevance) under which a name no passage mentions refuses the question:
 on SQuAD part A (3 seeds x 18 articles as files, no model) names refuse as many out-of-KB questions past the
 least relevance at 0.8 as at any value (91.7% in all) and fewer answerable ones (2.5% vs 4.2% before slips were
 forgiven, 1.9% after: benchmarks/answer_quality.py --refusal 3): a question whose terms one sentence holds is
 about that sentence, whatever else it names ("... Super Bowl 50 in the United States?")."""
-NAME_SLIP_RATIO = 0.88
-"""difflib ratio at which a question's name matches a passage's word: one letter dropped or added ('Aiken'/'Aken'
-0.89, 'Bedigo'/'Bendigo' 0.92), one changed only in names of 9 letters or more ('Goodell'/'Goodall' 0.86: no)."""
 _CITATION = re.compile(r"\s*[\[［]\d+(?:\s*[,，]\s*\d+)*[\]］]")
 _DIGITS = re.compile(r"\d+(?:\.\d+)?")
 _THOUSANDS = re.compile(r"(?<=\d),(?=\d{3}(?!\d))")
@@ -147,24 +152,19 @@ def _names(text: str) -> list[str]:
     return out
 
 
-def missing_names(question: str, passages: Sequence[str]) -> list[str]:
+def missing_names(question: str, passages: Sequence[str], slips: bool = True) -> list[str]:
     """Names the question asks about (capitalized words past its first, e.g. 'Super Bowl 50', 'Goodell') that
-    no passage mentions, compared by stem without accents ('Gospic' is 'Gospić'); one-letter pieces ('s') aside.
-    A question about a name its passages never mention is about something else than they are."""
+    no passage mentions, compared by stem without accents ('Gospic' is 'Gospić'), and with `slips` forgiving a
+    misspelling (ragkit.text.slip_of: 'Ghandi' is 'Gandhi'); one-letter pieces ('s') aside. A question about a
+    name its passages never mention is about something else than they are; a slip is no sign of another topic."""
     known = {_folded(w) for text in passages for w in words(text)}
     known_keys = {_key(w) for w in known}
     missing = []
     for name in _names(question):
         parts = [_folded(w) for w in words(name) if w not in _IGNORED and len(w) > 1]
-        if parts and not all(w in known or _key(w) in known_keys or _misspelt(w, known) for w in parts):
+        if parts and not all(w in known or _key(w) in known_keys or (slips and slip_of(w, known)) for w in parts):
             missing.append(name)
     return missing
-
-
-def _misspelt(word: str, known: set[str]) -> bool:
-    """Whether a name of five letters or more is a slip away from a passage's word (NAME_SLIP_RATIO): askers
-    misspell names, and a slip is no sign of another topic."""
-    return len(word) >= 5 and bool(difflib.get_close_matches(word, known, n=1, cutoff=NAME_SLIP_RATIO))
 
 
 def _folded(word: str) -> str:
@@ -236,6 +236,31 @@ def _answers_kind(question: str, sentence: str) -> float:
         asked = {w.lower() for w in words(question)}
         return float(any(w.lower() not in asked for n in _names(" " + sentence) for w in words(n)))
     return 0.5
+
+
+ANSWER_TERMS = 0.5
+"""Share of a question's content words (asked_share) a passage sentence must hold more than, to state what was
+asked: a quote holding no more is about something else (ragkit.chains.refusal)."""
+
+
+def asked_share(question: str, sentence: str) -> float:
+    """Share of the question's content words (what it asks about: numbers and words asking for the kind of answer
+    aside) that the sentence holds, by stem or as a misspelling of one of its words; a Chinese word weighs its
+    length and counts for the share of its character pairs in the sentence (jieba cuts the two differently)."""
+    asked = [w for w in content_words(_ASKS_NUMBER.sub(" ", question)) if not _is_number_word(w) and w not in _UNITS]
+    if not asked:
+        return 1.0
+    present = {_key(w) for w in content_words(sentence)}
+    weights = [len(w) if is_han(w) else 1 for w in asked]
+    found = [1.0 if _key(w) in present or slip_of(_key(w), present) or (len(w) == 1 and w in sentence)
+             else _bigram_share(w, sentence) if is_han(w) else 0.0 for w in asked]
+    return sum(weight * share for weight, share in zip(weights, found)) / sum(weights)
+
+
+def answers_question(question: str, sentence: str) -> bool:
+    """Whether a passage sentence states what the question asks: the kind of thing asked for (a number for 'how
+    many' or '多少', a name for 'who') and more than ANSWER_TERMS of the question's content words."""
+    return bool(_answers_kind(question, sentence)) and asked_share(question, sentence) > ANSWER_TERMS
 
 
 def best_sentence(passage: str | Sequence[str], question: str, answer: str = "",

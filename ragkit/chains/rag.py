@@ -28,15 +28,9 @@ from ragkit.answer import Answer, Citation, RagEvent, TextDelta, not_found, says
 from ragkit.chains.budget import fit, word_count
 from ragkit.chains.citations import cite, clean_reply, format_passages, unsupported_citations, with_mark
 from ragkit.chains.driver import END, Invoke, Open, Read, Request, Steps, adrive, alast, drive, last
-from ragkit.chains.grounding import (
-    NAMES_RELEVANCE,
-    best_sentence,
-    missing_names,
-    support,
-    threshold_for,
-    unsupported,
-)
+from ragkit.chains.grounding import best_sentence, support, threshold_for, unsupported
 from ragkit.chains.injection import screen
+from ragkit.chains.refusal import RefusalPolicy
 from ragkit.chains.rewrite import QuestionRewriter, parse_input
 from ragkit.errors import InvalidInputError
 from ragkit.models import identity_of
@@ -73,12 +67,9 @@ class RagChain(RunnableSerializable[RagInput, Answer]):
     context_tokens: int | None = Field(None, ge=1)
     """Tokens of passage text the model reads (the embedder's tokens): passages over it are cut to the sentences
     matching the question (ragkit.chains.budget); None: every retrieved passage whole."""
-    require_names: bool = False
-    """Answer NOT_FOUND, without the model, when the question names something (a capitalized name) that no
-    retrieved passage mentions (ragkit.chains.grounding.missing_names); for questions in the corpus' language."""
-    names_relevance: float | None = NAMES_RELEVANCE
-    """With require_names, a missing name refuses only a question whose relevance (metadata['relevance'] of its
-    passages, stamped by HybridRetriever.min_relevance; 0 without) is below this; None: whatever its relevance."""
+    refusal: RefusalPolicy = Field(default_factory=RefusalPolicy)
+    """When to give the no-answer reply (ragkit.chains.refusal): before the model on what retrieval found, and
+    after the guardrail when no passage sentence states what was asked; each refusal's reason goes in warnings."""
     rewriter: QuestionRewriter | None = None
     """Makes a follow-up standalone from the history; default: `llm` with prompts/condense-question."""
 
@@ -178,15 +169,12 @@ class RagChain(RunnableSerializable[RagInput, Answer]):
         return self.prompt | self.llm.bind(**params)
 
     def _usable(self, question: str, docs: list[Document]) -> tuple[list[Citation], list[Citation], str]:
-        """(the retrieved passages, those to answer from, why there are none): none when the question names what
-        none mentions (require_names) and the retriever did not find it clearly relevant (below names_relevance),
-        else those within the context budget, counted with the embedder's tokenizer (words without one)."""
-        passages = _passages(docs)
-        relevance = min((float(d.metadata.get("relevance", 0.0)) for d in docs), default=0.0)
-        named = self.require_names and passages and (self.names_relevance is None or relevance < self.names_relevance)
-        missing = missing_names(question, [p.text for p in passages]) if named else []
-        if missing:
-            return passages, [], f"the question names {', '.join(missing)}, which no retrieved passage mentions"
+        """(the retrieved passages, those to answer from, why there are none): none when the refusal policy
+        refuses the question on them, else those within the context budget, counted with the embedder's
+        tokenizer (words without one)."""
+        passages, why = _passages(docs), self.refusal.before_model(question, docs)
+        if why:
+            return passages, [], why
         return passages, fit(question, passages, self.context_tokens, self._count_tokens()), ""
 
     def _count_tokens(self) -> Callable[[str], int]:
@@ -222,9 +210,12 @@ class RagChain(RunnableSerializable[RagInput, Answer]):
         """The grounded Answer: the guardrail judges the reply on the screened passages, citations show the originals."""
         generated, guarding = reply.strip(), time.perf_counter()
         text, grounded, extractive, because = self._grounded(question, clean_reply(generated), clean)
+        refused = self.refusal.after_guardrail(question, text, because) if extractive and grounded else ""
+        if refused:
+            text, grounded = not_found(question), []
         timings["guardrail_s"] = time.perf_counter() - guarding
         timings["context_tokens"] = sum(map(self._count_tokens(), (p.text for p in passages)))
-        warnings = warnings + unsupported_citations(text, grounded)
+        warnings = warnings + unsupported_citations(text, grounded) + ([refused] if refused else [])
         originals = {p.n: p for p in passages}
         citations = [replace(originals[c.n], inferred=c.inferred) for c in grounded]
         timings["total_s"] = time.perf_counter() - started

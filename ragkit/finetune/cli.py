@@ -213,8 +213,7 @@ def pairs_command(
     from ragkit.kb import KnowledgeBase, shared_chat_model
     from ragkit.settings import RetrievalSettings
 
-    kb = KnowledgeBase(index, retrieval=RetrievalSettings(k=top_k, score_threshold=None, min_relevance=None,
-                                                         require_names=False))
+    kb = KnowledgeBase(index, retrieval=RetrievalSettings(k=top_k, score_threshold=None))  # the retriever refuses nothing
     docs = kb.store.docstore.by_rows(int(row) for row in kb.store.docstore.rows())
     passages = {d.id: d.text for d in docs.values()}
     with _progress() as progress:

@@ -23,7 +23,7 @@ from pydantic import ConfigDict
 
 from ragkit.errors import IndexFormatError, IndexNotFoundError, RagkitError, reject_unknown_options
 from ragkit.store import FaissVectorStore, persist
-from ragkit.text import CHINESE_STOPWORDS, ENGLISH_FUNCTION_WORDS, is_han, sentences, words
+from ragkit.text import CHINESE_STOPWORDS, ENGLISH_FUNCTION_WORDS, is_han, sentences, slip_of, words
 
 log = logging.getLogger(__name__)
 
@@ -98,22 +98,23 @@ class BM25Index:
         top = top[scores[top] > 0]
         return scores[top].astype(np.float32), self.rows[top]
 
-    def coverage(self, query: str, texts: Sequence[str]) -> float:
+    def coverage(self, query: str, texts: Sequence[str], slips: bool = False) -> float:
         """Share of the query's terms found in the texts, each term weighing its inverse document frequency in the
         index (1.0 for a query with no term): a question about what the corpus never mentions names things
         (people, places, works) that no retrieved passage contains, even where a neighbouring topic scores a
-        fair cosine."""
-        return self._share(self._term_weights(query), {t for text in texts for t in self._query_tokens(text)})
+        fair cosine. With `slips`, a misspelt term counts as the one it misspells (ragkit.text.slip_of)."""
+        present = {t for text in texts for t in self._query_tokens(text)}
+        return self._share(self._term_weights(query), present, slips)
 
-    def window_coverage(self, query: str, texts: Sequence[str]) -> float:
+    def window_coverage(self, query: str, texts: Sequence[str], slips: bool = False) -> float:
         """The best coverage of the query by one sentence, or two adjacent ones, of the texts: a question asks
         about one statement, so its terms meet in one place of a passage that answers it, while a passage on a
-        neighbouring topic holds them scattered, if at all."""
+        neighbouring topic holds them scattered, if at all. `slips` as in coverage."""
         weights, windows = self._term_weights(query), []
         for text in texts:
             terms = [set(self._query_tokens(sentence)) for _, sentence in sentences(text)]
             windows += terms + [first | second for first, second in zip(terms, terms[1:])]
-        return max((self._share(weights, window) for window in windows), default=0.0)
+        return max((self._share(weights, window, slips) for window in windows), default=0.0)
 
     def _term_weights(self, query: str) -> dict[str, float] | None:
         """The query's terms (question words aside), each with its inverse document frequency in the index; None
@@ -131,10 +132,13 @@ class BM25Index:
         return {term: weight(term) for term in asked}
 
     @staticmethod
-    def _share(weights: dict[str, float] | None, present: set[str]) -> float:
-        """The weighted share of the terms present (1.0 without terms)."""
+    def _share(weights: dict[str, float] | None, present: set[str], slips: bool = False) -> float:
+        """The weighted share of the terms present, or with `slips` a slip away from one (1.0 without terms)."""
         total = sum(weights.values()) if weights else 0.0
-        return sum(w for term, w in weights.items() if term in present) / total if weights and total > 0 else 1.0
+        if not weights or total <= 0:
+            return 1.0
+        return sum(w for term, w in weights.items()
+                   if term in present or (slips and slip_of(term, present))) / total
 
     def _query_tokens(self, query: str) -> list[str]:
         """The query through the index's tokenizer: split, stopwords dropped, stemmed (unknown words kept)."""

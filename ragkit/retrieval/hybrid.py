@@ -24,7 +24,7 @@ from ragkit.store import FaissVectorStore
 
 Fusion = Literal["rrf", "score"]
 MIN_COVERAGE = 0.3
-"""A coverage (BM25Index.coverage) to opt into (RetrievalSettings.min_coverage), chosen on SQuAD part A (3 folds of
+"""A coverage (BM25Index.coverage) to opt into (RefusalSettings.min_coverage), chosen on SQuAD part A (3 folds of
 18 articles as files, 432 answerable and 144 out-of-KB questions, benchmarks/answer_quality.py --refusal): with
 MiniLM's 0.25 cosine threshold it refuses 48.6% of out-of-KB questions instead of 13.9%, and 1.4% of answerable
 ones instead of 0%; on the Chinese set (tests/data/zh) 10 of 12 unanswerable and none of 33 answerable. Not a
@@ -32,7 +32,7 @@ default: on a small knowledge base a question in other words than its passage is
 passwords?" over examples/kb, whose passage says "use the company password manager")."""
 COVERAGE_WEIGHT = 0.6
 """Weight of the best window coverage (BM25Index.window_coverage) in a question's relevance (best dense cosine +
-COVERAGE_WEIGHT x coverage, HybridRetriever.min_relevance): the ratio of the two in a logistic regression telling
+COVERAGE_WEIGHT x coverage, HybridRetriever.relevance): the ratio of the two in a logistic regression telling
 answerable from out-of-KB SQuAD questions (0.52), rounded up to favour wording unlike the passage's."""
 DEFAULT_FUSION: dict[str, Any] = {"method": "score", "weights": [0.5, 0.5]}
 """Fusion of the default (dense, BM25) hybrid, chosen on SciFact train (benchmarks/retrieval_quality.py):
@@ -64,16 +64,13 @@ class HybridRetriever(BaseRetriever):
     gate: int | None = None
     """Index of a retriever that must find something (e.g. the thresholded dense one), else nothing is returned:
     keyword matches alone do not make an off-topic question answerable."""
-    min_coverage: float | None = None
-    """Share of the question's terms (weighted by rarity, BM25Index.coverage) the returned chunks must contain,
-    else nothing is returned; needs a BM25Retriever among the retrievers. None: no such check."""
-
-    min_relevance: float | None = None
-    """Refuse (return nothing) when the best dense cosine + COVERAGE_WEIGHT x the best coverage of the question's
-    terms by one or two adjacent sentences of the returned chunks is below this; a cosine alone cannot tell a
-    passage on a neighbouring topic from the answer. Calibrated per embedder (VectorEmbeddings.min_relevance);
-    needs a DenseRetriever and a BM25Retriever among the retrievers. The score is in each returned Document's
-    metadata['relevance']. None: no such check."""
+    scores: bool = False
+    """Stamp each returned Document's metadata with 'coverage' (the share of the question's terms, weighted by
+    rarity, the returned chunks contain: BM25Index.coverage) and 'relevance' (see `relevance`), for the refusal
+    checks (ragkit.chains.refusal), which decide on them; needs a BM25Retriever (and for relevance a
+    DenseRetriever) among the retrievers."""
+    slips: bool = True
+    """With `scores`, a misspelt question term counts as the passage term it misspells (ragkit.text.slip_of)."""
 
     @model_validator(mode="after")
     def _check(self) -> HybridRetriever:
@@ -81,8 +78,8 @@ class HybridRetriever(BaseRetriever):
             raise ValueError("HybridRetriever needs at least one retriever")
         if self.weights is not None and len(self.weights) != len(self.retrievers):
             raise ValueError(f"got {len(self.weights)} weights for {len(self.retrievers)} retrievers")
-        if self.min_relevance is not None and (self._dense() is None or self._sparse() is None):
-            raise ValueError("min_relevance needs a DenseRetriever and a BM25Retriever among the retrievers")
+        if self.scores and (self._dense() is None or self._sparse() is None):
+            raise ValueError("scores needs a DenseRetriever and a BM25Retriever among the retrievers")
         return self
 
     def _get_relevant_documents(self, query: str, *, run_manager: CallbackManagerForRetrieverRun,
@@ -94,19 +91,16 @@ class HybridRetriever(BaseRetriever):
         if self.gate is not None and not rankings[self.gate]:
             return []
         found = fuse(rankings, self.weights, self.method, self.rrf_k, self.group_by)[: kwargs.get("k", self.k)]
-        if self.min_coverage is not None and self.coverage(query, found) < self.min_coverage:
-            return []
-        if self.min_relevance is None:
+        if not self.scores or not found:
             return found
-        relevance = self.relevance(query, rankings, found)
-        if relevance < self.min_relevance:
-            return []
-        return [Document(d.page_content, metadata={**d.metadata, "relevance": relevance}, id=d.id) for d in found]
+        stamped = {"coverage": self.coverage(query, found), "relevance": self.relevance(query, rankings, found)}
+        return [Document(d.page_content, metadata={**d.metadata, **stamped}, id=d.id) for d in found]
 
     def coverage(self, query: str, docs: Sequence[Document]) -> float:
         """BM25Index.coverage of the query by the documents, by the first BM25 retriever's index (1.0 without)."""
         sparse = self._sparse()
-        return 1.0 if sparse is None else sparse.current().coverage(query, [d.page_content for d in docs])
+        texts = [d.page_content for d in docs]
+        return 1.0 if sparse is None else sparse.current().coverage(query, texts, self.slips)
 
     def relevance(self, query: str, rankings: Sequence[Sequence[Document]], found: Sequence[Document]) -> float:
         """Best dense cosine (the first DenseRetriever's ranking) + COVERAGE_WEIGHT x the best window coverage of
@@ -114,7 +108,7 @@ class HybridRetriever(BaseRetriever):
         dense, sparse = self._dense(), self._sparse()
         assert dense is not None and sparse is not None  # checked when built
         cosine = float(rankings[dense][0].metadata["score"]) if rankings[dense] else 0.0
-        coverage = sparse.current().window_coverage(query, [d.page_content for d in found])
+        coverage = sparse.current().window_coverage(query, [d.page_content for d in found], self.slips)
         return cosine + COVERAGE_WEIGHT * coverage
 
     def _dense(self) -> int | None:
@@ -127,18 +121,16 @@ class HybridRetriever(BaseRetriever):
 
 def hybrid_retriever(store: FaissVectorStore, directory: str | Path | None = None, *, k: int = 4,
                      score_threshold: float | None = None, filter: dict[str, Any] | None = None,
-                     min_coverage: float | None = None, min_relevance: float | None = None,
-                     **fusion: Any) -> HybridRetriever:
+                     scores: bool = False, slips: bool = True, **fusion: Any) -> HybridRetriever:
     """ragkit's default retriever: dense + BM25 (loaded from the index directory when saved there) fused with
     DEFAULT_FUSION; `score_threshold` drops weak dense hits, and with none left the retriever returns nothing;
-    `min_coverage` (HybridRetriever.min_coverage, e.g. MIN_COVERAGE) and `min_relevance` (HybridRetriever.min_relevance)
-    refuse questions the top chunks do not cover."""
+    `scores` stamps the coverage and relevance the refusal checks read (HybridRetriever.scores)."""
     index = load_bm25(store, directory) if directory is not None else None
     retrievers: list[BaseRetriever] = [DenseRetriever(store=store, score_threshold=score_threshold),
                                        BM25Retriever(store=store, index=index)]
     gate = 0 if score_threshold is not None else None
-    return HybridRetriever(retrievers=retrievers, k=k, filter=filter, gate=gate, min_coverage=min_coverage,
-                           min_relevance=min_relevance, **{**DEFAULT_FUSION, **fusion})
+    return HybridRetriever(retrievers=retrievers, k=k, filter=filter, gate=gate, scores=scores, slips=slips,
+                           **{**DEFAULT_FUSION, **fusion})
 
 
 def fuse(rankings: Sequence[Sequence[Document]], weights: Sequence[float] | None = None, method: Fusion = "score",

@@ -9,7 +9,7 @@ from ragkit import NOT_FOUND, Answer, TextDelta
 from ragkit.chains.citations import cite
 from ragkit.errors import InvalidInputError
 from ragkit.kb import KnowledgeBase
-from ragkit.settings import RetrievalSettings
+from ragkit.settings import RefusalSettings, RetrievalSettings
 from tests.helpers import EXAMPLES_KB
 from tests.scripted_model import ScriptedChatModel
 
@@ -187,8 +187,8 @@ def test_a_question_naming_what_no_passage_mentions_is_refused_without_the_model
     assert answer.warnings == ["the question names Globex, which no retrieved passage mentions"]
     assert answer.passages and not answer.citations  # what was retrieved, to show why
     assert kb.ask("How many days before departure must employees book flights?").found  # no name: answered
-    relaxed = RetrievalSettings(score_threshold=None, require_names=False)
-    assert kb.ask("How many days before departure must Globex employees book flights?", relaxed).found
+    relaxed = kb.chain(RetrievalSettings(score_threshold=None), refusal=RefusalSettings(require_names=False))
+    assert relaxed.invoke("How many days before departure must Globex employees book flights?").found
 
 
 @pytest.mark.parametrize(("relevance", "found"), [(0.9, True), (0.7, False)])
@@ -198,12 +198,14 @@ def test_a_missing_name_refuses_only_a_question_the_retriever_found_less_than_cl
     from langchain_core.retrievers import BaseRetriever
 
     from ragkit.chains.rag import RagChain
+    from ragkit.chains.refusal import RefusalPolicy
 
     class Stamped(BaseRetriever):
         def _get_relevant_documents(self, query: str, *, run_manager) -> list[Document]:  # type: ignore[no-untyped-def]
             return [Document("Book flights 14 days before departure.", metadata={"source": "travel.md",
                                                                                   "relevance": relevance})]
 
-    chain = RagChain(retriever=Stamped(), llm=ScriptedChatModel.saying("14 days [1]."), require_names=True)
+    chain = RagChain(retriever=Stamped(), llm=ScriptedChatModel.saying("14 days [1]."),
+                     refusal=RefusalPolicy(require_names=True))
     answer = chain.invoke("How many days before departure must Globex employees book flights?")
     assert answer.found is found and bool(answer.warnings) is not found

@@ -12,7 +12,7 @@ from ragkit.embeddings import (
     from_spec,
 )
 from ragkit.embeddings.sentence import DEFAULT_MODEL
-from ragkit.settings import RetrievalSettings
+from ragkit.settings import RefusalSettings
 from ragkit.store import FaissVectorStore
 
 
@@ -46,9 +46,9 @@ def test_least_relevance_is_calibrated_for_minilm_on_english_only() -> None:
     assert minilm.min_relevance("en", "en") == 0.62
     assert minilm.min_relevance("zh", "zh") is None and minilm.min_relevance("en", "zh") is None
     assert MultilingualE5Embeddings().min_relevance() is None and HashingEmbeddings().min_relevance() is None
-    assert RetrievalSettings().relevance(0.62) == 0.62 and RetrievalSettings().relevance(None) is None
-    assert RetrievalSettings(min_relevance=0.5).relevance(0.62) == 0.5
-    assert RetrievalSettings(min_relevance=None).relevance(0.62) is None
+    assert RefusalSettings().relevance(0.62) == 0.62 and RefusalSettings().relevance(None) is None
+    assert RefusalSettings(min_relevance=0.5).relevance(0.62) == 0.5
+    assert RefusalSettings(min_relevance=None).relevance(0.62) is None
 
 
 class QueryMarking(HashingEmbeddings):

@@ -1,5 +1,5 @@
-"""The coverage gates: a question naming what no retrieved passage mentions, or whose terms no sentence of them
-holds together, is refused, in English and Chinese."""
+"""The coverage scores the refusal checks read: a question naming what no retrieved passage mentions, or whose
+terms no sentence of them holds together, scores low, in English and Chinese; a misspelt term still counts."""
 
 import pytest
 
@@ -35,22 +35,30 @@ def test_chinese_questions_are_covered_by_segmented_words() -> None:
     assert index.coverage("黄鹤楼是哪一年建的？", TEXTS[3:]) < index.coverage("永安桥是哪一年建的？", TEXTS[3:])
 
 
-def test_the_hybrid_retriever_refuses_a_question_its_passages_do_not_cover() -> None:
+def _retrievers() -> list:
     store = FaissVectorStore.from_texts(TEXTS, HashingEmbeddings(256), metadatas=[{"source": str(i)} for i in
                                                                                    range(len(TEXTS))])
-    retrievers = [DenseRetriever(store=store), BM25Retriever(store=store)]
-    gated = HybridRetriever(retrievers=retrievers, k=2, min_coverage=0.5)
-    assert gated.invoke("Where was Chopin born?")
-    assert gated.invoke("Which opera did Giuseppe Verdi write in Milan?") == []
-    assert HybridRetriever(retrievers=retrievers, k=2).invoke("Which opera did Giuseppe Verdi write in Milan?")
+    return [DenseRetriever(store=store), BM25Retriever(store=store)]
 
 
-def test_the_default_retriever_checks_coverage_only_when_asked() -> None:
-    from ragkit.retrieval.hybrid import MIN_COVERAGE, hybrid_retriever
+def test_the_hybrid_retriever_stamps_how_well_its_passages_cover_the_question() -> None:
+    scored = HybridRetriever(retrievers=_retrievers(), k=2, scores=True)
+    covered = scored.invoke("Where was Chopin born?")
+    other = scored.invoke("Which opera did Giuseppe Verdi write in Milan?")
+    assert covered and other  # it returns what it found: the refusal checks decide (ragkit.chains.refusal)
+    assert covered[0].metadata["coverage"] > 0.5 > other[0].metadata["coverage"]
+    assert "coverage" not in HybridRetriever(retrievers=_retrievers(), k=2).invoke("Where was Chopin born?")[0].metadata
 
-    store = FaissVectorStore.from_texts(TEXTS, HashingEmbeddings(256))
-    assert hybrid_retriever(store, score_threshold=0.1).min_coverage is None
-    assert hybrid_retriever(store, score_threshold=0.1, min_coverage=MIN_COVERAGE).min_coverage == MIN_COVERAGE
+
+def test_misspelt_terms_count_as_the_terms_they_misspell_in_english_and_chinese() -> None:
+    index = _index()
+    assert index.coverage("Where was Chopni born?", TEXTS[:1]) < 1.0 == index.coverage(
+        "Where was Chopni born?", TEXTS[:1], slips=True)  # two letters swapped
+    assert index.window_coverage("Where was Chopni born?", TEXTS[:1], slips=True) == 1.0
+    zh_index = BM25Index.build(enumerate(["禾风温控器的电池能用十四个月。", "登录密码至少十二位。"]), [2])
+    typo, right = "温空器的电池能用多久？", "温控器的电池能用多久？"  # 控 typed as 空
+    assert zh_index.coverage(typo, ["禾风温控器的电池能用十四个月。"], slips=True) == zh_index.coverage(
+        right, ["禾风温控器的电池能用十四个月。"]) > zh_index.coverage(typo, ["禾风温控器的电池能用十四个月。"])
 
 
 WINDOWS = ["Chopin was born in Zelazowa Wola. He left Poland for Paris at twenty. Paris was his home until his death.",
@@ -68,16 +76,13 @@ def test_window_coverage_wants_the_terms_in_one_or_two_adjacent_sentences() -> N
     assert index.window_coverage("Chopin?", []) == 0.0
 
 
-def test_the_hybrid_retriever_refuses_a_question_below_the_least_relevance() -> None:
-    store = FaissVectorStore.from_texts(TEXTS, HashingEmbeddings(256), metadatas=[{"source": str(i)} for i in
-                                                                                   range(len(TEXTS))])
-    retrievers = [DenseRetriever(store=store), BM25Retriever(store=store)]
-    gated = HybridRetriever(retrievers=retrievers, k=2, min_relevance=0.9)
+def test_the_hybrid_retriever_stamps_the_relevance_the_refusal_checks_read() -> None:
+    retrievers = _retrievers()
+    scored = HybridRetriever(retrievers=retrievers, k=2, scores=True)
     asked, other = "Where was Chopin born?", "Where did the Normans compose piano sonatas?"  # other: scattered
-    assert gated.relevance(asked, [retrievers[0].invoke(asked)], gated.invoke(asked)) >= 0.9
-    assert all(d.metadata["relevance"] >= 0.9 for d in gated.invoke(asked))  # stamped for the chain
-    assert gated.invoke(other) == []
-    assert HybridRetriever(retrievers=retrievers, k=2).invoke(other)
-    assert HybridRetriever(retrievers=retrievers, k=2, min_relevance=0.9).invoke("永安桥建于哪一年？")
-    with pytest.raises(ValueError, match="min_relevance needs"):
-        HybridRetriever(retrievers=retrievers[1:], min_relevance=0.5)
+    assert scored.relevance(asked, [retrievers[0].invoke(asked)], scored.invoke(asked)) >= 0.9
+    assert all(d.metadata["relevance"] >= 0.9 for d in scored.invoke(asked))  # stamped for the chain
+    assert scored.invoke(other)[0].metadata["relevance"] < 0.9
+    assert scored.invoke("永安桥建于哪一年？")[0].metadata["relevance"] >= 0.9
+    with pytest.raises(ValueError, match="scores needs"):
+        HybridRetriever(retrievers=retrievers[1:], scores=True)
