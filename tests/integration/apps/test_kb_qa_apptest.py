@@ -126,10 +126,10 @@ def test_a_password_is_asked_for_and_compared(indexes: Path, monkeypatch: pytest
     at = AppTest.from_file(APP, default_timeout=60)
     at.run()
     assert not at.exception and not at.sidebar.selectbox and not at.chat_input  # nothing before signing in
-    at.text_input(key="password").set_value("wrong").run()
+    at.text_input(key="password").set_value("wrong")  # a form's value reaches the app with its submit
     at.button[0].click().run()
     assert [e.value for e in at.error] == ["Wrong password."] and not at.chat_input
-    at.text_input(key="password").set_value("correct horse 电池").run()
+    at.text_input(key="password").set_value("correct horse 电池")
     at.button[0].click().run()
     assert not at.exception and at.chat_input and at.selectbox(key="index_choice").options == ["+ new index"]
 

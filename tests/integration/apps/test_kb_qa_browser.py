@@ -1,5 +1,6 @@
 """The Streamlit app in a real headless Chromium: upload a file, ask, see sources; two sessions asking at once; the
-management page; a follow-up answered through the rewrite."""
+management page; a follow-up answered through the rewrite; signing in with the app's password in a Chinese browser
+(Chinese labels) and uploading."""
 
 from __future__ import annotations
 
@@ -42,12 +43,13 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-def _serve(indexes: Path, model: str | None) -> Iterator[str]:
+def _serve(indexes: Path, model: str | None, **settings: str) -> Iterator[str]:
     """`streamlit run apps/kb_qa.py` on a loopback port with a private indexes/, answering with `model` (a preset;
-    None: ragkit's default); yields its URL."""
+    None: ragkit's default) and other RAGKIT_APP_* `settings`; yields its URL."""
     port = _free_port()
-    env = {key: value for key, value in os.environ.items() if key != "RAGKIT_APP_MODEL"}
-    env.update({"RAGKIT_INDEXES": str(indexes), "HF_HUB_OFFLINE": "1", **({"RAGKIT_APP_MODEL": model} if model else {})})
+    env = {key: value for key, value in os.environ.items() if not key.startswith("RAGKIT_APP_")}
+    env.update({"RAGKIT_INDEXES": str(indexes), "HF_HUB_OFFLINE": "1", **({"RAGKIT_APP_MODEL": model} if model else {}),
+                **{f"RAGKIT_APP_{key.upper()}": value for key, value in settings.items()}})
     proc = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", str(REPO / "apps" / "kb_qa.py"), "--server.headless", "true",
          "--server.address", "127.0.0.1", "--server.port", str(port), "--browser.gatherUsageStats", "false"],
@@ -82,9 +84,20 @@ def server_default_model(tmp_path_factory: pytest.TempPathFactory) -> Iterator[s
     yield from _serve(tmp_path_factory.mktemp("indexes-zh"), None)
 
 
-def _browser() -> webdriver.Chrome:
+@pytest.fixture()
+def server_with_password(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The app behind a password (the browser's language picks the labels)."""
+    yield from _serve(tmp_path_factory.mktemp("indexes-login"), "gemma3-270m", password=PASSWORD)
+
+
+PASSWORD = "正确的 horse battery"
+
+
+def _browser(language: str = "en-US") -> webdriver.Chrome:
     options = webdriver.ChromeOptions()
     options.binary_location = CHROMIUM
+    options.add_argument(f"--lang={language}")
+    options.add_experimental_option("prefs", {"intl.accept_languages": language})
     for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync",
                  "--window-size=1400,1000"):
@@ -93,11 +106,12 @@ def _browser() -> webdriver.Chrome:
 
 
 @contextmanager
-def _opened(url: str, last: str, seconds: float) -> Iterator[tuple[webdriver.Chrome, WebDriverWait]]:
-    """A browser at the app and its wait (RAGKIT_BROWSER_WAIT overrides `seconds`); the page is saved as
-    tests/artifacts/`last`.png whatever happens, then the browser quits."""
+def _opened(url: str, last: str, seconds: float, language: str = "en-US") -> Iterator[tuple[webdriver.Chrome,
+                                                                                           WebDriverWait]]:
+    """A browser (in `language`) at the app and its wait (RAGKIT_BROWSER_WAIT overrides `seconds`); the page is
+    saved as tests/artifacts/`last`.png whatever happens, then the browser quits."""
     SCREENSHOTS.mkdir(exist_ok=True)
-    driver = _browser()
+    driver = _browser(language)
     try:
         driver.get(url)
         yield driver, WebDriverWait(driver, float(os.environ.get("RAGKIT_BROWSER_WAIT", seconds)))
@@ -208,3 +222,34 @@ def test_follow_up_is_answered_through_the_rewrite_shown_in_the_conversation(ser
         searched = next(line for line in answer.splitlines() if line.startswith("searched for:"))
         assert "password" in searched.lower(), answer
         assert "security.txt" in label and "14" in answer, answer
+
+
+def _body(driver: webdriver.Chrome) -> str:
+    return driver.find_element(By.TAG_NAME, "body").text
+
+
+def _sign_in(driver: webdriver.Chrome, wait: WebDriverWait, label: str, password: str) -> None:
+    box = wait.until(ec.presence_of_element_located((By.CSS_SELECTOR, f"input[aria-label='{label}']")))
+    box.clear()
+    box.send_keys(password)
+    box.send_keys(Keys.ENTER)  # submits the form
+
+
+def test_sign_in_with_chinese_labels_then_upload(server_with_password: str):
+    """A Chinese browser: the labels are Chinese; nothing shows before the password; a wrong one is refused; the
+    right one opens the app, where an upload is staged and indexed."""
+    with _opened(server_with_password, "kb_qa_login-last", 120, language="zh-CN") as (driver, wait):
+        _sign_in(driver, wait, "密码", "wrong")
+        wait.until(lambda d: "密码错误" in _body(d))
+        assert not driver.find_elements(By.CSS_SELECTOR, "[data-testid='stChatInputTextArea']")
+        _sign_in(driver, wait, "密码", PASSWORD)
+        wait.until(lambda d: "向文档提问" in _body(d) and "知识库" in _sidebar(d))
+        box = wait.until(ec.presence_of_element_located((By.CSS_SELECTOR, "input[aria-label='新索引名称']")))
+        box.send_keys("login")
+        box.send_keys(Keys.ENTER)
+        upload = wait.until(ec.presence_of_element_located((By.CSS_SELECTOR, "input[type='file']")))
+        upload.send_keys(str(EXAMPLES_KB_ZH / "travel-expenses.docx"))
+        wait.until(lambda d: "待索引：travel-expenses.docx" in _sidebar(d))
+        _click(driver, wait, "//*[@data-testid='stSidebar']//button[normalize-space()='建立索引']")
+        wait.until(lambda d: "已索引 1/1 个文件" in _sidebar(d))
+        driver.save_screenshot(str(SCREENSHOTS / "kb_qa_login_zh.png"))
