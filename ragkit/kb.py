@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import functools
 import threading
-from collections.abc import AsyncIterator, Callable, Iterable, Iterator
+from collections.abc import AsyncIterator, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -19,7 +19,8 @@ from langchain_core.prompts import BasePromptTemplate
 from langchain_core.retrievers import BaseRetriever
 
 from ragkit.answer import Answer, RagEvent
-from ragkit.answers import AnswerRecorder, CacheKey, Feedback, cache_key
+from ragkit.answers import AnswerRecorder, Feedback, cache_key
+from ragkit.chains.driver import Steps, adrive, alast, drive, last
 from ragkit.chains.rag import RagChain, RagInput
 from ragkit.chains.refusal import RefusalPolicy
 from ragkit.chains.rewrite import HistoryInput
@@ -199,40 +200,25 @@ class KnowledgeBase:
         """Answer with citations (from the answer cache when asked before, unless `cache=False`); with `history`
         ((role, text) pairs or LangChain messages, oldest first) a follow-up is first rewritten into a standalone
         question (Answer.rewritten). A follow-up depends on its history, so it is answered afresh, not cached."""
-        def produce(chain: RagChain) -> Iterator[RagEvent]:
-            yield chain.invoke(_input(question, history))
-
-        *_, answer = self._recorded(question, retrieval, _caching(cache, history), model_params, produce)
-        assert isinstance(answer, Answer)
-        return answer
+        return last(drive(self._steps(question, retrieval, history, cache, model_params)))
 
     async def aask(self, question: str, retrieval: RetrievalSettings | None = None, *,
                    history: HistoryInput | None = None, cache: bool | None = None, **model_params: Any) -> Answer:
         """Answer with citations, without blocking an event loop on retrieval."""
-        async def produce(chain: RagChain) -> AsyncIterator[RagEvent]:
-            yield await chain.ainvoke(_input(question, history))
-
-        answer = None
-        async for answer in self._arecorded(question, retrieval, _caching(cache, history), model_params,  # noqa: B007
-                                            produce):
-            pass
-        assert isinstance(answer, Answer)
-        return answer
+        return await alast(adrive(self._steps(question, retrieval, history, cache, model_params)))
 
     def stream(self, question: str, retrieval: RetrievalSettings | None = None, *,
                history: HistoryInput | None = None, cache: bool | None = None, cache_scope: str = "",
                **model_params: Any) -> Iterator[RagEvent]:
         """TextDeltas as the answer is generated, then the Answer (a cached answer: its whole text, then it).
         Answers cached under a `cache_scope` (a caller's id) are returned to that caller only."""
-        return self._recorded(question, retrieval, _caching(cache, history), model_params,
-                              lambda chain: chain.stream(_input(question, history)), cache_scope)
+        return drive(self._steps(question, retrieval, history, cache, model_params, cache_scope))
 
     def astream(self, question: str, retrieval: RetrievalSettings | None = None, *,
                 history: HistoryInput | None = None, cache: bool | None = None,
                 **model_params: Any) -> AsyncIterator[RagEvent]:
         """The async form of `stream`."""
-        return self._arecorded(question, retrieval, _caching(cache, history), model_params,
-                               lambda chain: chain.astream(_input(question, history)))
+        return adrive(self._steps(question, retrieval, history, cache, model_params))
 
     def feedback(self, event_id: str, rating: str | int, comment: str = "") -> Feedback:
         """Rate an answer by its `Answer.event_id`: 'up'/'down' (or +1/-1) and an optional comment."""
@@ -317,27 +303,19 @@ class KnowledgeBase:
                 self._prompt_cache = (generation, prompt_id), load_prompt(prompt_id)
             return self._prompt_cache[1]
 
-    def _keyed(self, question: str, retrieval: RetrievalSettings | None, model_params: dict[str, Any],
-               scope: str = "") -> tuple[CacheKey, Callable[[], RagChain]]:
-        """The answer's cache key and the chain that answers on a miss, built only then (a hit loads neither the
-        embedder nor the index)."""
-        retrieval = retrieval or self.retrieval
+    def _steps(self, question: str, retrieval: RetrievalSettings | None, history: HistoryInput | None,
+               cache: bool | None, model_params: dict[str, Any], scope: str = "") -> Steps:
+        """Answering through the answer cache and log (ragkit.chains.driver drives it): the cache key now, the chain
+        that answers a miss only on a miss (a hit loads neither the embedder nor the index)."""
+        settings = retrieval or self.retrieval
         generation = self.manifest().generation
-        key = cache_key(generation, question, retrieval, self.llm, self._prompt(generation), model_params,
-                        scope=scope, refusal=self.refusal)
-        return key, lambda: self.chain(retrieval, detect_language(question), **model_params)
+        key = cache_key(generation, question, settings, self.llm, self._prompt(generation), model_params, scope=scope,
+                        refusal=self.refusal)
 
-    def _recorded(self, question: str, retrieval: RetrievalSettings | None, cache: bool | None,
-                  model_params: dict[str, Any], produce: Callable[[RagChain], Iterator[RagEvent]],
-                  scope: str = "") -> Iterator[RagEvent]:
-        key, chain = self._keyed(question, retrieval, model_params, scope)
-        return self.answers.stream(key, question, lambda: produce(chain()), cache)
+        def chain() -> RagChain:
+            return self.chain(settings, detect_language(question), **model_params)
 
-    def _arecorded(self, question: str, retrieval: RetrievalSettings | None, cache: bool | None,
-                   model_params: dict[str, Any],
-                   produce: Callable[[RagChain], AsyncIterator[RagEvent]]) -> AsyncIterator[RagEvent]:
-        key, chain = self._keyed(question, retrieval, model_params)
-        return self.answers.astream(key, question, lambda: produce(chain()), cache)
+        return self.answers.steps(key, question, chain, _input(question, history), _caching(cache, history))
 
     def _current(self) -> _Opened:
         """The opened version of the index, reopened when the saved generation changed."""

@@ -1,4 +1,4 @@
-"""Answer streams through the cache and the log: a hit is the stored Answer (one TextDelta, then the Answer,
+"""Answers through the cache and the log: a hit is the stored Answer (one TextDelta, then the Answer,
 marked cached); a miss is the chain's stream, whose Answer is stored; every answer, hit, miss or failure, is
 logged as one event, and the Answer carries the event's id. Errors are logged, never cached.
 
@@ -9,18 +9,22 @@ answer is still given and a warning logged.
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import sqlite3
 import time
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
+
+from langchain_core.runnables import Runnable
 
 from ragkit.answer import Answer, RagEvent, TextDelta
 from ragkit.answers.cache import AnswerCache
 from ragkit.answers.events import Event, EventLog
 from ragkit.answers.key import CacheKey
+from ragkit.chains.driver import END, Blocking, Open, Read, Steps
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -39,51 +43,30 @@ class AnswerRecorder:
         self.use_cache = cache
         self.use_log = events
 
-    def stream(self, key: CacheKey, question: str, produce: Callable[[], Iterator[RagEvent]],
-               cache: bool | None = None) -> Iterator[RagEvent]:
-        """The events of answering `question`: from the cache, else from `produce()` (the chain's stream)."""
+    def steps(self, key: CacheKey, question: str, chain: Callable[[], Runnable[Any, RagEvent]], input: Any,
+              cache: bool | None = None) -> Steps:
+        """Answering `question` (ragkit.chains.driver: `drive` it, or `adrive`): from the cache, else from the
+        stream of `chain()` (built only on a miss) on `input`; the database work is the driver's (a worker thread
+        when async)."""
         started, use_cache = time.perf_counter(), self.use_cache if cache is None else cache
-        hit = self._hit(key, question, started) if use_cache else None
+        hit = (yield Blocking(lambda: self._hit(key, question, started))) if use_cache else None
         if hit is not None:
             yield TextDelta(hit.text)
             yield hit
             return
         logged = False
         try:
-            for event in produce():
+            stream = yield Open(chain(), input)
+            while (event := (yield Read(stream))) is not END:
                 if isinstance(event, Answer):
-                    event, logged = self._answered(key, event, use_cache), True
-                yield event
-        except GeneratorExit:
-            if not logged:
-                self._failed(key, question, started, CANCELLED)
-            raise
-        except Exception as exc:
-            self._failed(key, question, started, f"{type(exc).__name__}: {exc}")
-            raise
-
-    async def astream(self, key: CacheKey, question: str, produce: Callable[[], AsyncIterator[RagEvent]],
-                      cache: bool | None = None) -> AsyncIterator[RagEvent]:
-        """The async form of `stream`; the database work runs in a thread, off the event loop."""
-        started, use_cache = time.perf_counter(), self.use_cache if cache is None else cache
-        hit = await asyncio.to_thread(self._hit, key, question, started) if use_cache else None
-        if hit is not None:
-            yield TextDelta(hit.text)
-            yield hit
-            return
-        logged = False
-        try:
-            async for event in produce():
-                if isinstance(event, Answer):
-                    event = await asyncio.to_thread(self._answered, key, event, use_cache)
-                    logged = True
+                    event, logged = (yield Blocking(functools.partial(self._answered, key, event, use_cache))), True
                 yield event
         except (GeneratorExit, asyncio.CancelledError):
             if not logged:
                 self._failed(key, question, started, CANCELLED)
             raise
         except Exception as exc:
-            await asyncio.to_thread(self._failed, key, question, started, f"{type(exc).__name__}: {exc}")
+            yield Blocking(functools.partial(self._failed, key, question, started, f"{type(exc).__name__}: {exc}"))
             raise
 
     def _hit(self, key: CacheKey, question: str, started: float) -> Answer | None:

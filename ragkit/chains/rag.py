@@ -1,15 +1,16 @@
 """Retrieval-augmented answering as a LangChain Runnable: question in, Answer with [n] citations out.
 
-Streaming yields typed events (the answer contract, ragkit.answer): `TextDelta`s as the model writes, then the finished `Answer` (the grounding
-guardrail needs the whole reply, so the final text can differ from the deltas). Deltas add up (`delta + delta`)
-and a delta plus the Answer is the Answer, so LangChain's stream aggregation inside a larger LCEL sequence hands
-the next step the Answer.
+Streaming yields typed events (the answer contract, ragkit.answer): `TextDelta`s as the model writes, then the
+finished `Answer` (the grounding guardrail needs the whole reply, so the final text can differ from the deltas).
+Deltas add up (`delta + delta`) and a delta plus the Answer is the Answer, so LangChain's stream aggregation inside
+a larger LCEL sequence hands the next step the Answer. The steps are written once (`_steps`) and driven sync or
+async by ragkit.chains.driver.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Generator, Iterator
 from dataclasses import replace
 from typing import Any
 
@@ -26,6 +27,7 @@ from pydantic import ConfigDict, Field
 from ragkit.answer import Answer, Citation, RagEvent, TextDelta, not_found, says_not_found
 from ragkit.chains.budget import fit, word_count
 from ragkit.chains.citations import cite, clean_reply, format_passages, unsupported_citations, with_mark
+from ragkit.chains.driver import END, Invoke, Open, Read, Request, Steps, adrive, alast, drive, last
 from ragkit.chains.grounding import best_sentence, support, threshold_for, unsupported
 from ragkit.chains.injection import screen
 from ragkit.chains.refusal import RefusalPolicy
@@ -105,83 +107,59 @@ class RagChain(RunnableSerializable[RagInput, Answer]):
             yield event
 
     def _invoke(self, input: RagInput, run_manager: CallbackManagerForChainRun, config: RunnableConfig) -> Answer:
-        return _last(self._events(input, patch_config(config, callbacks=run_manager.get_child())))
+        return last(drive(self._steps(input), patch_config(config, callbacks=run_manager.get_child())))
 
     async def _ainvoke(self, input: RagInput, run_manager: AsyncCallbackManagerForChainRun,
                        config: RunnableConfig) -> Answer:
-        answer = None
-        async for event in self._aevents(input, patch_config(config, callbacks=run_manager.get_child())):
-            answer = event
-        assert isinstance(answer, Answer)
-        return answer
+        return await alast(adrive(self._steps(input), patch_config(config, callbacks=run_manager.get_child())))
 
     def _transform(self, inputs: Iterator[RagInput], run_manager: CallbackManagerForChainRun,
                    config: RunnableConfig) -> Iterator[RagEvent]:
         for input in inputs:
-            yield from self._events(input, patch_config(config, callbacks=run_manager.get_child()))
+            yield from drive(self._steps(input), patch_config(config, callbacks=run_manager.get_child()))
 
     async def _atransform(self, inputs: AsyncIterator[RagInput], run_manager: AsyncCallbackManagerForChainRun,
                           config: RunnableConfig) -> AsyncIterator[RagEvent]:
         async for input in inputs:
-            async for event in self._aevents(input, patch_config(config, callbacks=run_manager.get_child())):
+            async for event in adrive(self._steps(input), patch_config(config, callbacks=run_manager.get_child())):
                 yield event
 
-    # ----- the steps, once for sync and once for async --------------------------------------------------------
+    # ----- the algorithm, once: its I/O is the driver's (sync or async, ragkit.chains.driver) ---------------------
 
-    def _events(self, input: RagInput, config: RunnableConfig) -> Iterator[RagEvent]:
+    def _steps(self, input: RagInput) -> Steps:
+        """Rewrite a follow-up into a standalone question, then answer that."""
         asked, history = parse_input(input)
         started = time.perf_counter()
-        question = self._rewrite().invoke({"question": asked, "history": history}, config) if history else asked
+        question = (yield Invoke(self._rewrite(), {"question": asked, "history": history})) if history else asked
         rewrite_s = time.perf_counter() - started
-        for event in self._question_events(question, config):
-            yield _asked(event, asked, question if history else "", rewrite_s)
-
-    async def _aevents(self, input: RagInput, config: RunnableConfig) -> AsyncIterator[RagEvent]:
-        asked, history = parse_input(input)
-        started = time.perf_counter()
-        question = await self._rewrite().ainvoke({"question": asked, "history": history}, config) if history else asked
-        rewrite_s = time.perf_counter() - started
-        async for event in self._aquestion_events(question, config):
-            yield _asked(event, asked, question if history else "", rewrite_s)
+        answer = yield from self._question_steps(question)
+        yield _asked(answer, asked, question if history else "", rewrite_s)
 
     def _rewrite(self) -> QuestionRewriter:
         assert self.rewriter is not None  # set in model_post_init
         return self.rewriter
 
-    def _question_events(self, question: str, config: RunnableConfig) -> Iterator[RagEvent]:
+    def _question_steps(self, question: str) -> Generator[RagEvent | Request, Any, Answer]:
+        """Retrieve, then refuse, or stream the model's reply and ground it; the Answer is returned, not yielded."""
         started = time.perf_counter()
-        retrieved, passages, refusal = self._usable(question, self.retriever.invoke(question, config))
+        retrieved, passages, refusal = self._usable(question, (yield Invoke(self.retriever, question)))
         timings = {"retrieve_s": time.perf_counter() - started}
         if not passages:
-            yield from self._not_found(question, started, timings, refusal, retrieved)
-            return
+            *deltas, answer = self._not_found(question, started, timings, refusal, retrieved)
+            for delta in deltas:
+                yield delta
+            assert isinstance(answer, Answer)
+            return answer
         clean, warnings = self._screen(passages)
         parts: list[str] = []
-        for chunk in self._generator().stream(self._inputs(question, clean), config):
+        stream = yield Open(self._generator(), self._inputs(question, clean))
+        while (chunk := (yield Read(stream))) is not END:
             piece = _text(chunk)
             timings.setdefault("first_token_s", time.perf_counter() - started - timings["retrieve_s"])
             timings.update(model_timings(chunk))
             parts.append(piece)
             yield TextDelta(piece)
-        yield self._finish(question, "".join(parts), passages, clean, warnings, started, timings)
-
-    async def _aquestion_events(self, question: str, config: RunnableConfig) -> AsyncIterator[RagEvent]:
-        started = time.perf_counter()
-        retrieved, passages, refusal = self._usable(question, await self.retriever.ainvoke(question, config))
-        timings = {"retrieve_s": time.perf_counter() - started}
-        if not passages:
-            for event in self._not_found(question, started, timings, refusal, retrieved):
-                yield event
-            return
-        clean, warnings = self._screen(passages)
-        parts: list[str] = []
-        async for chunk in self._generator().astream(self._inputs(question, clean), config):
-            piece = _text(chunk)
-            timings.setdefault("first_token_s", time.perf_counter() - started - timings["retrieve_s"])
-            timings.update(model_timings(chunk))
-            parts.append(piece)
-            yield TextDelta(piece)
-        yield self._finish(question, "".join(parts), passages, clean, warnings, started, timings)
+        return self._finish(question, "".join(parts), passages, clean, warnings, started, timings)
 
     def _generator(self) -> Runnable[dict[str, Any], Any]:
         """prompt -> model, without an output parser: closing a parser's stream drains the model's, and a stream
@@ -279,26 +257,18 @@ class RagChain(RunnableSerializable[RagInput, Answer]):
         return dict(self.prompt.metadata or {})
 
 
-def _asked(event: RagEvent, asked: str, rewritten: str, rewrite_s: float) -> RagEvent:
-    """An event of the standalone question's answer; the Answer names the question as asked and, after a rewrite,
-    the rewritten one, its time (rewrite_s) counted in total_s."""
-    if not isinstance(event, Answer) or not rewritten:
-        return event
-    timings = {**event.timings, "rewrite_s": rewrite_s, "total_s": event.timings.get("total_s", 0.0) + rewrite_s}
-    return replace(event, question=asked, rewritten=rewritten, timings=timings)
+def _asked(answer: Answer, asked: str, rewritten: str, rewrite_s: float) -> Answer:
+    """The standalone question's Answer named for the question as asked and, after a rewrite, the rewritten one,
+    its time (rewrite_s) counted in total_s."""
+    if not rewritten:
+        return answer
+    timings = {**answer.timings, "rewrite_s": rewrite_s, "total_s": answer.timings.get("total_s", 0.0) + rewrite_s}
+    return replace(answer, question=asked, rewritten=rewritten, timings=timings)
 
 
 def _no_kwargs(kwargs: dict[str, Any]) -> None:
     if kwargs:
         raise InvalidInputError(f"RagChain got unknown arguments {sorted(kwargs)}: set them on the chain")
-
-
-def _last(events: Iterator[RagEvent]) -> Answer:
-    answer = None
-    for answer in events:  # noqa: B007 - the last event is the Answer
-        pass
-    assert isinstance(answer, Answer)
-    return answer
 
 
 def model_timings(chunk: Any) -> dict[str, float]:

@@ -1,7 +1,8 @@
 """OpenAI chat-completion bodies, as much of them as a knowledge base can honour, plus ragkit's documented extras.
 
 Extras: `citations` on the choice's message (and on the final chunk's delta when streaming), and `ragkit`
-(found, extractive, the final text, model, prompt provenance, timings) on the completion and the final chunk.
+(found, extractive and why, the final text, model, prompt provenance, timings, warnings) on the completion and the
+final chunk.
 When the grounding guardrail replaced a streamed reply, the deltas are the model's reply and `ragkit.text` is the
 answer to show.
 """
@@ -132,12 +133,17 @@ class RagkitExtra(BaseModel):
     """The answer's event id, for POST /v1/feedback."""
     rewritten: str = ""
     """The standalone question the last user message was rewritten into from the earlier messages."""
+    replaced_because: str = ""
+    """Why the guardrail replaced the model's reply; empty when it was kept."""
+    warnings: list[str] = Field(default_factory=list)
+    """What was removed from passages, unsupported citations, and why a question was refused."""
 
     @classmethod
     def of(cls, answer: Answer) -> RagkitExtra:
         return cls(text=answer.text, found=answer.found, extractive=answer.extractive, model=answer.model,
                    prompt=answer.prompt, timings=answer.timings, cached=answer.cached, event_id=answer.event_id,
-                   rewritten=answer.rewritten)
+                   rewritten=answer.rewritten, replaced_because=answer.replaced_because,
+                   warnings=list(answer.warnings))
 
 
 class CompletionUsage(BaseModel):

@@ -12,6 +12,7 @@ import pytest
 from ragkit import Answer, Citation
 from ragkit.server.app import create_app
 from ragkit.server.client import answer_from_json
+from ragkit.server.openai_schemas import RagkitExtra
 from ragkit.server.schemas import answer_json, answer_out
 from ragkit.server.settings import ServerSettings
 from tests.scripted_model import ScriptedChatModel
@@ -70,3 +71,12 @@ def test_the_openapi_schema_documents_every_field(tmp_path: Path):
                     for name, field in component["properties"].items() if not field.get("description")]
     assert undocumented == []
     assert "replaced" in answer["properties"]["replaced_because"]["description"]
+
+
+def test_the_chat_api_extra_carries_every_field_but_the_question_passages_and_raw_reply():
+    # The OpenAI-compatible reply has the question in its messages and the citations on the message; a new field
+    # of Answer must be added to RagkitExtra, or here with the reason it is left out.
+    left_out = {"question", "citations", "passages", "generated"}
+    assert set(RagkitExtra.model_fields) == ANSWER_FIELDS - left_out
+    extra = RagkitExtra.of(_full_answer())
+    assert extra.replaced_because == "the number 1862 is in no passage" and extra.warnings and extra.cached
