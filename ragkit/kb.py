@@ -24,7 +24,7 @@ from ragkit.chains.driver import Steps, adrive, alast, drive, last
 from ragkit.chains.rag import RagChain, RagInput
 from ragkit.chains.refusal import RefusalPolicy
 from ragkit.chains.rewrite import HistoryInput
-from ragkit.config import index_path
+from ragkit.config import index_path, indexes_dir
 from ragkit.embeddings import VectorEmbeddings, default_embedder_spec, from_spec
 from ragkit.errors import IndexNotFoundError, InvalidInputError, SourceNotFoundError
 from ragkit.indexing import Indexer, IndexReport, Progress, corpus_language
@@ -55,6 +55,12 @@ def shared_embedder(spec: str | None) -> VectorEmbeddings:
 def shared_chat_model(backend: str, model: str | None, **options: Any) -> BaseChatModel:
     """One loaded chat model per configuration in a process (the backends serialize concurrent calls)."""
     return chat_model(backend, model, **options)
+
+
+def list_knowledge_bases() -> list[str]:
+    """Names of the built indexes under indexes/ (or $RAGKIT_INDEXES)."""
+    root = indexes_dir()
+    return sorted(p.name for p in root.iterdir() if (p / MANIFEST).is_file()) if root.is_dir() else []
 
 
 @dataclass(frozen=True)
@@ -95,13 +101,6 @@ class KnowledgeBase:
     @property
     def exists(self) -> bool:
         return (self.directory / MANIFEST).is_file()
-
-    def built_at(self) -> float | None:
-        """When the index was last written (its manifest's mtime), or None once it is gone."""
-        try:
-            return (self.directory / MANIFEST).stat().st_mtime
-        except FileNotFoundError:
-            return None
 
     def manifest(self) -> Manifest:
         """The saved index's manifest; IndexNotFoundError if it was never built."""
@@ -310,8 +309,8 @@ class KnowledgeBase:
         that answers a miss only on a miss (a hit loads neither the embedder nor the index)."""
         settings = retrieval or self.retrieval
         generation = self.manifest().generation
-        key = cache_key(generation, question, settings, self.llm, self._prompt(generation), model_params,
-                        scope=scope, refusal=self.refusal)
+        key = cache_key(generation, question, settings, self.llm, self._prompt(generation), model_params, scope=scope,
+                        refusal=self.refusal)
 
         def chain() -> RagChain:
             return self.chain(settings, detect_language(question), **model_params)
