@@ -102,6 +102,13 @@ class KnowledgeBase:
     def exists(self) -> bool:
         return (self.directory / MANIFEST).is_file()
 
+    def built_at(self) -> float | None:
+        """When the index was last written (its manifest's mtime), or None once it is gone."""
+        try:
+            return (self.directory / MANIFEST).stat().st_mtime
+        except FileNotFoundError:
+            return None
+
     def manifest(self) -> Manifest:
         """The saved index's manifest; IndexNotFoundError if it was never built."""
         if not self.exists:
