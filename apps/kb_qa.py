@@ -46,8 +46,8 @@ from ragkit import (
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 _PROXY_HEADERS = ("X-Forwarded-For", "X-Real-Ip", "Forwarded")
-_WRONG_PASSWORD_DELAY_S = 1.0
-"""Pause after a wrong password (slows guessing; the session's page is the only thing kept waiting)."""
+# Module-level strings would be drawn on the page (streamlit's magic), so constants are described in comments.
+_WRONG_PASSWORD_DELAY_S = 1.0  # pause after a wrong password: slows guessing, keeps only that session waiting
 
 
 class AppSettings(BaseSettings):
@@ -107,8 +107,7 @@ LABELS: dict[str, dict[str, str]] = {
         "open": "未设置密码（RAGKIT_APP_PASSWORD）：仅对本机访问者开放。",
         "closed": "本应用未设置密码，因此只为本机访问者服务。管理员可设置 RAGKIT_APP_PASSWORD 让其他人登录。",
     },
-}
-"""Every label in each language (the same keys)."""
+}  # every label in each language (the same keys)
 SETTINGS = AppSettings()
 UPLOAD_TYPES = [suffix.lstrip(".") for suffix in supported_suffixes()]
 MODELS = [*PRESETS, *([] if SETTINGS.model in PRESETS else [SETTINGS.model])]
