@@ -30,7 +30,7 @@ from ragkit import KnowledgeBase  # noqa: E402
 from ragkit.embeddings import MultilingualE5Embeddings  # noqa: E402
 from ragkit.eval.retrieval import default_retrievers  # noqa: E402
 from ragkit.settings import IndexSettings  # noqa: E402
-from ragkit.store import FaissVectorStore  # noqa: E402
+from ragkit.store import AnnVectorStore  # noqa: E402
 
 MAN_ZH = Path("/usr/share/man/zh_CN")
 ZH_KB = Path(__file__).resolve().parents[1] / "tests" / "data" / "zh" / "kb.json"
@@ -129,7 +129,7 @@ def hit_rates() -> None:
     """Hit@1 and hit@3 of ragkit's dense, BM25 and hybrid retrievers on kb.json (one document per paragraph)."""
     data = json.loads(ZH_KB.read_text(encoding="utf-8"))
     paragraphs = data["paragraphs"]
-    store = FaissVectorStore.from_texts([p["text"] for p in paragraphs], MultilingualE5Embeddings(),
+    store = AnnVectorStore.from_texts([p["text"] for p in paragraphs], MultilingualE5Embeddings(),
                                         metadatas=[{"source": p["id"]} for p in paragraphs],
                                         ids=[p["id"] for p in paragraphs])
     asked = {"zh": [(p["id"], q["q"]) for p in paragraphs for q in p["questions"]],

@@ -15,13 +15,13 @@ import os
 import sys
 import time
 
-from ragkit.config import cache_dir
 from ragkit.embeddings import EmbeddingCache, MultilingualE5Embeddings, SentenceTransformerEmbeddings
 from ragkit.embeddings.base import VectorEmbeddings
 from ragkit.eval.beir import BeirDataset, load_beir
 from ragkit.eval.data import shared_data_or_say
 from ragkit.eval.retrieval import default_retrievers, evaluate_retrievers, index_corpus
 from ragkit.ingest import Page, Splitter
+from ragkit.paths import cache_dir
 
 
 def subset(data: BeirDataset, limit: int) -> BeirDataset:

@@ -16,12 +16,12 @@ import time
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
-from ragkit.config import cache_dir  # noqa: E402
 from ragkit.embeddings import EmbeddingCache, SentenceTransformerEmbeddings  # noqa: E402
 from ragkit.eval.beir import load_beir  # noqa: E402
 from ragkit.eval.data import shared_data_or_say  # noqa: E402
 from ragkit.eval.metrics import evaluate  # noqa: E402
 from ragkit.eval.retrieval import document_run, index_corpus, rank_documents  # noqa: E402
+from ragkit.paths import cache_dir  # noqa: E402
 from ragkit.retrieval import BM25Retriever, DenseRetriever, HybridRetriever, build_bm25, fuse  # noqa: E402
 from ragkit.retrieval.hybrid import DEFAULT_FUSION  # noqa: E402
 from ragkit.settings import BEIR_CHUNKING  # noqa: E402

@@ -19,7 +19,6 @@ from typing import Any
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
-from ragkit.config import cache_dir  # noqa: E402
 from ragkit.embeddings import EmbeddingCache, from_spec  # noqa: E402
 from ragkit.eval.beir import BeirDataset, load_beir  # noqa: E402
 from ragkit.eval.data import shared_data_or_say  # noqa: E402
@@ -30,15 +29,16 @@ from ragkit.finetune.mining import MiningSettings, lead_passages  # noqa: E402
 from ragkit.finetune.pairs import split_queries  # noqa: E402
 from ragkit.finetune.reranker import RerankerTraining  # noqa: E402
 from ragkit.finetune.retrieval import finetune_embedder, finetune_reranker, prepare  # noqa: E402
+from ragkit.paths import cache_dir  # noqa: E402
 from ragkit.retrieval import BM25Retriever, DenseRetriever, build_bm25, fuse  # noqa: E402
 from ragkit.retrieval.rerank import load_cross_encoder  # noqa: E402
-from ragkit.store import FaissVectorStore  # noqa: E402
+from ragkit.store import AnnVectorStore  # noqa: E402
 
 WORK = cache_dir() / "retrieval-training"
 FETCH, DEPTH = 300, 100
 
 
-def lists(store: FaissVectorStore, dataset: BeirDataset) -> dict[str, dict[str, list[Any]]]:
+def lists(store: AnnVectorStore, dataset: BeirDataset) -> dict[str, dict[str, list[Any]]]:
     """Each query's dense and BM25 chunk rankings (fused later under many settings)."""
     dense = DenseRetriever(store=store, k=FETCH)
     bm25 = BM25Retriever(store=store, index=build_bm25(store), k=FETCH)

@@ -23,13 +23,13 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 import faiss  # noqa: E402
 import numpy as np  # noqa: E402
 
-from ragkit.config import cache_dir  # noqa: E402
+from ragkit.digests import content_hash  # noqa: E402
 from ragkit.embeddings import EmbeddingCache, HashingEmbeddings, SentenceTransformerEmbeddings  # noqa: E402
 from ragkit.eval.beir import load_beir  # noqa: E402
 from ragkit.eval.data import shared_data_or_say  # noqa: E402
 from ragkit.eval.retrieval import index_corpus  # noqa: E402
-from ragkit.hashing import content_hash  # noqa: E402
-from ragkit.store import FaissIndex, FaissVectorStore, auto_factory  # noqa: E402
+from ragkit.paths import cache_dir  # noqa: E402
+from ragkit.store import AnnVectorStore, FaissIndex, auto_factory  # noqa: E402
 
 
 def real_embeddings(root: Path, queries: int) -> tuple[np.ndarray, np.ndarray]:
@@ -131,7 +131,7 @@ def compare_langchain(vectors: np.ndarray, queries: np.ndarray, exact: np.ndarra
     texts = [f"chunk {i}" for i in range(n)]
     faiss.omp_set_num_threads(os.cpu_count() or 1)
     embedding = HashingEmbeddings(vectors.shape[1])  # never called: both sides get vectors
-    ours = FaissVectorStore(embedding, auto_factory(n))
+    ours = AnnVectorStore(embedding, auto_factory(n))
     ours.add_vectors(vectors, texts, None, [str(i) for i in range(n)])
     step = 100_000  # slices: one Python list of 1M x 384 floats would take ~9 GB
     peer = FAISS.from_embeddings(list(zip(texts[:step], vectors[:step].tolist())), embedding,
@@ -141,7 +141,7 @@ def compare_langchain(vectors: np.ndarray, queries: np.ndarray, exact: np.ndarra
                             ids=[str(i) for i in range(begin, min(begin + step, n))])
     faiss.omp_set_num_threads(1)
     rows = {}
-    for name, store in (("ragkit FaissVectorStore " + ours.factory, ours), ("LangChain FAISS (flat)", peer)):
+    for name, store in (("ragkit AnnVectorStore " + ours.factory, ours), ("LangChain FAISS (flat)", peer)):
         ms, found = per_query(lambda q, store=store: np.array([int(d.id) for d in store.similarity_search_by_vector(q, k=10)]),
                               queries)
         rows[name] = ms

@@ -22,10 +22,9 @@ if TYPE_CHECKING:
         not_found,
         says_not_found,
     )
-    from ragkit.answers import EVENTS_FILE, MAX_COMMENT, EventLog, EventNotFoundError
+    from ragkit.answerlog import EVENTS_FILE, MAX_COMMENT, EventLog, EventNotFoundError
     from ragkit.chains import RagChain
     from ragkit.chains.rewrite import HistoryInput
-    from ragkit.config import indexes_dir
     from ragkit.errors import (
         FileTooLargeError,
         IndexFormatError,
@@ -50,16 +49,17 @@ if TYPE_CHECKING:
         identity_of,
         token_counter,
     )
+    from ragkit.paths import indexes_dir
     from ragkit.settings import IndexSettings, RetrievalSettings, validated
     from ragkit.staging import Upload, check_type, safe_name, write_json
 
 _EXPORTS = {
-    "ragkit.answers": ["EVENTS_FILE", "MAX_COMMENT", "ModelIdentity", "EventLog", "EventNotFoundError"],
+    "ragkit.answerlog": ["EVENTS_FILE", "MAX_COMMENT", "ModelIdentity", "EventLog", "EventNotFoundError"],
     "ragkit.answer": ["NOT_FOUND", "NOT_FOUND_ZH", "Answer", "Citation", "RagEvent", "TextDelta", "guardrail_note",
                       "not_found", "says_not_found"],
     "ragkit.chains": ["RagChain"],
     "ragkit.chains.rewrite": ["HistoryInput"],
-    "ragkit.config": ["indexes_dir"],
+    "ragkit.paths": ["indexes_dir"],
     "ragkit.errors": ["FileTooLargeError", "IndexFormatError", "IndexNotFoundError", "InvalidInputError",
                       "KnowledgeBaseExistsError", "ModelError", "RagkitError", "SourceNotFoundError",
                       "UnsupportedFileTypeError"],

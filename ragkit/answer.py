@@ -89,7 +89,7 @@ class Answer:
     """True when the answer came from the answer cache (the same question on the same index version, model, prompt
     and settings was answered before); `timings` are then the lookup's."""
     event_id: str = ""
-    """The id of this answer's event in the index's answer log (ragkit.answers), to attach feedback to; empty when
+    """The id of this answer's event in the index's answer log (ragkit.answerlog), to attach feedback to; empty when
     the answer was not logged."""
     rewritten: str = ""
     """The standalone question the follow-up `question` was rewritten into from the history (retrieved for and

@@ -224,7 +224,7 @@ def report(
     from rich.console import Console
     from rich.table import Table
 
-    from ragkit.answers.report import plot, summarize
+    from ragkit.answerlog.report import plot, summarize
     from ragkit.kb import KnowledgeBase
     from ragkit.lifecycle import list_knowledge_bases
 

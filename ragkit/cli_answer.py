@@ -82,8 +82,8 @@ def server_url(given: str | None, use_server: bool, model: str | None, in_proces
         return given.rstrip("/")
     if in_process_only:
         return None
-    from ragkit.config import indexes_dir
     from ragkit.models.presets import DEFAULT_PRESET
+    from ragkit.paths import indexes_dir
     from ragkit.server.discovery import running_server
 
     info = running_server(indexes_dir())

@@ -1,7 +1,7 @@
 """Build an index on a Ray cluster (ray.data) for corpora that outgrow one machine, in the local Indexer's format.
 
 Tasks load, hash and split files; an actor pool embeds the chunks (one embedder per actor) and writes parquet
-shards; the driver streams the shards into one FaissVectorStore and saves it like ragkit.indexing does.
+shards; the driver streams the shards into one AnnVectorStore and saves it like ragkit.indexing does.
 Input files and the index directory must be at the same paths on every node (a shared filesystem), and ragkit
 must be installed there.
 """
@@ -26,7 +26,7 @@ from ragkit.indexing import IndexReport, display_source, read_file
 from ragkit.ingest import Chunk, Splitter, safe_name, walk
 from ragkit.retrieval import save_bm25
 from ragkit.settings import IndexSettings
-from ragkit.store import FaissVectorStore, auto_factory
+from ragkit.store import AnnVectorStore, auto_factory
 from ragkit.store.persist import MANIFEST, write_lock
 
 if TYPE_CHECKING:
@@ -92,7 +92,7 @@ def ray_index(paths: Iterable[str | Path], directory: Path, embedder_spec: str, 
                                      key=lambda pair: order[pair[0]])
             total = shard_set.count_rows() - skipped.num_rows
             factory = auto_factory(total) if settings.factory == "auto" else settings.factory
-            store = FaissVectorStore(embedder, factory, backend=settings.backend)  # the backend recorded below
+            store = AnnVectorStore(embedder, factory, backend=settings.backend)  # the backend recorded below
             sources = _merge(store, shard_set, embedder.dimension)
             store.save(directory, settings=settings.recorded(store.factory, embedder_spec))
             save_bm25(store, directory)
@@ -105,7 +105,7 @@ def ray_index(paths: Iterable[str | Path], directory: Path, embedder_spec: str, 
     return report
 
 
-def _merge(store: FaissVectorStore, shard_set: Any, dimension: int) -> dict[str, str]:
+def _merge(store: AnnVectorStore, shard_set: Any, dimension: int) -> dict[str, str]:
     """Stream chunk rows from the shards into the store, recording each source's sha256; returns the sources."""
     import pyarrow as pa
     import pyarrow.dataset as pads

@@ -1,4 +1,4 @@
-"""Index files into a saved FaissVectorStore: load, split, embed through the cache, upsert by source, save.
+"""Index files into a saved AnnVectorStore: load, split, embed through the cache, upsert by source, save.
 
 The input is streamed: files are read and split (optionally in reader processes) a group at a time,
 so memory stays bounded by the group size, not the corpus. Unchanged files (same sha256 as when indexed) are
@@ -22,16 +22,16 @@ from multiprocessing import get_context
 from pathlib import Path
 from typing import Any
 
+from ragkit.digests import file_sha256
 from ragkit.embeddings.base import VectorEmbeddings
 from ragkit.embeddings.cache import EmbeddingCache
 from ragkit.errors import IndexNotFoundError, SkipFile
-from ragkit.hashing import file_sha256
 from ragkit.ingest import Chunk, LoaderRegistry, Splitter, load_file, safe_name, walk
 from ragkit.ingest.registry import DEFAULT_LOADERS
 from ragkit.ingest.scan import OCR_CACHE_FILE, PageProgress, ocr_context
 from ragkit.retrieval import save_bm25
 from ragkit.settings import IndexSettings
-from ragkit.store import FaissVectorStore, auto_factory
+from ragkit.store import AnnVectorStore, auto_factory
 from ragkit.store.persist import MANIFEST, read_manifest, write_lock
 from ragkit.text import Language, detect_language
 
@@ -85,19 +85,19 @@ def display_source(path: Path) -> str:
 
 
 def open_store(directory: Path, embedder: VectorEmbeddings,
-               settings: IndexSettings) -> tuple[FaissVectorStore, IndexSettings]:
+               settings: IndexSettings) -> tuple[AnnVectorStore, IndexSettings]:
     """The saved store at directory with the settings it was built with (explicit ones that differ are refused),
     or a new empty store if none was saved yet or the settings ask for a rebuild."""
     if settings.rebuild:
-        return FaissVectorStore(embedder, "Flat", backend=settings.backend), settings
+        return AnnVectorStore(embedder, "Flat", backend=settings.backend), settings
     try:
         manifest = read_manifest(directory)
     except IndexNotFoundError:
-        return FaissVectorStore(embedder, "Flat", backend=settings.backend), settings
+        return AnnVectorStore(embedder, "Flat", backend=settings.backend), settings
     recorded = {"factory": manifest.factory, "embedder": manifest.embedder_spec, "backend": manifest.backend,
                 **manifest.settings}
     settings = settings.adopt(recorded, directory.name)
-    return FaissVectorStore.load(directory, embedder), settings
+    return AnnVectorStore.load(directory, embedder), settings
 
 
 def read_file(path: Path, source: str, known_digest: str | None, splitter: Splitter,
@@ -206,17 +206,17 @@ class Indexer:
             if progress:
                 progress("read", done, len(files))
 
-    def _empty_store(self, store: FaissVectorStore, head_chunks: int, head_bytes: int,
-                     total_bytes: int) -> FaissVectorStore:
+    def _empty_store(self, store: AnnVectorStore, head_chunks: int, head_bytes: int,
+                     total_bytes: int) -> AnnVectorStore:
         """A fresh store whose index type suits the corpus: its chunk count is estimated from the chunks per byte
         of the first group (exact when that group holds every file), so one huge file does not skew it."""
         factory = self.settings.factory
         if factory == "auto":
             estimate = head_chunks * max(total_bytes, 1) // max(head_bytes, 1)
             factory = auto_factory(estimate)
-        return store if store.factory == factory else FaissVectorStore(self.embedder, factory, backend=store.backend)
+        return store if store.factory == factory else AnnVectorStore(self.embedder, factory, backend=store.backend)
 
-    def _embed_and_add(self, store: FaissVectorStore, changed: Iterable[Changed], report: IndexReport,
+    def _embed_and_add(self, store: AnnVectorStore, changed: Iterable[Changed], report: IndexReport,
                        progress: Progress | None) -> None:
         cache = EmbeddingCache(self.directory / CACHE_FILE)
         done = 0
@@ -247,7 +247,7 @@ class Indexer:
             cache.close()
 
     @staticmethod
-    def _prune_missing(store: FaissVectorStore, paths: Iterable[str | Path], known: dict[str, str]) -> int:
+    def _prune_missing(store: AnnVectorStore, paths: Iterable[str | Path], known: dict[str, str]) -> int:
         """Drop indexed sources that lived under a given directory and no longer exist."""
         roots = [display_source(Path(p)) for p in paths if Path(p).is_dir()]
         gone = [s for s in known if any(s.startswith(r.rstrip(os.sep) + os.sep) for r in roots)

@@ -19,23 +19,23 @@ from langchain_core.prompts import BasePromptTemplate
 from langchain_core.retrievers import BaseRetriever
 
 from ragkit.answer import Answer, RagEvent
-from ragkit.answers import AnswerRecorder, Feedback, cache_key
+from ragkit.answerlog import AnswerRecorder, Feedback, cache_key
 from ragkit.chains.driver import Steps, adrive, alast, drive, last
 from ragkit.chains.rag import RagChain, RagInput
 from ragkit.chains.refusal import RefusalPolicy
 from ragkit.chains.rewrite import HistoryInput
-from ragkit.config import index_path, indexes_dir
 from ragkit.embeddings import VectorEmbeddings, default_embedder_spec, from_spec
 from ragkit.errors import IndexNotFoundError, InvalidInputError, SourceNotFoundError
 from ragkit.indexing import Indexer, IndexReport, Progress, corpus_language
 from ragkit.ingest import walk
 from ragkit.ingest.scan import OCR_CACHE_FILE
 from ragkit.models import chat_model, trained_prompt
+from ragkit.paths import index_path, indexes_dir
 from ragkit.prompts import load as load_prompt
 from ragkit.retrieval import hybrid_retriever, save_bm25
 from ragkit.retrieval.rerank import describe_reranker, reranking
 from ragkit.settings import IndexSettings, RefusalSettings, RetrievalSettings
-from ragkit.store import FaissVectorStore
+from ragkit.store import AnnVectorStore
 from ragkit.store.persist import MANIFEST, Manifest, read_manifest, write_lock
 from ragkit.text import Language, detect_language
 
@@ -68,7 +68,7 @@ class _Opened:
     """What one version of the index opened: its store and the retrievers and chains built on it."""
 
     generation: str
-    store: FaissVectorStore
+    store: AnnVectorStore
     retrievers: dict[str, BaseRetriever]
     chains: dict[str, RagChain]
 
@@ -84,7 +84,7 @@ class KnowledgeBase:
         shared instances; `retrieval` holds k, the relevance threshold and fusion for every question, `refusal` when
         it is refused (ragkit.chains.refusal). `cache`
         answers a question asked before on the same index version and settings from answers.sqlite; `events` logs
-        every answer to events.sqlite (ragkit.answers), for `ragkit report` and feedback."""
+        every answer to events.sqlite (ragkit.answerlog), for `ragkit report` and feedback."""
         if (name is None) == (path is None):
             raise InvalidInputError("give exactly one of name and path")
         self.directory = Path(path) if path is not None else index_path(name)  # type: ignore[arg-type]
@@ -133,7 +133,7 @@ class KnowledgeBase:
         return self._llm
 
     @property
-    def store(self) -> FaissVectorStore:
+    def store(self) -> AnnVectorStore:
         """The store of the index's current version; raises IndexNotFoundError if the index was never built."""
         return self._current().store
 
@@ -285,7 +285,7 @@ class KnowledgeBase:
             stored = self.stored_source(source)
             if stored is None:
                 raise SourceNotFoundError(f"knowledge base {self.name!r} has no source {source!r}")
-            store = FaissVectorStore.load(self.directory, self.embedder)
+            store = AnnVectorStore.load(self.directory, self.embedder)
             removed = store.delete_by_source(stored)
             store.save(self.directory)
             save_bm25(store, self.directory)
@@ -329,7 +329,7 @@ class KnowledgeBase:
         generation = self.manifest().generation
         with self._lock:
             if self._opened is None or self._opened.generation != generation:
-                store = FaissVectorStore.load(self.directory, self.embedder)
+                store = AnnVectorStore.load(self.directory, self.embedder)
                 self._opened = _Opened(generation, store, {}, {})
             return self._opened
 

@@ -13,12 +13,12 @@ from pathlib import Path
 
 from langchain_core.language_models import BaseChatModel
 
-from ragkit.config import index_path, indexes_dir
 from ragkit.embeddings.e5 import MULTILINGUAL_MODEL
 from ragkit.embeddings.sentence import DEFAULT_MODEL
 from ragkit.errors import IndexNotFoundError, InvalidInputError, KnowledgeBaseExistsError
 from ragkit.indexing import IndexReport, Progress
 from ragkit.kb import KnowledgeBase
+from ragkit.paths import index_path, indexes_dir
 from ragkit.settings import IndexSettings
 from ragkit.staging import Upload
 from ragkit.store.persist import MANIFEST, write_lock

@@ -3,10 +3,10 @@
 from ragkit.chains.reasoning import SelectionInference
 from ragkit.embeddings import SentenceTransformerEmbeddings
 from ragkit.models import ChatLlamaCpp
-from ragkit.store import FaissVectorStore
+from ragkit.store import AnnVectorStore
 
 facts = ["Alice is taller than Bob.", "Bob is taller than Carol.", "Carol likes tea.", "The office opens at 9."]
-store = FaissVectorStore.from_texts(facts, SentenceTransformerEmbeddings(), ids=[f"fact-{i}" for i in range(4)])
+store = AnnVectorStore.from_texts(facts, SentenceTransformerEmbeddings(), ids=[f"fact-{i}" for i in range(4)])
 llm = ChatLlamaCpp(model="gemma3-270m")
 chain = SelectionInference(llm=llm, retriever=store.as_retriever(search_kwargs={"k": 3}), reasoning_steps=1,
                            max_calls=3)

@@ -16,9 +16,9 @@ from typing import Any
 
 import numpy as np
 
+from ragkit.digests import file_sha256
 from ragkit.embeddings.base import VectorEmbeddings
 from ragkit.errors import ModelError
-from ragkit.hashing import file_sha256
 from ragkit.text import Language
 
 EMBEDDER_FILE = "ragkit-embedder.json"

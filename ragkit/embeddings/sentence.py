@@ -10,9 +10,9 @@ from typing import Any, Literal
 
 import numpy as np
 
+from ragkit.digests import file_sha256
 from ragkit.embeddings.base import VectorEmbeddings
 from ragkit.errors import ModelError
-from ragkit.hashing import file_sha256
 from ragkit.text import Language
 
 DEFAULT_MODEL = "all-MiniLM-L6-v2"

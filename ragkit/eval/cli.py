@@ -37,7 +37,6 @@ def retrieval(
     from rich.progress import Progress
     from rich.table import Table
 
-    from ragkit.config import cache_dir
     from ragkit.embeddings import EmbeddingCache, SentenceTransformerEmbeddings, from_spec
     from ragkit.eval.beir import load_beir
     from ragkit.eval.retrieval import (
@@ -47,6 +46,7 @@ def retrieval(
         reranked_retrievers,
         write_report,
     )
+    from ragkit.paths import cache_dir
 
     unknown = sorted(set(retriever) - set(RETRIEVERS))
     if unknown:
@@ -166,11 +166,11 @@ def _paragraph_asker(articles: list[Any], held_out: int, questions: int, k: int,
                      params: dict[str, Any], label: str) -> tuple[Any, list[Any], str]:
     """Dense top-k retrieval over the paragraphs of the last `held_out` articles, one document per paragraph."""
     from ragkit.chains.rag import RagChain
-    from ragkit.config import cache_dir
     from ragkit.embeddings import EmbeddingCache, SentenceTransformerEmbeddings
     from ragkit.eval.qa import index_paragraphs, squad_items
     from ragkit.eval.squad import split_articles
     from ragkit.models import trained_prompt
+    from ragkit.paths import cache_dir
     from ragkit.prompts import load as load_prompt
     from ragkit.retrieval import DenseRetriever
 

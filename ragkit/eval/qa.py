@@ -12,12 +12,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from ragkit.digests import content_hash
 from ragkit.embeddings.base import VectorEmbeddings
 from ragkit.embeddings.cache import EmbeddingCache
 from ragkit.errors import InvalidInputError
 from ragkit.eval.squad import Article
-from ragkit.hashing import content_hash
-from ragkit.store import FaissVectorStore
+from ragkit.store import AnnVectorStore
 
 _CITATION = re.compile(r"\s*\[\d+(?:\s*,\s*\d+)*\]")
 _ARTICLES = re.compile(r"\b(a|an|the)\b")
@@ -90,7 +90,7 @@ def jsonl_items(path: Path) -> list[QAItem]:
 
 
 def index_paragraphs(articles: list[Article], embedder: VectorEmbeddings,
-                     cache: EmbeddingCache | None = None) -> FaissVectorStore:
+                     cache: EmbeddingCache | None = None) -> AnnVectorStore:
     """A Flat store with one document per paragraph: id = paragraph id, metadata source = article title."""
     paragraphs = [p for a in articles for p in a.paragraphs]
     texts = [p.context for p in paragraphs]
@@ -98,7 +98,7 @@ def index_paragraphs(articles: list[Article], embedder: VectorEmbeddings,
         vectors = embedder.embed_array(texts)
     else:
         vectors, _ = cache.embed(embedder, texts, [content_hash(t) for t in texts])
-    store = FaissVectorStore(embedder, "Flat")
+    store = AnnVectorStore(embedder, "Flat")
     store.add_vectors(vectors, texts, [{"source": p.title, "paragraph": p.id} for p in paragraphs],
                       [p.id for p in paragraphs])
     return store

@@ -13,17 +13,17 @@ from pathlib import Path
 from langchain_core.documents import Document
 from langchain_core.retrievers import BaseRetriever
 
+from ragkit.digests import content_hash
 from ragkit.embeddings.base import VectorEmbeddings
 from ragkit.embeddings.cache import EmbeddingCache
 from ragkit.eval.beir import BeirDataset
 from ragkit.eval.metrics import evaluate
-from ragkit.hashing import content_hash
 from ragkit.ingest import Page, Splitter
 from ragkit.retrieval import BM25Retriever, DenseRetriever, HybridRetriever, build_bm25
 from ragkit.retrieval.hybrid import DEFAULT_FUSION
 from ragkit.retrieval.rerank import reranking
 from ragkit.settings import BEIR_CHUNKING
-from ragkit.store import FaissVectorStore
+from ragkit.store import AnnVectorStore
 
 log = logging.getLogger(__name__)
 
@@ -49,19 +49,19 @@ def corpus_chunks(dataset: BeirDataset, embedder: VectorEmbeddings, chunk_tokens
 
 def index_corpus(dataset: BeirDataset, embedder: VectorEmbeddings, cache: EmbeddingCache | None = None,
                  chunk_tokens: int = BEIR_CHUNKING[0], overlap_tokens: int = BEIR_CHUNKING[1],
-                 progress: Callable[[int], None] | None = None) -> FaissVectorStore:
+                 progress: Callable[[int], None] | None = None) -> AnnVectorStore:
     """A Flat store of the corpus' chunks (corpus_chunks); vectors go through the cache."""
     texts, metadatas, ids = corpus_chunks(dataset, embedder, chunk_tokens, overlap_tokens)
     if cache is None:
         vectors = embedder.embed_array(texts, progress)
     else:
         vectors, _ = cache.embed(embedder, texts, [content_hash(t) for t in texts], progress=progress)
-    store = FaissVectorStore(embedder, "Flat")
+    store = AnnVectorStore(embedder, "Flat")
     store.add_vectors(vectors, texts, metadatas, ids)
     return store
 
 
-def default_retrievers(store: FaissVectorStore, depth: int = DEPTH) -> dict[str, BaseRetriever]:
+def default_retrievers(store: AnnVectorStore, depth: int = DEPTH) -> dict[str, BaseRetriever]:
     """Dense, BM25 and ragkit's default hybrid, each ranking documents (chunks grouped by source)."""
     dense = DenseRetriever(store=store)
     bm25 = BM25Retriever(store=store, index=build_bm25(store))

@@ -156,12 +156,12 @@ def _params(kind: type, **given: Any) -> Any:
 def _training_data(pairs: Path | None, beir: Path | None, split: str, base: Any, chunk_tokens: int,
                    progress: Any) -> tuple[Any, Any, Any]:
     """(dataset, prepared corpus and negatives, embedding cache) from a pairs file or a BEIR split."""
-    from ragkit.config import cache_dir
     from ragkit.embeddings import EmbeddingCache
     from ragkit.errors import InvalidInputError
     from ragkit.eval.beir import load_beir
     from ragkit.finetune.pairs import load_pairs, pairs_dataset
     from ragkit.finetune.retrieval import prepare
+    from ragkit.paths import cache_dir
 
     if (pairs is None) == (beir is None):
         raise InvalidInputError("give --pairs FILE.jsonl or --beir DIR (with --split)")

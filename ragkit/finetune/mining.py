@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from ragkit.eval.beir import BeirDataset
 from ragkit.retrieval import BM25Retriever, DenseRetriever, HybridRetriever, build_bm25
-from ragkit.store import FaissVectorStore
+from ragkit.store import AnnVectorStore
 
 Triple = tuple[str, str, str]
 """(query, relevant passage, hard negative passage)."""
@@ -30,7 +30,7 @@ class MiningSettings:
     """Negatives kept per query, taken in turn from the BM25 and the dense ranking."""
 
 
-def mine_negatives(dataset: BeirDataset, store: FaissVectorStore, settings: MiningSettings = MiningSettings(),
+def mine_negatives(dataset: BeirDataset, store: AnnVectorStore, settings: MiningSettings = MiningSettings(),
                    progress: Callable[[int], None] | None = None) -> dict[str, list[str]]:
     """Query id -> hard negative document ids (metadata['source'] of the store's chunks), best ranked first."""
     options = {"k": settings.depth, "fetch_k": 3 * settings.depth, "group_by": "source"}
@@ -51,7 +51,7 @@ def mine_negatives(dataset: BeirDataset, store: FaissVectorStore, settings: Mini
     return mined
 
 
-def lead_passages(store: FaissVectorStore) -> dict[str, str]:
+def lead_passages(store: AnnVectorStore) -> dict[str, str]:
     """Document id -> its first chunk as indexed (title and opening text): what a trained model sees of it, and a
     text whose base vector is already in the embedding cache."""
     docs = store.docstore.by_rows(int(row) for row in store.docstore.rows())

@@ -12,9 +12,9 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from ragkit.digests import content_hash
 from ragkit.errors import InvalidInputError
 from ragkit.eval.beir import BeirDataset
-from ragkit.hashing import content_hash
 
 
 class Pair(BaseModel):

@@ -11,6 +11,7 @@ from typing import Any
 
 import numpy as np
 
+from ragkit.digests import content_hash
 from ragkit.embeddings import EmbeddingCache, MultilingualE5Embeddings, SentenceTransformerEmbeddings, VectorEmbeddings
 from ragkit.errors import InvalidInputError
 from ragkit.eval.beir import BeirDataset
@@ -18,9 +19,8 @@ from ragkit.eval.retrieval import index_corpus
 from ragkit.finetune.embedder import EmbedderTraining, finetune_sentence_transformer, train_query_adapter
 from ragkit.finetune.mining import MiningSettings, lead_passages, mine_negatives, triples
 from ragkit.finetune.reranker import Group, RerankerTraining, train_cross_encoder
-from ragkit.hashing import content_hash
 from ragkit.settings import BEIR_CHUNKING
-from ragkit.store import FaissVectorStore
+from ragkit.store import AnnVectorStore
 
 log = logging.getLogger(__name__)
 Progress = Callable[[str, int, int], None]
@@ -32,7 +32,7 @@ NO_PAIRS = "no training pair has a hard negative: give more queries or a larger 
 class Prepared:
     """The corpus indexed with the base embedder, each query's hard negatives and each document's passage."""
 
-    store: FaissVectorStore
+    store: AnnVectorStore
     negatives: dict[str, list[str]]
     passages: dict[str, str]
 

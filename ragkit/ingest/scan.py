@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ragkit.hashing import file_sha256
+from ragkit.digests import file_sha256
 from ragkit.ingest.page import Page
 
 if TYPE_CHECKING:

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 
 from langchain_text_splitters import RecursiveCharacterTextSplitter
 
-from ragkit.hashing import content_hash
+from ragkit.digests import content_hash
 from ragkit.ingest.loaders import Page
 from ragkit.ingest.table import Table
 

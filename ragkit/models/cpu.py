@@ -22,7 +22,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from ragkit.config import cache_dir
+from ragkit.paths import cache_dir
 
 log = logging.getLogger(__name__)
 

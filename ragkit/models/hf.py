@@ -16,10 +16,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ragkit.config import cache_dir
+from ragkit.digests import file_sha256
 from ragkit.errors import ModelError
-from ragkit.hashing import file_sha256
 from ragkit.models.presets import PRESETS, ResolvedModel, resolve_model
+from ragkit.paths import cache_dir
 
 log = logging.getLogger(__name__)
 

@@ -9,9 +9,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from ragkit.config import cache_dir
+from ragkit.digests import file_sha256
 from ragkit.errors import ModelError
-from ragkit.hashing import file_sha256
+from ragkit.paths import cache_dir
 
 QWEN_SHA256 = "cc324af070c2ecbfd324a30884d2f951a7ff756aba85cb811a6ec436933bb046"
 

@@ -27,7 +27,7 @@ from ragkit.prompts.spec import (
     SelectorConfig,
     SemanticSelectorConfig,
 )
-from ragkit.store import FaissVectorStore
+from ragkit.store import AnnVectorStore
 
 _WORD = re.compile(r"\w+")
 TokenCounter = Callable[[str], int]
@@ -35,8 +35,8 @@ TokenCounter = Callable[[str], int]
 
 def semantic_similarity_selector(examples: list[dict[str, Any]], embeddings: Embeddings, k: int = 4,
                                  input_keys: list[str] | None = None) -> SemanticSimilarityExampleSelector:
-    """The k examples nearest the input, searched in a FaissVectorStore (cosine similarity)."""
-    return SemanticSimilarityExampleSelector.from_examples(examples, embeddings, FaissVectorStore, k=k,
+    """The k examples nearest the input, searched in a AnnVectorStore (cosine similarity)."""
+    return SemanticSimilarityExampleSelector.from_examples(examples, embeddings, AnnVectorStore, k=k,
                                                            input_keys=input_keys)
 
 
@@ -60,10 +60,10 @@ class MMRExampleSelector(MaxMarginalRelevanceExampleSelector):
 def mmr_selector(examples: list[dict[str, Any]], embeddings: Embeddings, k: int = 4,
                  input_keys: list[str] | None = None, fetch_k: int = 20,
                  lambda_mult: float = 0.5) -> MMRExampleSelector:
-    """k examples near the input but unlike each other: MMR over the fetch_k nearest in a FaissVectorStore;
+    """k examples near the input but unlike each other: MMR over the fetch_k nearest in a AnnVectorStore;
     lambda_mult 1 ranks by similarity alone, 0 by diversity alone."""
     return cast(MMRExampleSelector, MMRExampleSelector.from_examples(
-        examples, embeddings, FaissVectorStore, k=k, input_keys=input_keys, fetch_k=fetch_k,
+        examples, embeddings, AnnVectorStore, k=k, input_keys=input_keys, fetch_k=fetch_k,
         vectorstore_kwargs={"lambda_mult": lambda_mult},
     ))
 

@@ -7,7 +7,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from ragkit.hashing import content_hash
+from ragkit.digests import content_hash
 
 TemplateFormat = Literal["f-string", "jinja2"]
 

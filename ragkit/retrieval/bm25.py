@@ -1,4 +1,4 @@
-"""Sparse BM25 retrieval (bm25s; Snowball-stemmed English, jieba-segmented Chinese) over a FaissVectorStore's chunks.
+"""Sparse BM25 retrieval (bm25s; Snowball-stemmed English, jieba-segmented Chinese) over a AnnVectorStore's chunks.
 
 The index is saved in the index's generation directory, in bm25s's own format (numpy arrays + JSON, never pickle)
 and covered by the manifest's checksums; it is rebuilt from the docstore when the store changed since it was built.
@@ -22,7 +22,7 @@ from langchain_core.retrievers import BaseRetriever
 from pydantic import ConfigDict
 
 from ragkit.errors import IndexFormatError, IndexNotFoundError, RagkitError, reject_unknown_options
-from ragkit.store import FaissVectorStore, persist
+from ragkit.store import AnnVectorStore, persist
 from ragkit.text import CHINESE_STOPWORDS, ENGLISH_FUNCTION_WORDS, is_han, sentences, slip_of, words
 
 log = logging.getLogger(__name__)
@@ -188,18 +188,18 @@ class BM25Index:
         return cls(model, rows, fingerprint, language, tokenizer)
 
 
-def store_fingerprint(store: FaissVectorStore) -> list[int]:
+def store_fingerprint(store: AnnVectorStore) -> list[int]:
     """What identifies the store's contents for BM25: chunk count and next row (rows are never reused); cheap,
     as it is checked on every query."""
     return [len(store.docstore), store.docstore.next_rows(1)[0]]
 
 
-def build_bm25(store: FaissVectorStore, language: str = "english") -> BM25Index:
+def build_bm25(store: AnnVectorStore, language: str = "english") -> BM25Index:
     """A BM25 index over every chunk of the store, reading texts from the docstore as a stream."""
     return BM25Index.build(store.docstore.iter_texts(), store_fingerprint(store), language)
 
 
-def save_bm25(store: FaissVectorStore, directory: str | Path) -> BM25Index:
+def save_bm25(store: AnnVectorStore, directory: str | Path) -> BM25Index:
     """Build the store's BM25 index and add it to the saved index's generation (call after `store.save(directory)`)."""
     index = build_bm25(store)
     persist.extend_generation(Path(directory), {BM25_DIR: index.save})
@@ -207,7 +207,7 @@ def save_bm25(store: FaissVectorStore, directory: str | Path) -> BM25Index:
     return index
 
 
-def load_bm25(store: FaissVectorStore, directory: str | Path) -> BM25Index:
+def load_bm25(store: AnnVectorStore, directory: str | Path) -> BM25Index:
     """The BM25 index saved with the index in directory if it matches the store, else one rebuilt from the store;
     IndexFormatError if the saved one is damaged."""
     try:
@@ -248,7 +248,7 @@ class BM25Retriever(BaseRetriever):
 
     model_config = ConfigDict(arbitrary_types_allowed=True, extra="forbid")
 
-    store: FaissVectorStore
+    store: AnnVectorStore
     index: BM25Index | None = None
     """Prebuilt index (e.g. from `load_bm25`); built from the store on first use when missing or out of date."""
     k: int = 4

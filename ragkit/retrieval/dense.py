@@ -1,4 +1,4 @@
-"""Dense retrieval from a FaissVectorStore with a relevance threshold and metadata filters."""
+"""Dense retrieval from a AnnVectorStore with a relevance threshold and metadata filters."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from langchain_core.retrievers import BaseRetriever
 from pydantic import ConfigDict
 
 from ragkit.errors import reject_unknown_options
-from ragkit.store import FaissVectorStore
+from ragkit.store import AnnVectorStore
 
 
 class DenseRetriever(BaseRetriever):
@@ -18,7 +18,7 @@ class DenseRetriever(BaseRetriever):
 
     model_config = ConfigDict(arbitrary_types_allowed=True, extra="forbid")
 
-    store: FaissVectorStore
+    store: AnnVectorStore
     k: int = 4
     """How many chunks to return."""
     score_threshold: float | None = None

@@ -20,7 +20,7 @@ from pydantic import ConfigDict, model_validator
 from ragkit.errors import reject_unknown_options
 from ragkit.retrieval.bm25 import BM25Retriever, load_bm25
 from ragkit.retrieval.dense import DenseRetriever
-from ragkit.store import FaissVectorStore
+from ragkit.store import AnnVectorStore
 
 Fusion = Literal["rrf", "score"]
 MIN_COVERAGE = 0.3
@@ -119,7 +119,7 @@ class HybridRetriever(BaseRetriever):
         return next((r for r in self.retrievers if isinstance(r, BM25Retriever)), None)
 
 
-def hybrid_retriever(store: FaissVectorStore, directory: str | Path | None = None, *, k: int = 4,
+def hybrid_retriever(store: AnnVectorStore, directory: str | Path | None = None, *, k: int = 4,
                      score_threshold: float | None = None, filter: dict[str, Any] | None = None,
                      scores: bool = False, slips: bool = True, **fusion: Any) -> HybridRetriever:
     """ragkit's default retriever: dense + BM25 (loaded from the index directory when saved there) fused with

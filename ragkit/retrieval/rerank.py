@@ -18,8 +18,8 @@ from langchain_core.documents import BaseDocumentCompressor, Document
 from langchain_core.retrievers import BaseRetriever
 from pydantic import ConfigDict
 
+from ragkit.digests import file_sha256
 from ragkit.errors import ModelError, reject_unknown_options
-from ragkit.hashing import file_sha256
 
 PairScorer = Callable[[list[tuple[str, str]]], Sequence[float]]
 """Scores (query, passage) pairs, higher is more relevant."""

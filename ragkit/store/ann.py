@@ -1,4 +1,4 @@
-"""The ANN-index seam: what FaissVectorStore needs from a vector index, and the registry of backends by name.
+"""The ANN-index seam: what AnnVectorStore needs from a vector index, and the registry of backends by name.
 
 A backend holds only int64 ids and unit vectors (text and metadata live in the docstore) and saves itself to one
 file of the index generation. Register a new one with `register_ann_backend("name", MyIndex)`; the manifest records

@@ -31,8 +31,8 @@ from typing import Any, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from ragkit.digests import file_sha256
 from ragkit.errors import IndexFormatError, IndexLockedError, IndexNotFoundError, InvalidInputError, RagkitError
-from ragkit.hashing import file_sha256
 from ragkit.store.ann import DEFAULT_BACKEND, ann_backends
 
 log = logging.getLogger(__name__)

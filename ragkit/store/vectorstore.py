@@ -21,7 +21,7 @@ from ragkit.store.ann import DEFAULT_BACKEND, AnnIndex, ann_backend
 from ragkit.store.docstore import DocStore, StoredDoc
 
 
-class FaissVectorStore(VectorStore):
+class AnnVectorStore(VectorStore):
     """Cosine-similarity store (FAISS unless another ANN backend is named): upsert and delete by id or source on every
     index type, filters inside search."""
 
@@ -180,7 +180,7 @@ class FaissVectorStore(VectorStore):
     @classmethod
     def from_texts(cls, texts: list[str], embedding: Embeddings, metadatas: list[dict] | None = None, *,
                    ids: list[str] | None = None, factory: str = "Flat", backend: str = DEFAULT_BACKEND,
-                   **kwargs: Any) -> FaissVectorStore:
+                   **kwargs: Any) -> AnnVectorStore:
         store = cls(embedding, factory, backend=backend)
         store.add_texts(texts, metadatas, ids=ids)
         return store
@@ -206,12 +206,12 @@ class FaissVectorStore(VectorStore):
             })
 
     @classmethod
-    def load(cls, directory: str | Path, embedding: Embeddings) -> FaissVectorStore:
+    def load(cls, directory: str | Path, embedding: Embeddings) -> AnnVectorStore:
         """Load a saved store; refuses an index built with another embedding model, and raises IndexFormatError
         naming the problem when any file is damaged or the files disagree with each other or the manifest."""
         directory = Path(directory)
 
-        def read(manifest: persist.Manifest, files: dict[str, Path]) -> FaissVectorStore:
+        def read(manifest: persist.Manifest, files: dict[str, Path]) -> AnnVectorStore:
             expected = _embedder_id(embedding)
             if manifest.embedder != expected:
                 raise IndexFormatError(

@@ -6,7 +6,7 @@ import json
 import pytest
 
 from ragkit.embeddings import MultilingualE5Embeddings
-from ragkit.store import FaissVectorStore
+from ragkit.store import AnnVectorStore
 from tests.helpers import ZH_KB
 
 pytestmark = pytest.mark.integration
@@ -40,13 +40,13 @@ def e5() -> MultilingualE5Embeddings:
     return MultilingualE5Embeddings()
 
 
-def _top(store: FaissVectorStore, question: str, k: int = 1) -> list[str]:
+def _top(store: AnnVectorStore, question: str, k: int = 1) -> list[str]:
     return [doc.id for doc in store.similarity_search(question, k=k)]
 
 
 def test_english_questions_find_chinese_passages(e5: MultilingualE5Embeddings) -> None:
     paragraphs = json.loads(ZH_KB.read_text(encoding="utf-8"))["paragraphs"]
-    store = FaissVectorStore.from_texts([p["text"] for p in paragraphs], e5, ids=[p["id"] for p in paragraphs])
+    store = AnnVectorStore.from_texts([p["text"] for p in paragraphs], e5, ids=[p["id"] for p in paragraphs])
     asked = [(p["id"], q["en"]) for p in paragraphs for q in p["questions"] if "en" in q]
     top1 = sum(_top(store, question)[0] == gold for gold, question in asked)
     top3 = sum(gold in _top(store, question, 3) for gold, question in asked)
@@ -55,5 +55,5 @@ def test_english_questions_find_chinese_passages(e5: MultilingualE5Embeddings) -
 
 
 def test_chinese_questions_find_english_passages(e5: MultilingualE5Embeddings) -> None:
-    store = FaissVectorStore.from_texts(list(EN_PASSAGES.values()), e5, ids=list(EN_PASSAGES))
+    store = AnnVectorStore.from_texts(list(EN_PASSAGES.values()), e5, ids=list(EN_PASSAGES))
     assert all(_top(store, question)[0] == gold for gold, question in ZH_QUESTIONS.items())

@@ -16,7 +16,7 @@ from ragkit.embeddings import from_spec
 from ragkit.indexing import Indexer, display_source
 from ragkit.kb import KnowledgeBase
 from ragkit.settings import IndexSettings
-from ragkit.store import FaissIndex, FaissVectorStore, register_ann_backend
+from ragkit.store import AnnVectorStore, FaissIndex, register_ann_backend
 from ragkit.store.persist import MANIFEST, read_manifest
 from tests.helpers import EXAMPLES_KB
 
@@ -42,7 +42,7 @@ def bad_files(tmp_path: Path) -> Path:
     return bad
 
 
-def _docs(store: FaissVectorStore) -> dict[str, tuple[str, dict]]:
+def _docs(store: AnnVectorStore) -> dict[str, tuple[str, dict]]:
     """Every chunk of a store: id -> (text, metadata)."""
     rows = [row for source in store.docstore.sources() for row in store.docstore.rows_for_source(source)]
     return {doc.id: (doc.text, doc.metadata) for doc in store.docstore.by_rows(rows).values()}
@@ -60,8 +60,8 @@ def test_ray_index_matches_local_indexer(local_ray: None, tmp_path: Path, bad_fi
     assert (built.files, built.indexed_files) == (local.files, local.indexed_files) == (7, 5)
     assert built.skipped == local.skipped
     assert [source for source, _ in built.skipped] == [display_source(bad_files / n) for n in ("data.bin", "empty.md")]
-    ray_store = FaissVectorStore.load(tmp_path / "ray", embedder)
-    local_store = FaissVectorStore.load(tmp_path / "local", embedder)
+    ray_store = AnnVectorStore.load(tmp_path / "ray", embedder)
+    local_store = AnnVectorStore.load(tmp_path / "local", embedder)
     assert _docs(ray_store) == _docs(local_store)
     assert ray_store.docstore.sources() == local_store.docstore.sources()
     query = "How many characters must a password have?"
@@ -85,7 +85,7 @@ def test_ray_index_builds_and_records_the_backend_asked_for(local_ray: None, tmp
     ray_index([EXAMPLES_KB], tmp_path / "ray", SPEC, IndexSettings(backend="faiss-renamed"), actors=1)
     manifest = read_manifest(tmp_path / "ray")
     assert manifest.backend == manifest.settings["backend"] == "faiss-renamed"
-    assert isinstance(FaissVectorStore.load(tmp_path / "ray", from_spec(SPEC)).index, _RenamedFaiss)
+    assert isinstance(AnnVectorStore.load(tmp_path / "ray", from_spec(SPEC)).index, _RenamedFaiss)
 
 
 def test_cli_index_on_ray_then_refuses_the_existing_index(local_ray: None, indexes: Path):

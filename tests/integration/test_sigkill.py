@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from ragkit.embeddings import HashingEmbeddings
-from ragkit.store import FaissVectorStore
+from ragkit.store import AnnVectorStore
 
 pytestmark = pytest.mark.integration
 
@@ -59,7 +59,7 @@ def test_killed_index_run_keeps_old_index_and_resumes(tmp_path: Path):
     partial = _cached(cache) - before
     assert partial > 0
 
-    store = FaissVectorStore.load(directory, HashingEmbeddings(256))
+    store = AnnVectorStore.load(directory, HashingEmbeddings(256))
     assert len(store) == 1
     assert "refund window" in store.similarity_search("refund window", k=1)[0].page_content
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from ragkit.embeddings import HashingEmbeddings
-from ragkit.store import FaissVectorStore
+from ragkit.store import AnnVectorStore
 
 pytestmark = pytest.mark.integration
 
@@ -29,7 +29,7 @@ def test_concurrent_writers_lose_nothing(tmp_path: Path):
                               text=True) for folder in folders]
     outputs = [proc.communicate(timeout=300)[0] for proc in procs]
     assert [proc.returncode for proc in procs] == [0, 0], outputs
-    store = FaissVectorStore.load(tmp_path / "indexes" / "shared", HashingEmbeddings(256))
+    store = AnnVectorStore.load(tmp_path / "indexes" / "shared", HashingEmbeddings(256))
     names = {Path(source).parent.name for source in store.docstore.sources()}
     assert names == {"left", "right"} and len(store.docstore.sources()) == 80
     assert not list((tmp_path / "indexes" / "shared").glob(".staging-*"))

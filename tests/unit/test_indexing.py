@@ -6,7 +6,7 @@ import pytest
 
 from ragkit.indexing import Indexer
 from ragkit.settings import IndexSettings
-from ragkit.store import FaissVectorStore
+from ragkit.store import AnnVectorStore
 from tests.helpers import EXAMPLES_KB
 
 pytestmark = pytest.mark.unit
@@ -30,7 +30,7 @@ def test_reindex_unchanged_embeds_nothing_and_changed_file_only_new_chunks(tmp_p
     changed = indexer.run([docs])
     assert changed.indexed_files == 1 and changed.unchanged_files == 1
     assert changed.embedded_chunks == 1
-    store = FaissVectorStore.load(tmp_path / "idx", hashing)
+    store = AnnVectorStore.load(tmp_path / "idx", hashing)
     assert any("fresh words" in d.page_content for d in store.similarity_search("fresh words here", k=2))
 
 
@@ -47,14 +47,14 @@ def test_removed_file_is_pruned_and_bad_files_are_skipped(tmp_path: Path, hashin
     (docs / "gone.md").unlink()
     report = indexer.run([docs])
     assert report.removed_files == 1
-    sources = FaissVectorStore.load(tmp_path / "idx", hashing).docstore.sources()
+    sources = AnnVectorStore.load(tmp_path / "idx", hashing).docstore.sources()
     assert [Path(s).name for s in sources] == ["keep.md"]
 
 
 def test_examples_index_cites_each_format(tmp_path: Path, hashing):
     report = Indexer(tmp_path / "idx", hashing).run([EXAMPLES_KB])
     assert report.skipped == [] and report.indexed_files == 5
-    store = FaissVectorStore.load(tmp_path / "idx", hashing)
+    store = AnnVectorStore.load(tmp_path / "idx", hashing)
     pdf = [d for d in store.similarity_search("meal allowance euros", k=5) if d.metadata["source"].endswith(".pdf")]
     assert pdf and pdf[0].metadata["page"] == 1
 
@@ -77,12 +77,12 @@ def test_ivf_index_trains_on_more_than_one_batch(tmp_path: Path, hashing, monkey
     report = Indexer(tmp_path / "idx", hashing, IndexSettings(chunk_tokens=64, overlap_tokens=0, factory="IVF16,Flat",
                      batch_chunks=20)).run([docs])
     assert trained == [report.new_chunks] and report.new_chunks > 200
-    store = FaissVectorStore.load(tmp_path / "idx", hashing)
+    store = AnnVectorStore.load(tmp_path / "idx", hashing)
     assert store.factory == "IVF16,Flat" and len(store) == report.chunks
 
 
 def _store_rows(directory: Path, hashing) -> list[tuple[str, str]]:
-    store = FaissVectorStore.load(directory, hashing)
+    store = AnnVectorStore.load(directory, hashing)
     docs = store.docstore.by_rows(store.docstore.filter_rows({}))
     return sorted((d.id, d.text) for d in docs.values())
 
@@ -108,7 +108,7 @@ def test_folder_without_indexable_files_gives_an_empty_index_that_answers_nothin
     assert report.chunks == 0 and [Path(s).name for s, _ in report.skipped] == ["empty.md"]
     from ragkit.retrieval import load_bm25
 
-    store = FaissVectorStore.load(tmp_path / "idx", hashing)
+    store = AnnVectorStore.load(tmp_path / "idx", hashing)
     assert store.similarity_search("anything", k=3) == []
     assert len(load_bm25(store, tmp_path / "idx").search("anything", 3)[1]) == 0
 
@@ -116,5 +116,5 @@ def test_folder_without_indexable_files_gives_an_empty_index_that_answers_nothin
 def test_auto_factory_sizes_the_corpus_by_bytes_not_files(tmp_path: Path, hashing):
     # One 50 MB file of 104k chunks read first, nine 1 kB files after: ~104k chunks, not ten times that.
     indexer = Indexer(tmp_path / "idx", hashing)
-    store = indexer._empty_store(FaissVectorStore(hashing), 104_000, 50 * 2**20, 50 * 2**20 + 9 * 1024)
+    store = indexer._empty_store(AnnVectorStore(hashing), 104_000, 50 * 2**20, 50 * 2**20 + 9 * 1024)
     assert store.factory.endswith(",Flat") and store.factory.startswith("IVF")

@@ -16,7 +16,7 @@ pytestmark = pytest.mark.unit
 
 LAYERS: dict[str, int] = {
     # 0: files, text and settings; nothing of ragkit below them
-    "ragkit.errors": 0, "ragkit.config": 0, "ragkit.settings": 0, "ragkit.hashing": 0, "ragkit.text": 0,
+    "ragkit.errors": 0, "ragkit.paths": 0, "ragkit.settings": 0, "ragkit.digests": 0, "ragkit.text": 0,
     "ragkit.ingest": 0,
     "ragkit.answer": 0,  # the answer contract: plain data every face shares
     # 1: vectors and where they are kept
@@ -28,7 +28,7 @@ LAYERS: dict[str, int] = {
     # 4: what combines retrieval, prompts and models
     "ragkit.chains": 4, "ragkit.eval": 4, "ragkit.finetune": 4,
     # 5: building indexes and the knowledge base over them
-    "ragkit.indexing": 5, "ragkit.distributed": 5, "ragkit.kb": 5, "ragkit.answers": 5, "ragkit.staging": 5,
+    "ragkit.indexing": 5, "ragkit.distributed": 5, "ragkit.kb": 5, "ragkit.answerlog": 5, "ragkit.staging": 5,
     "ragkit.lifecycle": 5,
     # 6: entry points, which may import anything
     "ragkit": 6, "ragkit.cli": 6, "ragkit.cli_support": 6, "ragkit.cli_answer": 6, "ragkit.cli_chat": 6,

@@ -59,16 +59,16 @@ def test_bad_index_name_is_reported_not_crashed(app: AppTest):
 
 
 def test_questions_reuse_the_opened_index_until_it_is_reindexed(app: AppTest, monkeypatch: pytest.MonkeyPatch):
-    from ragkit.store import FaissVectorStore
+    from ragkit.store import AnnVectorStore
 
     loads: list[Path] = []
-    original = FaissVectorStore.load.__func__
+    original = AnnVectorStore.load.__func__
 
     def counting_load(cls, directory, *args, **kwargs):
         loads.append(Path(directory))
         return original(cls, directory, *args, **kwargs)
 
-    monkeypatch.setattr(FaissVectorStore, "load", classmethod(counting_load))
+    monkeypatch.setattr(AnnVectorStore, "load", classmethod(counting_load))
     app.text_input(key="new_index").set_value("reuse").run()
     _upload(app, "security.txt")
     app.run()
@@ -242,7 +242,7 @@ def test_management_page_lists_files_with_chunk_counts_deletes_and_reindexes(scr
 
 def test_thumbs_attach_feedback_to_the_answer_event(scripted, indexes: Path):
     at, _ = scripted
-    from ragkit.answers import EventLog
+    from ragkit.answerlog import EventLog
 
     at.chat_input[0].set_value("Where must I keep my passwords?").run()
     assert not at.exception and len(at.feedback) == 1

@@ -5,8 +5,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from ragkit.digests import content_hash
 from ragkit.embeddings import EmbeddingCache, HashingEmbeddings
-from ragkit.hashing import content_hash
 
 pytestmark = pytest.mark.unit
 

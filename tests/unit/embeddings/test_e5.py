@@ -13,7 +13,7 @@ from ragkit.embeddings import (
 )
 from ragkit.embeddings.sentence import DEFAULT_MODEL
 from ragkit.settings import RefusalSettings
-from ragkit.store import FaissVectorStore
+from ragkit.store import AnnVectorStore
 
 
 @pytest.mark.unit
@@ -60,7 +60,7 @@ class QueryMarking(HashingEmbeddings):
 
 @pytest.mark.unit
 def test_store_embeds_queries_on_the_query_side() -> None:
-    store = FaissVectorStore.from_texts(["red fish"], QueryMarking(64), ids=["a"])
+    store = AnnVectorStore.from_texts(["red fish"], QueryMarking(64), ids=["a"])
     [(doc, score)] = store.similarity_search_with_score("red fish", k=1)
     assert doc.id == "a" and score == pytest.approx(-1.0, abs=1e-5)
     assert QueryMarking(64).embed_query("red fish") == pytest.approx(list(-QueryMarking(64).embed_array(["red fish"])[0]))

@@ -9,6 +9,7 @@ from langchain_core.language_models.fake_chat_models import FakeListChatModel
 from typer.testing import CliRunner
 
 from ragkit.cli import app
+from ragkit.digests import file_sha256
 from ragkit.embeddings import HashingEmbeddings, from_spec
 from ragkit.embeddings.adapter import QueryAdapterEmbeddings
 from ragkit.errors import IndexFormatError, InvalidInputError
@@ -17,10 +18,9 @@ from ragkit.finetune.embedder import EmbedderTraining, train_query_adapter
 from ragkit.finetune.mining import MiningSettings, lead_passages, mine_negatives, triples
 from ragkit.finetune.pairs import load_pairs, pairs_dataset, split_queries
 from ragkit.finetune.synthetic import Synthetic, round_trip, write_questions
-from ragkit.hashing import file_sha256
 from ragkit.kb import KnowledgeBase
 from ragkit.retrieval import DenseRetriever
-from ragkit.store import FaissVectorStore
+from ragkit.store import AnnVectorStore
 
 pytestmark = pytest.mark.unit
 
@@ -33,8 +33,8 @@ PASSAGES = {
 }
 
 
-def _store(embedder: HashingEmbeddings) -> FaissVectorStore:
-    return FaissVectorStore.from_texts(list(PASSAGES.values()), embedder, metadatas=[{"source": k} for k in PASSAGES],
+def _store(embedder: HashingEmbeddings) -> AnnVectorStore:
+    return AnnVectorStore.from_texts(list(PASSAGES.values()), embedder, metadatas=[{"source": k} for k in PASSAGES],
                                        ids=list(PASSAGES))
 
 

@@ -2,8 +2,8 @@
 
 import pytest
 
+from ragkit.digests import content_hash
 from ragkit.embeddings import HashingEmbeddings
-from ragkit.hashing import content_hash
 from ragkit.ingest import Page, Splitter
 
 pytestmark = pytest.mark.unit

@@ -9,7 +9,7 @@ from ragkit.embeddings import HashingEmbeddings
 from ragkit.errors import IndexFormatError
 from ragkit.retrieval import BM25Index, BM25Retriever, load_bm25, save_bm25
 from ragkit.retrieval.bm25 import BM25_DIR
-from ragkit.store import FaissVectorStore
+from ragkit.store import AnnVectorStore
 from ragkit.store.persist import read_manifest
 
 pytestmark = pytest.mark.unit
@@ -23,24 +23,24 @@ TEXTS = [
 
 
 @pytest.fixture()
-def store() -> FaissVectorStore:
+def store() -> AnnVectorStore:
     many = TEXTS + [f"garden note {i}: roses and tulips grow here" for i in range(40)]
     metadatas = [{"source": "pets.md" if i < 2 else ("news.md" if i < 4 else f"garden{i % 4}.md")}
                  for i in range(len(many))]
-    return FaissVectorStore.from_texts(many, HashingEmbeddings(64), metadatas, ids=[f"c{i}" for i in range(len(many))])
+    return AnnVectorStore.from_texts(many, HashingEmbeddings(64), metadatas, ids=[f"c{i}" for i in range(len(many))])
 
 
-def test_stemming_matches_inflected_forms(store: FaissVectorStore) -> None:
+def test_stemming_matches_inflected_forms(store: AnnVectorStore) -> None:
     docs = BM25Retriever(store=store, k=2).invoke("cat run")
     assert docs[0].id == "c0"
     assert docs[0].metadata["score"] > 0
 
 
-def test_stopword_only_query_returns_nothing(store: FaissVectorStore) -> None:
+def test_stopword_only_query_returns_nothing(store: AnnVectorStore) -> None:
     assert BM25Retriever(store=store).invoke("the and of") == []
 
 
-def test_filter_returns_k_hits_when_k_match(store: FaissVectorStore) -> None:
+def test_filter_returns_k_hits_when_k_match(store: AnnVectorStore) -> None:
     retriever = BM25Retriever(store=store, k=5, filter={"source": "garden1.md"})
     docs = retriever.invoke("garden roses")
     assert len(docs) == 5
@@ -48,13 +48,13 @@ def test_filter_returns_k_hits_when_k_match(store: FaissVectorStore) -> None:
     assert retriever.invoke("garden", filter={"source": "nowhere.md"}) == []
 
 
-def _saved_bm25(store: FaissVectorStore, directory: Path) -> Path:
+def _saved_bm25(store: AnnVectorStore, directory: Path) -> Path:
     store.save(directory)
     save_bm25(store, directory)
     return directory / read_manifest(directory).generation / BM25_DIR
 
 
-def test_save_and_load_use_no_pickle(store: FaissVectorStore, tmp_path: Path) -> None:
+def test_save_and_load_use_no_pickle(store: AnnVectorStore, tmp_path: Path) -> None:
     saved = _saved_bm25(store, tmp_path)
     files = {p.name for p in saved.iterdir()}
     assert not any(name.endswith((".pkl", ".pickle")) for name in files)
@@ -63,7 +63,7 @@ def test_save_and_load_use_no_pickle(store: FaissVectorStore, tmp_path: Path) ->
     assert BM25Retriever(store=store, index=load_bm25(store, tmp_path), k=1).invoke("marathon runner")[0].id == "c3"
 
 
-def test_saved_files_are_in_the_generation_and_checked_against_the_manifest(store: FaissVectorStore,
+def test_saved_files_are_in_the_generation_and_checked_against_the_manifest(store: AnnVectorStore,
                                                                           tmp_path: Path) -> None:
     saved = _saved_bm25(store, tmp_path)
     listed = read_manifest(tmp_path).files
@@ -74,7 +74,7 @@ def test_saved_files_are_in_the_generation_and_checked_against_the_manifest(stor
         load_bm25(store, tmp_path)
 
 
-def test_out_of_date_index_is_rebuilt(store: FaissVectorStore, tmp_path: Path) -> None:
+def test_out_of_date_index_is_rebuilt(store: AnnVectorStore, tmp_path: Path) -> None:
     saved = _saved_bm25(store, tmp_path)
     store.add_texts(["Quantum entanglement of photons."], [{"source": "physics.md"}], ids=["q"])
     assert load_bm25(store, tmp_path).fingerprint != BM25Index.load(saved).fingerprint
@@ -93,25 +93,25 @@ ZH_TEXTS = [
 
 
 @pytest.fixture()
-def zh_store() -> FaissVectorStore:
-    return FaissVectorStore.from_texts(ZH_TEXTS, HashingEmbeddings(64), [{"source": f"zh{i}.md"} for i in range(4)],
+def zh_store() -> AnnVectorStore:
+    return AnnVectorStore.from_texts(ZH_TEXTS, HashingEmbeddings(64), [{"source": f"zh{i}.md"} for i in range(4)],
                                        ids=[f"z{i}" for i in range(4)])
 
 
-def test_chinese_query_matches_a_document_sharing_words(zh_store: FaissVectorStore) -> None:
+def test_chinese_query_matches_a_document_sharing_words(zh_store: AnnVectorStore) -> None:
     retriever = BM25Retriever(store=zh_store, k=2)
     assert retriever.invoke("大熊猫每天吃多少竹子？")[0].id == "z0"
     assert retriever.invoke("数据库备份保存在哪里")[0].id == "z1"
     assert retriever.invoke("的了是在") == []  # Chinese stopwords only
 
 
-def test_mixed_chinese_and_english_with_stemming(zh_store: FaissVectorStore) -> None:
+def test_mixed_chinese_and_english_with_stemming(zh_store: AnnVectorStore) -> None:
     retriever = BM25Retriever(store=zh_store, k=1)
     assert retriever.invoke("faiss 向量索引")[0].id == "z2"
     assert retriever.invoke("runs 马拉松")[0].id == "z3"
 
 
-def test_chinese_index_round_trips_and_an_old_tokenizer_is_rebuilt(zh_store: FaissVectorStore,
+def test_chinese_index_round_trips_and_an_old_tokenizer_is_rebuilt(zh_store: AnnVectorStore,
                                                                     tmp_path: Path) -> None:
     from ragkit.retrieval.bm25 import TOKENIZER, build_bm25
     from ragkit.store import persist

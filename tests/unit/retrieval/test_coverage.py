@@ -6,7 +6,7 @@ import pytest
 from ragkit.embeddings import HashingEmbeddings
 from ragkit.retrieval import BM25Retriever, DenseRetriever, HybridRetriever
 from ragkit.retrieval.bm25 import BM25Index
-from ragkit.store import FaissVectorStore
+from ragkit.store import AnnVectorStore
 
 pytestmark = pytest.mark.unit
 
@@ -36,7 +36,7 @@ def test_chinese_questions_are_covered_by_segmented_words() -> None:
 
 
 def _retrievers() -> list:
-    store = FaissVectorStore.from_texts(TEXTS, HashingEmbeddings(256), metadatas=[{"source": str(i)} for i in
+    store = AnnVectorStore.from_texts(TEXTS, HashingEmbeddings(256), metadatas=[{"source": str(i)} for i in
                                                                                    range(len(TEXTS))])
     return [DenseRetriever(store=store), BM25Retriever(store=store)]
 

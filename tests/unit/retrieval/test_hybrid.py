@@ -5,7 +5,7 @@ from langchain_core.documents import Document
 
 from ragkit.embeddings import HashingEmbeddings
 from ragkit.retrieval import BM25Retriever, DenseRetriever, HybridRetriever, fuse
-from ragkit.store import FaissVectorStore
+from ragkit.store import AnnVectorStore
 
 pytestmark = pytest.mark.unit
 
@@ -47,7 +47,7 @@ def test_group_by_scores_a_document_by_its_best_chunk() -> None:
 def test_hybrid_retriever_applies_filter_and_k() -> None:
     texts = [f"apple orchard report {i}" for i in range(20)] + [f"banana plantation note {i}" for i in range(20)]
     metadatas = [{"source": "apple.md" if i < 20 else "banana.md"} for i in range(40)]
-    store = FaissVectorStore.from_texts(texts, HashingEmbeddings(64), metadatas)
+    store = AnnVectorStore.from_texts(texts, HashingEmbeddings(64), metadatas)
     hybrid = HybridRetriever(retrievers=[DenseRetriever(store=store), BM25Retriever(store=store)], k=6, fetch_k=8,
                              filter={"source": "banana.md"})
     docs = hybrid.invoke("apple orchard")
@@ -56,7 +56,7 @@ def test_hybrid_retriever_applies_filter_and_k() -> None:
 
 
 def test_hybrid_rejects_mismatched_weights() -> None:
-    store = FaissVectorStore(HashingEmbeddings(16))
+    store = AnnVectorStore(HashingEmbeddings(16))
     with pytest.raises(ValueError, match="2 retrievers"):
         HybridRetriever(retrievers=[DenseRetriever(store=store), BM25Retriever(store=store)], weights=[1.0])
 
@@ -65,7 +65,7 @@ def test_default_hybrid_loads_saved_bm25_and_finds_keyword_only_matches(tmp_path
     from ragkit.retrieval import hybrid_retriever, save_bm25
 
     texts = [f"ordinary filler sentence number {i}" for i in range(30)] + ["The XK-9 valve needs torque 42."]
-    store = FaissVectorStore.from_texts(texts, HashingEmbeddings(64), [{"source": "m.md"}] * 31)
+    store = AnnVectorStore.from_texts(texts, HashingEmbeddings(64), [{"source": "m.md"}] * 31)
     store.save(tmp_path)
     save_bm25(store, tmp_path)
     retriever = hybrid_retriever(store, tmp_path, k=3)

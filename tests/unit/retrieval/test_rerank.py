@@ -4,7 +4,7 @@ import pytest
 
 from ragkit.embeddings import HashingEmbeddings
 from ragkit.retrieval import CrossEncoderReranker, DenseRetriever, RerankingRetriever
-from ragkit.store import FaissVectorStore
+from ragkit.store import AnnVectorStore
 
 pytestmark = pytest.mark.unit
 
@@ -18,7 +18,7 @@ class LengthScorer:
 
 def test_reranker_reorders_candidates_and_keeps_top_k() -> None:
     texts = ["tea " * n + "leaves" for n in range(1, 9)]
-    store = FaissVectorStore.from_texts(texts, HashingEmbeddings(64), ids=[f"t{n}" for n in range(1, 9)])
+    store = AnnVectorStore.from_texts(texts, HashingEmbeddings(64), ids=[f"t{n}" for n in range(1, 9)])
     retriever = RerankingRetriever(retriever=DenseRetriever(store=store),
                                    reranker=CrossEncoderReranker(model=LengthScorer(), top_n=3), fetch_k=8)
     docs = retriever.invoke("tea leaves")

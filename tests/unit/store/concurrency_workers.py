@@ -8,7 +8,7 @@ from pathlib import Path
 
 from ragkit.embeddings import HashingEmbeddings
 from ragkit.errors import IndexNotFoundError
-from ragkit.store import FaissVectorStore
+from ragkit.store import AnnVectorStore
 from ragkit.store.persist import write_lock
 
 DIM = 64
@@ -18,9 +18,9 @@ def add_source(directory: str, source: str, n: int) -> None:
     """Read-modify-write of the index under its write lock: load, add n chunks of `source`, save."""
     with write_lock(Path(directory), wait=120):
         try:
-            store = FaissVectorStore.load(directory, HashingEmbeddings(DIM))
+            store = AnnVectorStore.load(directory, HashingEmbeddings(DIM))
         except IndexNotFoundError:
-            store = FaissVectorStore(HashingEmbeddings(DIM))
+            store = AnnVectorStore(HashingEmbeddings(DIM))
         time.sleep(0.3)  # a slow embedding step: the other writer is ready and waiting meanwhile
         store.add_texts([f"{source} chunk {i}" for i in range(n)], [{"source": source}] * n,
                         ids=[f"{source}-{i}" for i in range(n)])

@@ -6,10 +6,10 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from ragkit.digests import file_sha256
 from ragkit.embeddings import HashingEmbeddings
-from ragkit.hashing import file_sha256
 from ragkit.retrieval import load_bm25, save_bm25
-from ragkit.store import FaissVectorStore
+from ragkit.store import AnnVectorStore
 from ragkit.store.persist import MANIFEST
 
 DIM = 32
@@ -22,7 +22,7 @@ QUERIES = ["garden cats", "markets fell", "record runner", "flour", "股市", "�
 def build(directory: Path, factory: str = "Flat") -> None:
     """Save a 42-chunk index with a few deletions (tombstones on HNSW) and its BM25 index."""
     texts = [f"{topic} {i}" for i in range(6) for topic in TOPICS]
-    store = FaissVectorStore(EMBEDDER, factory)
+    store = AnnVectorStore(EMBEDDER, factory)
     store.add_texts(texts, [{"source": f"doc{i % 5}.md", "n": i} for i in range(len(texts))],
                     ids=[f"c{i}" for i in range(len(texts))])
     store.delete(["c3", "c9"])
@@ -32,7 +32,7 @@ def build(directory: Path, factory: str = "Flat") -> None:
 
 def results(directory: Path) -> dict[str, list]:
     """Dense (id, score, text, metadata) and BM25 (id, score) top-5 of every query, loading everything afresh."""
-    store = FaissVectorStore.load(directory, EMBEDDER)
+    store = AnnVectorStore.load(directory, EMBEDDER)
     bm25 = load_bm25(store, directory)
     dense = [[(d.id, round(s, 4), d.page_content, d.metadata) for d, s in store.similarity_search_with_score(q, k=5)]
              for q in QUERIES]

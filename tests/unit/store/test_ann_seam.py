@@ -1,5 +1,5 @@
 """A toy ANN backend (numpy brute force) plugged in through the public seam: it passes the contract, and a
-FaissVectorStore indexes, searches, saves and loads with it; the manifest names the backend."""
+AnnVectorStore indexes, searches, saves and loads with it; the manifest names the backend."""
 
 import json
 from pathlib import Path
@@ -9,7 +9,7 @@ import pytest
 
 from ragkit.embeddings import HashingEmbeddings
 from ragkit.errors import IndexFormatError, InvalidInputError
-from ragkit.store import FaissVectorStore
+from ragkit.store import AnnVectorStore
 from ragkit.store.ann import AnnIndex, ann_backends, register_ann_backend
 from ragkit.store.persist import MANIFEST, read_manifest
 from ragkit.store.testing import AnnIndexContract
@@ -84,7 +84,7 @@ TEXTS = ["the cat sat on the mat", "dogs chase cats", "stock markets fell today"
 
 def test_store_indexes_searches_saves_and_loads_with_a_registered_backend(tmp_path: Path) -> None:
     embedder = HashingEmbeddings(64)
-    store = FaissVectorStore(embedder, "exact", backend="numpy-exact")
+    store = AnnVectorStore(embedder, "exact", backend="numpy-exact")
     store.add_texts(TEXTS, [{"source": f"s{i}.txt"} for i in range(len(TEXTS))], ids=[f"t{i}" for i in range(5)])
     store.delete(["t1"])
     assert isinstance(store.index, NumpyIndex)
@@ -93,7 +93,7 @@ def test_store_indexes_searches_saves_and_loads_with_a_registered_backend(tmp_pa
     store.save(tmp_path / "idx")
     assert read_manifest(tmp_path / "idx").backend == "numpy-exact"
     assert (tmp_path / "idx" / read_manifest(tmp_path / "idx").generation / "vectors.npz").is_file()
-    loaded = FaissVectorStore.load(tmp_path / "idx", embedder)
+    loaded = AnnVectorStore.load(tmp_path / "idx", embedder)
     assert loaded.backend == "numpy-exact" and isinstance(loaded.index, NumpyIndex)
     assert [(d.id, round(s, 5)) for d, s in loaded.similarity_search_with_score("股市今天下跌了", k=3)] == before
     assert loaded.similarity_search("cat on a mat", k=1, filter={"source": "s4.txt"})[0].id == "t4"
@@ -102,12 +102,12 @@ def test_store_indexes_searches_saves_and_loads_with_a_registered_backend(tmp_pa
 def test_unknown_backends_are_refused_when_created_and_when_loaded(tmp_path: Path) -> None:
     assert {"faiss", "numpy-exact"} <= set(ann_backends())
     with pytest.raises(InvalidInputError, match="unknown ANN backend 'annoy'; registered: faiss"):
-        FaissVectorStore(HashingEmbeddings(64), backend="annoy")
+        AnnVectorStore(HashingEmbeddings(64), backend="annoy")
     with pytest.raises(TypeError, match="subclass of ragkit.store.ann.AnnIndex"):
         register_ann_backend("bad", dict)  # type: ignore[arg-type]
-    store = FaissVectorStore.from_texts(TEXTS, HashingEmbeddings(64))
+    store = AnnVectorStore.from_texts(TEXTS, HashingEmbeddings(64))
     store.save(tmp_path / "idx")
     manifest = tmp_path / "idx" / MANIFEST
     manifest.write_text(json.dumps({**json.loads(manifest.read_text()), "backend": "annoy"}))
     with pytest.raises(IndexFormatError, match="ANN backend 'annoy', which is not registered"):
-        FaissVectorStore.load(tmp_path / "idx", HashingEmbeddings(64))
+        AnnVectorStore.load(tmp_path / "idx", HashingEmbeddings(64))

@@ -11,7 +11,7 @@ import pytest
 
 from ragkit.embeddings import HashingEmbeddings
 from ragkit.errors import IndexLockedError
-from ragkit.store import FaissVectorStore
+from ragkit.store import AnnVectorStore
 from ragkit.store import docstore as docstore_module
 from ragkit.store.persist import LOCK_FILE, MANIFEST, write_lock
 from tests.unit.store.concurrency_workers import DIM, add_source, hold_lock
@@ -28,7 +28,7 @@ def test_two_processes_writing_different_sources_both_end_up_in_the_index(tmp_pa
     for writer in writers:
         writer.join(120)
     assert [w.exitcode for w in writers] == [0, 0]
-    store = FaissVectorStore.load(directory, HashingEmbeddings(DIM))
+    store = AnnVectorStore.load(directory, HashingEmbeddings(DIM))
     assert sorted(store.docstore.filter_rows({"source": "a.md"}) + store.docstore.filter_rows({"source": "b.md"})) \
         == store.docstore.rows().tolist() and len(store) == 40
     assert not [p for p in Path(directory).iterdir() if p.name.startswith(".staging-")]
@@ -47,7 +47,7 @@ def test_a_second_writer_is_refused_with_the_holders_pid_or_waits(tmp_path: Path
             pass
         with pytest.raises(IndexLockedError, match="did not finish within 0.2 s"), write_lock(directory, wait=0.2):
             pass
-        saver = threading.Thread(target=FaissVectorStore.from_texts(["text"], HashingEmbeddings(DIM)).save,
+        saver = threading.Thread(target=AnnVectorStore.from_texts(["text"], HashingEmbeddings(DIM)).save,
                                  args=(directory,))
         saver.start()  # a save waits for the lock
         saver.join(1.0)
@@ -63,7 +63,7 @@ def test_a_second_writer_is_refused_with_the_holders_pid_or_waits(tmp_path: Path
 
 def test_the_lock_is_reentrant_in_a_thread_and_exclusive_between_threads(tmp_path: Path) -> None:
     directory = tmp_path / "idx"
-    store = FaissVectorStore.from_texts(["一个中文句子", "an English sentence"], HashingEmbeddings(DIM))
+    store = AnnVectorStore.from_texts(["一个中文句子", "an English sentence"], HashingEmbeddings(DIM))
     refused: list[BaseException] = []
 
     def other_thread() -> None:
@@ -79,12 +79,12 @@ def test_the_lock_is_reentrant_in_a_thread_and_exclusive_between_threads(tmp_pat
         thread.start()
         thread.join()
     assert len(refused) == 1
-    assert len(FaissVectorStore.load(directory, HashingEmbeddings(DIM))) == 2
+    assert len(AnnVectorStore.load(directory, HashingEmbeddings(DIM))) == 2
 
 
 def test_staging_directories_of_dead_writers_are_removed_by_the_next_writer(tmp_path: Path) -> None:
     directory = tmp_path / "idx"
-    store = FaissVectorStore.from_texts(["text"], HashingEmbeddings(DIM))
+    store = AnnVectorStore.from_texts(["text"], HashingEmbeddings(DIM))
     store.save(directory)
     (directory / ".staging-deadwriter").mkdir()
     (directory / ".staging-deadwriter" / "index.faiss").write_bytes(b"half written")
@@ -96,9 +96,9 @@ def test_a_load_retries_on_the_new_generation_when_a_writer_removed_the_one_it_o
                                                                                        monkeypatch) -> None:
     directory = tmp_path / "idx"
     embedder = HashingEmbeddings(DIM)
-    old = FaissVectorStore.from_texts(["old text"], embedder, ids=["old"])
+    old = AnnVectorStore.from_texts(["old text"], embedder, ids=["old"])
     old.save(directory)
-    new = FaissVectorStore.from_texts(["new text", "newer text"], embedder, ids=["new", "newer"])
+    new = AnnVectorStore.from_texts(["new text", "newer text"], embedder, ids=["new", "newer"])
     real_load = docstore_module.DocStore.load
     calls = []
 
@@ -109,7 +109,7 @@ def test_a_load_retries_on_the_new_generation_when_a_writer_removed_the_one_it_o
         return real_load(path)
 
     monkeypatch.setattr(docstore_module.DocStore, "load", staticmethod(load_racing_a_writer))
-    loaded = FaissVectorStore.load(directory, embedder)
+    loaded = AnnVectorStore.load(directory, embedder)
     assert sorted(d.id for d in loaded.similarity_search("text", k=5)) == ["new", "newer"]
     assert [p.parent.name for p in calls] == ["gen-000001", "gen-000002"]
 
@@ -117,7 +117,7 @@ def test_a_load_retries_on_the_new_generation_when_a_writer_removed_the_one_it_o
 def test_loads_racing_saves_in_threads_never_fail(tmp_path: Path) -> None:
     directory = tmp_path / "idx"
     embedder = HashingEmbeddings(DIM)
-    stores = [FaissVectorStore.from_texts([f"text {i}" for i in range(n)], embedder) for n in (3, 5)]
+    stores = [AnnVectorStore.from_texts([f"text {i}" for i in range(n)], embedder) for n in (3, 5)]
     stores[0].save(directory)
     stop = threading.Event()
 
@@ -129,7 +129,7 @@ def test_loads_racing_saves_in_threads_never_fail(tmp_path: Path) -> None:
     writer = threading.Thread(target=keep_saving)
     writer.start()
     try:
-        counts = {len(FaissVectorStore.load(directory, embedder)) for _ in range(150)}
+        counts = {len(AnnVectorStore.load(directory, embedder)) for _ in range(150)}
     finally:
         stop.set()
         writer.join()

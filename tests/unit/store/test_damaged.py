@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from ragkit.errors import IndexFormatError
-from ragkit.store import FaissVectorStore
+from ragkit.store import AnnVectorStore
 from ragkit.store.persist import MANIFEST
 from tests.unit.store.damage import EMBEDDER, build, generation, manifest, rehash, results
 
@@ -63,20 +63,20 @@ MANIFEST_LIES = {
 def test_manifest_lies_are_refused(index: Path, lie: str) -> None:
     _edit_manifest(index, MANIFEST_LIES[lie])
     with pytest.raises(IndexFormatError, match=DAMAGED):
-        FaissVectorStore.load(index, EMBEDDER)
+        AnnVectorStore.load(index, EMBEDDER)
 
 
 def test_an_embedder_lie_is_refused_by_name(index: Path) -> None:
     _edit_manifest(index, lambda m: m.update(embedder="ragkit-hashing-64", embedder_spec="hashing:64"))
     with pytest.raises(IndexFormatError, match="built with embedder 'ragkit-hashing-64'"):
-        FaissVectorStore.load(index, EMBEDDER)
+        AnnVectorStore.load(index, EMBEDDER)
 
 
 @pytest.mark.parametrize("text", ["", "{", "[1, 2]", '"a string"', "null", "[" * 100_000])
 def test_manifests_that_are_not_json_objects_are_refused(index: Path, text: str) -> None:
     (index / MANIFEST).write_text(text)
     with pytest.raises(IndexFormatError, match=DAMAGED):
-        FaissVectorStore.load(index, EMBEDDER)
+        AnnVectorStore.load(index, EMBEDDER)
 
 
 def test_a_version_1_manifest_without_backend_and_settings_still_loads(index: Path, pristine: Path) -> None:
@@ -92,12 +92,12 @@ def test_a_crafted_faiss_file_with_matching_checksum_is_refused(index: Path, why
                                                                 dimension: int) -> None:
     from ragkit.embeddings import HashingEmbeddings
 
-    other = FaissVectorStore.from_texts([f"text {i}" for i in range(size)], HashingEmbeddings(dimension),
+    other = AnnVectorStore.from_texts([f"text {i}" for i in range(size)], HashingEmbeddings(dimension),
                                         factory=factory)  # rows 1..size; the index's live rows skip 4 and 10
     other.index.save(generation(index) / "index.faiss")  # type: ignore[union-attr]
     rehash(index)
     with pytest.raises(IndexFormatError, match=DAMAGED):
-        FaissVectorStore.load(index, EMBEDDER)
+        AnnVectorStore.load(index, EMBEDDER)
 
 
 SQL_CRAFTS = {
@@ -122,7 +122,7 @@ def test_a_crafted_docstore_with_matching_checksum_is_refused(index: Path, craft
     db.close()
     rehash(index)
     with pytest.raises(IndexFormatError, match=DAMAGED):
-        FaissVectorStore.load(index, EMBEDDER)
+        AnnVectorStore.load(index, EMBEDDER)
 
 
 def test_bm25_files_are_covered_by_the_manifest(index: Path) -> None:
@@ -132,7 +132,7 @@ def test_bm25_files_are_covered_by_the_manifest(index: Path) -> None:
     rows = generation(index) / "bm25" / "rows.npy"
     np.save(rows, np.load(rows)[::-1])  # the scrambled keyword search the issue found
     with pytest.raises(IndexFormatError, match=DAMAGED):
-        FaissVectorStore.load(index, EMBEDDER)
+        AnnVectorStore.load(index, EMBEDDER)
 
 
 def test_crafted_bm25_rows_with_matching_checksum_are_refused(index: Path) -> None:
@@ -141,6 +141,6 @@ def test_crafted_bm25_rows_with_matching_checksum_are_refused(index: Path) -> No
     rows = generation(index) / "bm25" / "rows.npy"
     np.save(rows, np.load(rows)[::-1])
     rehash(index)
-    store = FaissVectorStore.load(index, EMBEDDER)
+    store = AnnVectorStore.load(index, EMBEDDER)
     with pytest.raises(IndexFormatError, match=DAMAGED + ".*"):
         load_bm25(store, index)

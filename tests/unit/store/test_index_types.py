@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from ragkit.embeddings import HashingEmbeddings
-from ragkit.store import FaissVectorStore
+from ragkit.store import AnnVectorStore
 
 pytestmark = pytest.mark.unit
 
@@ -19,19 +19,19 @@ def _vectors(n: int, seed: int) -> np.ndarray:
     return vectors / np.linalg.norm(vectors, axis=1, keepdims=True)
 
 
-def _store(factory: str) -> tuple[FaissVectorStore, np.ndarray]:
-    store = FaissVectorStore(HashingEmbeddings(DIM), factory)
+def _store(factory: str) -> tuple[AnnVectorStore, np.ndarray]:
+    store = AnnVectorStore(HashingEmbeddings(DIM), factory)
     vectors = _vectors(N, seed=1)
     ids = [f"d{i}" for i in range(N)]
     store.add_vectors(vectors, [f"text {i}" for i in ids], [{"source": f"s{i % 10}"} for i in range(N)], ids)
     return store, vectors
 
 
-def _top(store: FaissVectorStore, vector: np.ndarray, k: int = 1, **kwargs: object) -> list[str]:
+def _top(store: AnnVectorStore, vector: np.ndarray, k: int = 1, **kwargs: object) -> list[str]:
     return [doc.id for doc, _ in store.similarity_search_with_score_by_vector(vector, k, **kwargs)]
 
 
-def _edit(store: FaissVectorStore) -> tuple[set[str], np.ndarray]:
+def _edit(store: AnnVectorStore) -> tuple[set[str], np.ndarray]:
     """Delete 50 ids and one source, upsert d100 with a new vector; return the deleted ids and d100's vector."""
     store.delete([f"d{i}" for i in range(50)])
     assert store.delete_by_source("s3") == 35
@@ -40,7 +40,7 @@ def _edit(store: FaissVectorStore) -> tuple[set[str], np.ndarray]:
     return {f"d{i}" for i in range(50)} | {f"d{i}" for i in range(50, N) if i % 10 == 3}, new[0]
 
 
-def _check_self_retrieval(store: FaissVectorStore, vectors: np.ndarray, deleted: set[str], new: np.ndarray) -> None:
+def _check_self_retrieval(store: AnnVectorStore, vectors: np.ndarray, deleted: set[str], new: np.ndarray) -> None:
     assert len(store) == N - len(deleted)
     for i in range(N):
         found = _top(store, vectors[i], k=3)
@@ -65,7 +65,7 @@ def test_edits_survive_save_and_load(factory: str, tmp_path: Path) -> None:
     store, vectors = _store(factory)
     deleted, new = _edit(store)
     store.save(tmp_path / "index")
-    loaded = FaissVectorStore.load(tmp_path / "index", HashingEmbeddings(DIM))
+    loaded = AnnVectorStore.load(tmp_path / "index", HashingEmbeddings(DIM))
     assert loaded.factory == factory
     _check_self_retrieval(loaded, vectors, deleted, new)
 
@@ -90,12 +90,12 @@ def test_a_store_emptied_then_refilled_searches_saves_and_loads(factory: str, tm
     store.delete([f"d{i}" for i in range(N)])
     assert len(store) == 0 and _top(store, vectors[0]) == []
     store.save(tmp_path / "empty")
-    emptied = FaissVectorStore.load(tmp_path / "empty", HashingEmbeddings(DIM))
+    emptied = AnnVectorStore.load(tmp_path / "empty", HashingEmbeddings(DIM))
     assert len(emptied) == 0 and emptied.factory == factory
     emptied.add_vectors(vectors[7:8], ["back again"], [{"source": "s7"}], ["again"])
     assert _top(emptied, vectors[7], k=3) == ["again"]
     emptied.save(tmp_path / "refilled")
-    refilled = FaissVectorStore.load(tmp_path / "refilled", HashingEmbeddings(DIM))
+    refilled = AnnVectorStore.load(tmp_path / "refilled", HashingEmbeddings(DIM))
     assert len(refilled) == 1 and _top(refilled, vectors[7], k=3) == ["again"]
     assert refilled.get_by_ids(["again"])[0].page_content == "back again"
 
@@ -125,7 +125,7 @@ def test_langchain_faiss_corrupts_ivf_on_delete_while_ragkit_does_not() -> None:
     index.train(vectors)
     peer = community.FAISS(embeddings, index, InMemoryDocstore(), {})
     peer.add_embeddings(list(zip(texts, vectors.tolist())), ids=ids)
-    ours = FaissVectorStore(embeddings, "IVF8,Flat")
+    ours = AnnVectorStore(embeddings, "IVF8,Flat")
     ours.add_vectors(vectors, texts, None, ids)
     peer.delete(ids[:50])
     ours.delete(ids[:50])

@@ -6,7 +6,7 @@ import pytest
 from langchain_core.vectorstores import VectorStore
 from langchain_tests.integration_tests import VectorStoreIntegrationTests
 
-from ragkit.store import FaissVectorStore
+from ragkit.store import AnnVectorStore
 
 pytestmark = pytest.mark.unit
 
@@ -20,7 +20,7 @@ class TestFlatStandard(VectorStoreIntegrationTests):
 
     @pytest.fixture()
     def vectorstore(self) -> Generator[VectorStore, None, None]:  # type: ignore[override]
-        yield FaissVectorStore(self.get_embeddings(), self.factory)
+        yield AnnVectorStore(self.get_embeddings(), self.factory)
 
 
 class TestHNSWStandard(TestFlatStandard):

@@ -16,7 +16,7 @@ from ragkit.chains.reasoning import (
 )
 from ragkit.embeddings import HashingEmbeddings
 from ragkit.prompts import load
-from ragkit.store import FaissVectorStore
+from ragkit.store import AnnVectorStore
 from tests.scripted_model import ScriptedChatModel, after
 
 pytestmark = pytest.mark.unit
@@ -152,7 +152,7 @@ def test_four_stage_tot_falls_back_to_scores_when_ranking_does_not_parse():
 
 
 def test_provenance_records_prompt_versions_hashes_and_retrieved_chunks(hashing):
-    store = FaissVectorStore.from_texts(["Pens cost $2 each.", "The shop opens at 9."], hashing,
+    store = AnnVectorStore.from_texts(["Pens cost $2 each.", "The shop opens at 9."], hashing,
                                         ids=["chunk-a", "chunk-b"])
     llm = model(lambda t, p: "The answer is 8.")
     result = FewShotCoT(templates=COT, llm=llm, retriever=store.as_retriever(search_kwargs={"k": 2})).invoke("Cost of 4 pens?")

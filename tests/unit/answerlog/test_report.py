@@ -6,16 +6,16 @@ import math
 from pathlib import Path
 
 import pytest
+from tests.unit.answerlog.conftest import QUESTION, REPLY
 from typer.testing import CliRunner
 
 import ragkit.models
-from ragkit.answers import Event, Feedback
-from ragkit.answers.report import ALL, summarize
+from ragkit.answerlog import Event, Feedback
+from ragkit.answerlog.report import ALL, summarize
 from ragkit.cli import app
 from ragkit.kb import KnowledgeBase
 from tests.helpers import EXAMPLES_KB
 from tests.scripted_model import ScriptedChatModel
-from tests.unit.answers.conftest import QUESTION, REPLY
 
 pytestmark = pytest.mark.unit
 runner = CliRunner()

@@ -9,14 +9,14 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from tests.unit.answerlog.conftest import QUESTION, REPLY, MakeKB
 
 from ragkit import NOT_FOUND, Answer, TextDelta
-from ragkit.answers import AnswerCache, CacheKey, cache_key
+from ragkit.answerlog import AnswerCache, CacheKey, cache_key
 from ragkit.embeddings import VectorEmbeddings
 from ragkit.kb import KnowledgeBase
-from ragkit.store import FaissVectorStore
+from ragkit.store import AnnVectorStore
 from tests.scripted_model import ScriptedChatModel
-from tests.unit.answers.conftest import QUESTION, REPLY, MakeKB
 
 pytestmark = pytest.mark.unit
 
@@ -200,7 +200,7 @@ def test_a_hit_loads_neither_the_index_nor_the_embedder(make_kb: MakeKB, monkeyp
     kb = make_kb()
     kb.ask(QUESTION)
     loads: list[object] = []
-    monkeypatch.setattr(FaissVectorStore, "load", lambda *args, **kwargs: loads.append(args))
+    monkeypatch.setattr(AnnVectorStore, "load", lambda *args, **kwargs: loads.append(args))
     fresh = KnowledgeBase(path=kb.directory, embedder="hashing:999", llm=kb.llm,  # what `ragkit ask` does again
                           retrieval=kb.retrieval)
     assert fresh.ask(QUESTION).cached and loads == []

@@ -4,8 +4,8 @@ from pathlib import Path
 
 import pytest
 
-from ragkit.config import index_path
 from ragkit.errors import InvalidInputError
+from ragkit.paths import index_path
 
 pytestmark = pytest.mark.unit
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from ragkit.answers import cache_key, normalize_question
+from ragkit.answerlog import cache_key, normalize_question
 from ragkit.kb import KnowledgeBase
 from ragkit.models import ChatLlamaCpp, ChatTransformers
 from ragkit.server.pool import ModelPool, PooledChatModel, worker_models

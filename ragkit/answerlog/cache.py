@@ -16,8 +16,8 @@ from pathlib import Path
 from typing import Any
 
 from ragkit.answer import Answer, Citation
-from ragkit.answers.db import SqliteFile
-from ragkit.answers.key import CacheKey
+from ragkit.answerlog.db import SqliteFile
+from ragkit.answerlog.key import CacheKey
 
 log = logging.getLogger(__name__)
 CACHE_FILE = "answers.sqlite"

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ragkit.answers.events import Event, Feedback
+from ragkit.answerlog.events import Event, Feedback
 
 ALL = "all"
 """The row summing every prompt version."""

@@ -10,7 +10,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ragkit.answers.db import SqliteFile
+from ragkit.answerlog.db import SqliteFile
 from ragkit.errors import InvalidInputError, RagkitError
 
 EVENTS_FILE = "events.sqlite"

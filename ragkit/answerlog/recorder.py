@@ -21,9 +21,9 @@ from typing import Any, TypeVar
 from langchain_core.runnables import Runnable
 
 from ragkit.answer import Answer, RagEvent, TextDelta
-from ragkit.answers.cache import AnswerCache
-from ragkit.answers.events import Event, EventLog
-from ragkit.answers.key import CacheKey
+from ragkit.answerlog.cache import AnswerCache
+from ragkit.answerlog.events import Event, EventLog
+from ragkit.answerlog.key import CacheKey
 from ragkit.chains.driver import END, Blocking, Open, Read, Steps
 
 log = logging.getLogger(__name__)
