@@ -6,20 +6,9 @@ from __future__ import annotations
 import sys
 from typing import TYPE_CHECKING, Any
 
+from ragkit import cli_support as support
 from ragkit.cli_answer import show_answer, show_sources
-from ragkit.cli_support import (
-    BackendOpt,
-    IndexOpt,
-    KOpt,
-    MaxTokensOpt,
-    ModelOpt,
-    TemperatureOpt,
-    VerboseOpt,
-    console,
-    err,
-    one_line_errors,
-    printable,
-)
+from ragkit.cli_support import BackendOpt, IndexOpt, KOpt, MaxTokensOpt, ModelOpt, TemperatureOpt, VerboseOpt
 from ragkit.errors import RagkitError
 
 if TYPE_CHECKING:
@@ -29,7 +18,7 @@ HELP = "/sources: the last answer's passages in full  /clear: forget the convers
 PASSAGE_CHARS = 600
 
 
-@one_line_errors
+@support.one_line_errors
 def chat(index: IndexOpt = "default", model: ModelOpt = None, backend: BackendOpt = "llamacpp", k: KOpt = 4,
          max_tokens: MaxTokensOpt = None, temperature: TemperatureOpt = None, verbose: VerboseOpt = False) -> None:
     """Ask question after question (follow-ups included) with the models loaded once; streamed, with sources."""
@@ -43,32 +32,35 @@ def chat(index: IndexOpt = "default", model: ModelOpt = None, backend: BackendOp
               if value is not None}
     if sys.stdin.isatty():
         import readline  # noqa: F401 - line editing and history for input()
-    console.print(f"chat with index '{printable(index)}'. {HELP}", style="dim", highlight=False, markup=False)
+    support.console.print(f"chat with index '{support.printable(index)}'. {HELP}",
+                          style="dim", highlight=False, markup=False)
     history: list[tuple[str, str]] = []
     last: Answer | None = None
     while True:
         try:
             line = input("> ").strip()
         except (EOFError, KeyboardInterrupt):
-            console.print()
+            support.console.print()
             return
         if line in ("/quit", "/exit"):
             return
         if line == "/clear":
             history, last = [], None
-            console.print("conversation cleared", style="dim", highlight=False, markup=False)
+            support.console.print("conversation cleared", style="dim", highlight=False, markup=False)
         elif line == "/sources":
             _passages(last)
         elif line.startswith("/"):
-            console.print(f"unknown command {printable(line)}. {HELP}", style="yellow", highlight=False, markup=False)
+            support.console.print(f"unknown command {support.printable(line)}. {HELP}",
+                                  style="yellow", highlight=False, markup=False)
         elif line:
             try:
                 last = show_answer(kb.stream(line, history=history, **params), verbose)
             except RagkitError as exc:
-                err.print(f"[red]error:[/red] {exc}", highlight=False)
+                support.err.print(f"[red]error:[/red] {exc}", highlight=False)
                 continue
             if last.rewritten and last.rewritten != line:
-                console.print(f"(asked as: {printable(last.rewritten)})", style="dim", highlight=False, markup=False)
+                support.console.print(f"(asked as: {support.printable(last.rewritten)})",
+                                      style="dim", highlight=False, markup=False)
             show_sources(last)
             history += [("user", line), ("assistant", last.text)]
 
@@ -76,10 +68,10 @@ def chat(index: IndexOpt = "default", model: ModelOpt = None, backend: BackendOp
 def _passages(answer: Answer | None) -> None:
     """The cited passages of the last answer, each with its text."""
     if answer is None or not answer.citations:
-        console.print("no sources yet: ask a question first", style="dim", highlight=False, markup=False)
+        support.console.print("no sources yet: ask a question first", style="dim", highlight=False, markup=False)
         return
     for citation in answer.citations:
-        console.print(printable(citation.label()), style="bold", highlight=False, markup=False)
+        support.console.print(support.printable(citation.label()), style="bold", highlight=False, markup=False)
         text = " ".join(citation.text.split())
-        console.print(f"  {text[:PASSAGE_CHARS]}{'...' if len(text) > PASSAGE_CHARS else ''}", highlight=False,
+        support.console.print(f"  {text[:PASSAGE_CHARS]}{'...' if len(text) > PASSAGE_CHARS else ''}", highlight=False,
                       markup=False)
