@@ -9,7 +9,6 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
-from tests.unit.answerlog.conftest import QUESTION, REPLY, MakeKB
 
 from ragkit import NOT_FOUND, Answer, TextDelta
 from ragkit.answerlog import AnswerCache, CacheKey, cache_key
@@ -17,6 +16,7 @@ from ragkit.embeddings import VectorEmbeddings
 from ragkit.kb import KnowledgeBase
 from ragkit.store import AnnVectorStore
 from tests.scripted_model import ScriptedChatModel
+from tests.unit.answerlog.conftest import QUESTION, REPLY, MakeKB
 
 pytestmark = pytest.mark.unit
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 import time
 
 import pytest
-from tests.unit.answerlog.conftest import QUESTION, REPLY, MakeKB
 
 from ragkit.answerlog import Event, EventLog, EventNotFoundError, parse_rating
 from ragkit.errors import InvalidInputError
 from tests.scripted_model import ScriptedChatModel
+from tests.unit.answerlog.conftest import QUESTION, REPLY, MakeKB
 
 pytestmark = pytest.mark.unit
 

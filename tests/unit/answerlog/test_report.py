@@ -6,7 +6,6 @@ import math
 from pathlib import Path
 
 import pytest
-from tests.unit.answerlog.conftest import QUESTION, REPLY
 from typer.testing import CliRunner
 
 import ragkit.models
@@ -16,6 +15,7 @@ from ragkit.cli import app
 from ragkit.kb import KnowledgeBase
 from tests.helpers import EXAMPLES_KB
 from tests.scripted_model import ScriptedChatModel
+from tests.unit.answerlog.conftest import QUESTION, REPLY
 
 pytestmark = pytest.mark.unit
 runner = CliRunner()
