@@ -17,6 +17,7 @@ import math
 import os
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -32,6 +33,9 @@ EXTRA_BUFFERS_ENV = "RAGKIT_LLAMA_EXTRA_BUFFERS"
 
 SAMPLE_S = 0.1
 """How long the CPU is watched before a generation: long enough for the kernel's tick counters, short beside prefill."""
+WINDOW_S = 2.0
+"""The longest gap since the last look that still counts as now (beside a Qwen answer of 2 s or more, a fresh
+SAMPLE_S watch costs under 5%)."""
 TAKEN_AT = 0.5
 """A core counts as taken once other processes used at least this share of one during the sample."""
 
@@ -79,12 +83,38 @@ def others_busy(before: CpuReading, after: CpuReading) -> float:
     return max(0.0, others / wall)
 
 
+class CpuWatch:
+    """Others' CPU use since this process last looked, when that was at least `interval` and at most WINDOW_S ago,
+    so back-to-back generations (a server, a benchmark loop) measure the gap between them instead of sleeping
+    SAMPLE_S each (about 20% of a short Gemma answer); after a longer pause it watches afresh for `interval`."""
+
+    def __init__(self, read: Callable[[list[int]], CpuReading] = read_cpu,
+                 sleep: Callable[[float], None] = time.sleep, clock: Callable[[], float] = time.monotonic) -> None:
+        self._read, self._sleep, self._clock = read, sleep, clock
+        self._last: tuple[list[int], CpuReading] | None = None
+        self._lock = threading.Lock()
+
+    def sample(self, interval: float = SAMPLE_S) -> tuple[int, float]:
+        """(cores this process may use, cores' worth of them other processes are using now)."""
+        cores = affinity_cores()
+        with self._lock:
+            before = self._last[1] if self._last and self._last[0] == cores else None
+            if before is None or self._clock() - before.wall_s > WINDOW_S:
+                before = self._read(cores)
+            wait = interval - (self._clock() - before.wall_s)
+            if wait > 0:
+                self._sleep(wait)
+            after = self._read(cores)
+            self._last = (cores, after)
+        return len(cores), others_busy(before, after)
+
+
+_WATCH = CpuWatch()
+
+
 def sample_cpu(interval: float = SAMPLE_S) -> tuple[int, float]:
-    """(cores this process may use, cores' worth of them other processes are using now, watched for `interval`)."""
-    cores = affinity_cores()
-    before = read_cpu(cores)
-    time.sleep(interval)
-    return len(cores), others_busy(before, read_cpu(cores))
+    """(cores this process may use, cores' worth of them other processes are using now), from the process's watch."""
+    return _WATCH.sample(interval)
 
 
 Sampler = Callable[[], tuple[int, float]]

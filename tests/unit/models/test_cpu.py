@@ -5,6 +5,7 @@ import pytest
 from ragkit.models.cpu import (
     EXTRA_BUFFERS_ENV,
     CpuReading,
+    CpuWatch,
     affinity_cores,
     build_has_amx,
     extra_buffers_decision,
@@ -87,3 +88,43 @@ def test_the_real_sampler_reads_this_machine() -> None:
     cores, busy = sample_cpu(0.05)
     assert cores == len(affinity_cores()) >= 1 and 0.0 <= busy <= cores + 0.5
     assert 1 <= free_cores() <= cores
+
+
+class FakeCpu:
+    """A clock and /proc/stat that tests move by hand: another process busy on `others` cores, this one on `own`."""
+
+    def __init__(self, others: float, own: float = 0.0) -> None:
+        self.now, self.busy, self.own_s, self.others, self.own, self.slept = 100.0, 0.0, 0.0, others, own, 0.0
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
+        self.busy += (self.others + self.own) * seconds
+        self.own_s += self.own * seconds
+
+    def sleep(self, seconds: float) -> None:
+        self.slept += seconds
+        self.advance(seconds)
+
+    def read(self, cores: list[int]) -> CpuReading:
+        return CpuReading(self.now, self.busy, self.own_s)
+
+
+def test_back_to_back_generations_measure_the_gap_instead_of_sleeping() -> None:
+    cpu = FakeCpu(others=1.0, own=1.0)  # our generation on one core, another process on the other
+    watch = CpuWatch(read=cpu.read, sleep=cpu.sleep, clock=lambda: cpu.now)
+    assert watch.sample(0.1)[1] == pytest.approx(1.0) and cpu.slept == pytest.approx(0.1)  # first look: watched
+    cpu.advance(1.5)  # a generation later
+    assert watch.sample(0.1)[1] == pytest.approx(1.0) and cpu.slept == pytest.approx(0.1)  # no sleep this time
+    cpu.advance(0.04)  # too short a gap: topped up to the interval
+    watch.sample(0.1)
+    assert cpu.slept == pytest.approx(0.16)
+
+
+def test_after_a_long_pause_the_watch_starts_afresh() -> None:
+    cpu = FakeCpu(others=0.0)
+    watch = CpuWatch(read=cpu.read, sleep=cpu.sleep, clock=lambda: cpu.now)
+    watch.sample(0.1)
+    cpu.others = 2.0
+    cpu.advance(60.0)  # busy for a minute, then idle just before the next question
+    cpu.others = 0.0
+    assert watch.sample(0.1)[1] == pytest.approx(0.0)  # the present, not the last minute
