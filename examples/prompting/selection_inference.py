@@ -1,16 +1,18 @@
-"""Selection-inference over facts retrieved from a small FAISS store (MiniLM embeddings, gemma3-270m)."""
+"""Selection-inference over facts retrieved from a small FAISS store (MiniLM embeddings, qwen2.5-1.5b): two
+steps, each choosing facts and inferring one new fact from only those, then the answer."""
 
 from ragkit.chains.reasoning import SelectionInference
 from ragkit.embeddings import SentenceTransformerEmbeddings
 from ragkit.models import ChatLlamaCpp
 from ragkit.store import AnnVectorStore
 
-facts = ["Alice is taller than Bob.", "Bob is taller than Carol.", "Carol likes tea.", "The office opens at 9."]
-store = AnnVectorStore.from_texts(facts, SentenceTransformerEmbeddings(), ids=[f"fact-{i}" for i in range(4)])
-llm = ChatLlamaCpp(model="gemma3-270m")
-chain = SelectionInference(llm=llm, retriever=store.as_retriever(search_kwargs={"k": 3}), reasoning_steps=1,
-                           max_calls=3)
-result = chain.invoke("Is Alice taller than Carol?")
+facts = ["Alice is taller than Bob.", "Bob is taller than Carol.", "Carol likes tea.", "Carol is taller than Dan.",
+         "The office opens at 9."]
+store = AnnVectorStore.from_texts(facts, SentenceTransformerEmbeddings(), ids=[f"fact-{i}" for i in range(5)])
+llm = ChatLlamaCpp(model="qwen2.5-1.5b")
+chain = SelectionInference(llm=llm, retriever=store.as_retriever(search_kwargs={"k": 4}), reasoning_steps=2,
+                           max_calls=5)
+result = chain.invoke("Is Alice taller than Dan?")
 print(f"model: {llm.model_name}")
 print(f"retrieved chunk ids: {result.chunk_ids}")
 for step in result.steps_taken:

@@ -1,6 +1,7 @@
 """Tree-of-Thoughts on Game of 24, the task Yao et al. built it for (qwen2.5-1.5b, the default model): the model
-proposes next steps and values the numbers they leave; ragkit checks each step exactly, prunes wrong ones without
-a model call, keeps the best 3 states per level, and checks the expression the steps build. Prints the tree."""
+proposes next steps and values the numbers they leave (trying some arithmetic first); ragkit checks each step
+exactly, prunes wrong ones without a model call, takes a tried line that makes 24 from the numbers left as the rest
+of the solution, keeps the best 3 states per level, and checks the expression the steps build. Prints the tree."""
 
 import sys
 

@@ -189,13 +189,18 @@ def _paragraph_asker(articles: list[Any], held_out: int, questions: int, k: int,
 def reasoning(
     jsonl: Path = typer.Option(None, "--jsonl", help="JSONL word problems {question, answer} (GSM8K's "
                                "'#### N' answers understood; English or Chinese)."),
-    game24: Path = typer.Option(None, "--game24", help="Game-of-24 puzzles, four numbers a line."),
+    game24: Path = typer.Option(None, "--game24", help="Game-of-24 puzzles, four numbers a line (or Yao et al.'s "
+                                "24.csv)."),
+    task_name: str = typer.Option("word-problems", "--task", help="Task of the --jsonl rows: word-problems, or "
+                                  "facts ({question, answer, facts} rows; every technique sees the facts)."),
     technique: list[str] = typer.Option(["few-shot-cot"], "--technique", "-t", help="Technique to run (repeat "
                                         "for several): direct, zero-shot-cot, few-shot-cot, self-consistency, "
                                         "least-to-most, program, program-vote, selection-inference, ..."),
     model: str = typer.Option(None, "--model", "-m", help="Model preset or .gguf path (default: qwen2.5-1.5b)."),
     backend: str = typer.Option("llamacpp", "--backend", help="llamacpp or transformers."),
     limit: int = typer.Option(None, "--limit", "-n", min=1, help="Evaluate a seeded sample of this many problems."),
+    span: str = typer.Option(None, "--range", help="START:STOP, the file's problems START to STOP-1 in order "
+                             "(0-based; before --limit), e.g. 900:1000 of Yao et al.'s 24.csv."),
     seed: int = typer.Option(0, "--seed", help="Seed of the problem sample and of the sampled techniques."),
     samples: int = typer.Option(None, "--samples", min=1, help="Samples of the voting techniques (default: theirs)."),
     temperature: float = typer.Option(None, "--temperature", min=0.0, help="Sampling temperature of the voting "
@@ -221,11 +226,14 @@ def reasoning(
         raise InvalidInputError("give --jsonl FILE or --game24 FILE")
     if game24 is not None and "game24" not in TASKS:
         raise InvalidInputError("the game24 task is not available in this build")
-    task = TASKS["word-problems" if jsonl is not None else "game24"]
+    if jsonl is not None and (task_name not in TASKS or task_name == "game24"):
+        raise InvalidInputError(f"--task {task_name}: choose from {', '.join(n for n in TASKS if n != 'game24')}")
+    task = TASKS[task_name if jsonl is not None else "game24"]
     source = jsonl or game24
     techniques = [find_technique(name) for name in dict.fromkeys(technique)]
-    problems = choose(task.load(source), limit, seed)
-    setup = Setup(seed=seed, samples=samples, temperature=temperature, pool=_pool(pool, {p.question for p in problems}) if jsonl else None,
+    problems = choose(_span(task.load(source), span), limit, seed)
+    setup = Setup(seed=seed, samples=samples, temperature=temperature,
+                  pool=_pool(pool, {p.question for p in problems}) if task.name == "word-problems" else None,
                   prompt_ids=dict(getattr(task, "prompt_ids", {})))
     llm = shared_chat_model(backend, model)
     label = model or identity_of(llm).name
@@ -242,6 +250,19 @@ def reasoning(
     chart = png or (json_out.with_suffix(".png") if json_out is not None else None)
     if chart is not None:
         console.print(f"wrote {plot(results, chart, title)}")
+
+
+def _span(problems: list[Any], span: str | None) -> list[Any]:
+    """The problems --range START:STOP names (0-based positions in the file), all of them without it."""
+    if span is None:
+        return problems
+    start, _, stop = span.partition(":")
+    if not (start.isdigit() and stop.isdigit() and int(start) < int(stop)):
+        raise InvalidInputError(f"--range {span}: expected START:STOP, two whole numbers, START < STOP")
+    chosen = problems[int(start):int(stop)]
+    if not chosen:
+        raise InvalidInputError(f"--range {span}: the file has {len(problems)} problems")
+    return chosen
 
 
 def _pool(choice: str, exclude: set[str]) -> list[dict[str, Any]] | None:

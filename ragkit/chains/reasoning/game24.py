@@ -76,6 +76,24 @@ def extract(reply: str | None) -> str | None:
     return expression or None
 
 
+def follow(puzzle: Sequence[int], reply: str | None) -> str | None:
+    """The expression a reply's steps build when they solve the puzzle: each line that writes a step "a op b = c"
+    (answer lines skipped) is applied in order, exactly; None when a step is wrong or the steps do not end at 24.
+
+    Chain-of-thought replies often get every step right and then write the wrong expression on their answer line;
+    this reads them as the tree search reads its steps.
+    """
+    state = Numbers.start(puzzle)
+    for line in (reply or "").splitlines():
+        if _ANSWER.search(normalize(line)) or not _STEP.search(normalize(line).replace(",", "")):
+            continue
+        try:
+            state = state.apply(line)[0]
+        except StepError:
+            return None
+    return state.solution()
+
+
 def evaluate(expression: str) -> tuple[Fraction, list[int]]:
     """The exact value of an arithmetic expression and the numbers it is written with, in order.
 
@@ -179,6 +197,31 @@ class Numbers:
         expressions.append(f"({picked[0]} {op} {picked[1]})")
         after = Numbers(self.puzzle, tuple(values), tuple(expressions))
         return after, f"{a_text} {op} {b_text} = {render(result)} (left: {after.left()})"
+
+    def finish(self, line: str) -> tuple[Numbers, str]:
+        """The solved state when `line` writes an expression over exactly the (whole) numbers left that makes 24,
+        e.g. "(10 - 4) * 4 = 6 * 4 = 24" for 4 4 10; each number stands for the expression that made it.
+
+        Raises StepError when the line is no such expression (other numbers, another value, not arithmetic).
+        """
+        expression = normalize(line).replace(",", "").split("=")[0].strip().strip("*`$ ")
+        total, used = evaluate(expression)
+        if Counter(map(Fraction, used)) != Counter(self.values):
+            raise StepError(f"{expression!r} does not use exactly the numbers left ({self.left()})")
+        if total != TARGET:
+            raise StepError(f"{expression} makes {render(total)}, not 24")
+        values, expressions = list(self.values), list(self.expressions)
+
+        def build(node: ast.expr) -> str:
+            if isinstance(node, ast.BinOp):
+                return f"({build(node.left)} {_SYMBOL[type(node.op)]} {build(node.right)})"
+            index = values.index(Fraction(node.value if isinstance(node, ast.Constant) and type(node.value) is int
+                                          else 0))
+            del values[index]
+            return expressions.pop(index)
+
+        solved = Numbers(self.puzzle, (TARGET,), (build(ast.parse(expression, mode="eval").body),))
+        return solved, f"{expression} = 24 (left: 24)"
 
 
 def _combine(a: Fraction, op: str, b: Fraction) -> Fraction:

@@ -1,6 +1,7 @@
 """Tree-of-Thoughts on Game of 24 as Yao et al. 2023 ran it: the model proposes next steps for the numbers left
-and values each new state (sure / likely / impossible); ragkit checks every step's arithmetic exactly, tracks the
-numbers left, prunes wrong steps and repeats without a call, and assembles and checks the final expression."""
+and values each new state (sure / likely / impossible) after trying some arithmetic on it; ragkit checks every step's
+arithmetic exactly, tracks the numbers left, prunes wrong steps and repeats without a call, takes a tried line that
+makes 24 from the numbers left as the rest of the solution, and assembles and checks the final expression."""
 
 from __future__ import annotations
 
@@ -48,6 +49,15 @@ class Game24Search(TreeOfThoughtSearch):
 
     def _goal(self, state: Any) -> bool:
         return bool(state.solved())
+
+    def _reached(self, state: Any, judgement: str) -> tuple[game24.Numbers, str] | None:
+        """The first line of a value reply that makes 24 from exactly the numbers left, checked exactly."""
+        for line in judgement.splitlines():
+            try:
+                return state.finish(line)  # type: ignore[no-any-return]
+            except (game24.StepError, RecursionError):
+                continue
+        return None
 
     def _answer(self, state: Any, path: list[str]) -> str | None:
         """The expression the steps built, only when the checker accepts it."""

@@ -71,7 +71,9 @@ class TreeOfThoughtSearch(ReasoningChain[TreeSearchResult]):
                 break
             if not fresh:
                 break
-            yield from self._score(run, tree, states, fresh)
+            goal = yield from self._score(run, tree, states, fresh)
+            if goal is not None:
+                break
             ranked = sorted((n for n in fresh if n.score is not None), key=lambda n: (-(n.score or 0.0), n.id))
             for node in ranked[: self.breadth]:
                 node.kept = True
@@ -109,6 +111,11 @@ class TreeOfThoughtSearch(ReasoningChain[TreeSearchResult]):
     def _answer(self, state: Any, path: list[str]) -> str | None:
         """The answer the best state gives: the final answer stated in its last thought, else that thought."""
         return answers.final_answer(path[-1]) or answers.clean(path[-1]) if path else None
+
+    def _reached(self, state: Any, judgement: str) -> tuple[Any, str] | None:
+        """A goal state (and its thought) that an evaluation of `state` shows the way to, checked by the task (e.g.
+        the arithmetic a value reply tries); None when it shows none, always for free text."""
+        return None
 
     # ----- search steps -------------------------------------------------------------------------------------
 
@@ -152,26 +159,35 @@ class TreeOfThoughtSearch(ReasoningChain[TreeSearchResult]):
         return fresh
 
     def _score(self, run: Run, tree: list[ThoughtNode], states: dict[int | None, Any],
-               fresh: list[ThoughtNode]) -> Generator[list[Call], list[str | None], None]:
-        """Value: sum of `evaluations` judgements per state. Vote: votes over all new states, `evaluations` times.
-        A reply that does not parse scores 0; a state whose calls were all skipped stays unscored."""
+               fresh: list[ThoughtNode]) -> Generator[list[Call], list[str | None], ThoughtNode | None]:
+        """Value: sum of `evaluations` judgements per state, one state at a time, stopping at the first judgement
+        that reaches the goal (`_reached`; that goal is returned, kept). Vote: votes over all new states,
+        `evaluations` times. A reply that does not parse scores 0; a state whose calls were all skipped stays
+        unscored."""
         if self.evaluate == "value":
-            calls = [Call("value", "value", self._state(run, tree, states, node), self._seed(i))
-                     for node in fresh for i in range(self.evaluations)]
-            replies = yield calls
-            for index, node in enumerate(fresh):
-                mine = replies[index * self.evaluations:(index + 1) * self.evaluations]
+            for node in fresh:
+                mine = yield [Call("value", "value", self._state(run, tree, states, node), self._seed(i))
+                              for i in range(self.evaluations)]
                 if any(r is not None for r in mine):
                     node.score = sum(answers.value_word(r) or 0.0 for r in mine if r is not None)
-            return
+                for reply in mine:
+                    reached = self._reached(states[node.id], reply) if reply is not None else None
+                    if reached is not None:
+                        goal = ThoughtNode(id=len(tree), parent=node.id, depth=node.depth + 1, thought=reached[1],
+                                           kept=True)
+                        node.kept, states[goal.id] = True, reached[0]
+                        tree.append(goal)
+                        return goal
+            return None
         choices = ["\n".join(_path(tree, node)) for node in fresh]
         replies = yield [Call("vote", "vote", {**run.inputs, "choices": choices}, self._seed(i))
                          for i in range(self.evaluations)]
         if all(r is None for r in replies):
-            return
+            return None
         picks = [answers.choice(r, len(fresh)) for r in replies]
         for number, node in enumerate(fresh, start=1):
             node.score = float(picks.count(number))
+        return None
 
     def _seed(self, sample: int) -> dict[str, Any]:
         """Repeated evaluations sample at `temperature` with different seeds; a single one keeps the prompt's."""

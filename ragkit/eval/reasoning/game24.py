@@ -3,6 +3,7 @@ right when ragkit's exact checker accepts its expression; and the `tot` techniqu
 
 from __future__ import annotations
 
+import csv
 from pathlib import Path
 from typing import Any
 
@@ -25,17 +26,25 @@ class Game24:
     """The prompts the single-call techniques use on this task (direct, few-shot-cot, self-consistency)."""
 
     def load(self, path: Path) -> list[Problem]:
+        """Puzzles of a text file (ids: line numbers) or of Yao et al.'s `24.csv` (its `Puzzles` column; ids: the
+        0-based row index their code uses, so their test range is ids 900-999)."""
         if not path.is_file():
             raise InvalidInputError(f"{path}: no such file")
+        lines = path.read_text(encoding="utf-8").splitlines()
+        if lines and "Puzzles" in lines[0].split(","):
+            column = lines[0].split(",").index("Puzzles")
+            numbered = [(str(i), row[column] if len(row) > column else "")
+                        for i, row in enumerate(csv.reader(lines[1:]))]
+        else:
+            numbered = [(str(i), line) for i, line in enumerate(lines, start=1)
+                        if line.strip() and not line.lstrip().startswith("#")]
         problems = []
-        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
-            if not line.strip() or line.lstrip().startswith("#"):
-                continue
+        for number, line in numbered:
             try:
                 numbers = game24.parse_puzzle(line)
             except InvalidInputError as exc:
                 raise InvalidInputError(f"{path}:{number}: {exc}") from None
-            problems.append(Problem(id=str(number), question=" ".join(map(str, numbers)), answer="24"))
+            problems.append(Problem(id=number, question=" ".join(map(str, numbers)), answer="24"))
         if not problems:
             raise InvalidInputError(f"{path}: no puzzles")
         return problems
@@ -44,9 +53,11 @@ class Game24:
         return {"question": problem.question}
 
     def score(self, problem: Problem, result: ReasoningResult) -> bool:
-        """Right when the answer, or the expression on the reply's answer line, solves the puzzle exactly."""
+        """Right when the answer, the expression on the reply's answer line, or the expression its steps build
+        solves the puzzle exactly (a reply whose steps are right counts even when its answer line is not)."""
         numbers = game24.parse_puzzle(problem.question)
-        tries = [result.answer, game24.extract(getattr(result, "reasoning", None))]
+        reasoning = getattr(result, "reasoning", None)
+        tries = [result.answer, game24.extract(reasoning), game24.follow(numbers, reasoning)]
         return any(game24.check(numbers, text).ok for text in tries if text)
 
 

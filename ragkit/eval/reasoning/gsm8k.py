@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from ragkit.eval.data import shared_data
+from ragkit.eval.reasoning.gsm8k_programs import program_of
 from ragkit.eval.reasoning.tasks import gold_answer, read_jsonl, worked_solution
 
 DEV_SIZE = 200
@@ -39,15 +40,14 @@ def dev_rows(path: Path) -> list[dict[str, Any]]:
 
 
 def pool(path: Path, exclude: set[str] | None = None, size: int | None = None) -> list[dict[str, Any]]:
-    """Few-shot examples {question, reasoning, answer} from a GSM8K-format file: calculator annotations and the
-    `#### N` line stripped, the dev split and the questions in `exclude` (those being evaluated) left out, at most
-    `size` of them (a seeded sample)."""
+    """Few-shot examples {question, reasoning, answer, program} from a GSM8K-format file: calculator annotations
+    and the `#### N` line stripped, the program built from the annotations (None where that fails), the dev split
+    and the questions in `exclude` (those being evaluated) left out, at most `size` of them (a seeded sample)."""
     rows = read_jsonl(path)
     held = dev_indices(len(rows))
     skip = exclude or set()
-    examples = [{"question": r["question"].strip(), "reasoning": worked_solution(r["answer"]),
-                 "answer": gold_answer(r["answer"]).replace(",", "")}
-                for i, r in enumerate(rows) if i not in held and r["question"].strip() not in skip]
-    if size is not None and size < len(examples):
-        examples = [examples[i] for i in sorted(random.Random(DEV_SEED).sample(range(len(examples)), size))]
-    return examples
+    kept = [r for i, r in enumerate(rows) if i not in held and r["question"].strip() not in skip]
+    if size is not None and size < len(kept):
+        kept = [kept[i] for i in sorted(random.Random(DEV_SEED).sample(range(len(kept)), size))]
+    return [{"question": r["question"].strip(), "reasoning": worked_solution(r["answer"]),
+             "answer": gold_answer(r["answer"]).replace(",", ""), "program": program_of(r["question"], r["answer"])} for r in kept]

@@ -31,7 +31,8 @@ class Setup:
 
     seed: int = 0
     pool: list[dict[str, Any]] | None = None
-    """Few-shot examples {question, reasoning, answer} for the CoT prompt's selector; None keeps the file's own."""
+    """Few-shot examples {question, reasoning, answer, program} for the selectors of the CoT prompt and (those
+    with a program) of the program prompt; None keeps the files' own."""
     embeddings: Embeddings | None = None
     """Embedder of the semantic example selector; None means the packaged sentence-transformer."""
     samples: int | None = None
@@ -44,13 +45,21 @@ class Setup:
 
     def few_shot(self) -> dict[str, BasePromptTemplate]:
         """The CoT prompt over the pool, built once (its selector embeds the pool) and shared: `templates=` value."""
-        if self.pool is None:
+        return self._over_pool("reason", "cot-few-shot", self.pool)
+
+    def programs(self) -> dict[str, BasePromptTemplate]:
+        """The similar-programs prompt over the pool's examples that have a program, built once: `templates=` value."""
+        return self._over_pool("program", "pal-program-similar",
+                               [e for e in self.pool or [] if e.get("program")] or None)
+
+    def _over_pool(self, role: str, prompt_id: str, examples: list[dict[str, Any]] | None) -> dict[str, BasePromptTemplate]:
+        if examples is None:
             return {}
-        if "reason" not in self._prompts:
+        if role not in self._prompts:
             from ragkit.prompts import load
 
-            self._prompts["reason"] = load("cot-few-shot", examples=self.pool, embeddings=self.embeddings)
-        return {"reason": self._prompts["reason"]}
+            self._prompts[role] = load(prompt_id, examples=examples, embeddings=self.embeddings)
+        return {role: self._prompts[role]}
 
 
 Build = Callable[[BaseLanguageModel, Setup], Runnable[Any, ReasoningResult]]
@@ -107,5 +116,8 @@ register(Technique("program", lambda llm, s: ProgramAided(llm=llm),
 register(Technique("program-vote", lambda llm, s: ProgramAided(
     llm=llm, samples=s.samples or PROGRAM_VOTE_SAMPLES, temperature=_temperature(s), seed=s.seed),
     "program samples, majority vote over their results"))
+register(Technique("program-similar", lambda llm, s: ProgramAided(
+    llm=llm, prompt_ids={"program": "pal-program-similar"}, templates=s.programs()),
+    "program with the worked programs of the most similar pool problems (slower; see docs/reasoning.md)"))
 register(Technique("selection-inference", lambda llm, s: SelectionInference(llm=llm),
                    "select facts, infer a new one, repeat, answer (needs facts)"))

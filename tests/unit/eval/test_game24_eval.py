@@ -31,7 +31,7 @@ def reply(text: str, params: dict) -> str:
         return {"4 5 6 10": "10 - 4 = 6 (left: 5 6 6)\n5 + 6 = 11 (left: 4 10 11)", "5 6 6": "5 * 6 = 30",
                 "6 30": "30 - 6 = 24", "1 1 4 6": "1 * 1 = 1\n4 * 6 = 24", "1 4 6": "1 * 4 = 4",
                 "1 1 24": "1 * 1 = 1", "1 24": "24 * 1 = 24"}.get(numbers, "")
-    if "Try a few combinations" in text:
+    if "Try several combinations" in text:
         return "sure"
     if "Write three steps" in text:  # few-shot CoT: right on 1 1 4 6 only
         return {"1 1 4 6": "4 * 6 = 24 (left: 1 1 24)\nAnswer: 4 * 6 * 1 * 1 = 24"}.get(numbers, "Answer: 4 * 6 = 24")

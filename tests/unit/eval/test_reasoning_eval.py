@@ -2,6 +2,7 @@
 runs on the scripted model, rows carry calls, tokens and seconds, a log resumes, the JSON has the agreed shape."""
 
 import json
+import re
 
 import pytest
 from langchain_core.messages import AIMessage
@@ -64,10 +65,11 @@ def test_malformed_problem_files_are_one_line_errors(tmp_path, bad):
 
 def test_every_word_problem_technique_scores_calls_and_tokens(problems, hashing, tmp_path):
     names = ["direct", "zero-shot-cot", "few-shot-cot", "self-consistency", "least-to-most", "program",
-             "program-vote"]
+             "program-vote", "program-similar"]
     llm = CountingModel(reply=reply)
     setup = Setup(samples=3, embeddings=hashing,
-                  pool=[{"question": f"q{i}", "reasoning": "r", "answer": str(i)} for i in range(6)])
+                  pool=[{"question": f"q{i}", "reasoning": "r", "answer": str(i),
+                         "program": f"def solution():\n    return {i}" if i % 2 else None} for i in range(12)])
     rows = evaluate(WordProblems(), problems, [technique(n) for n in names], llm, setup)
     results = summarize(rows)
     assert list(results) == names
@@ -75,13 +77,16 @@ def test_every_word_problem_technique_scores_calls_and_tokens(problems, hashing,
         assert (results[name].right, results[name].n) == (2, 3), name  # 8 is right twice, not for "Is it 9?"
         assert results[name].prompt_tokens == 10 * results[name].calls and results[name].completion_tokens > 0
     assert results["self-consistency"].calls == 3 == results["program-vote"].calls
-    assert results["zero-shot-cot"].calls == 2 and results["program"].calls == 1
+    assert results["zero-shot-cot"].calls == 2 and results["program"].calls == 1 == results["program-similar"].calls
     for row in rows:
         assert len(row.call_tokens) == row.calls == len(row.replies) and sum(row.call_tokens) == row.completion_tokens
         voting = row.technique in ("self-consistency", "program-vote")
         assert (row.samples == ["8"] * 3) if voting and row.gold == "8" else (voting or row.samples is None)
     cot_prompts = [text for text, _ in llm.calls if "Solve the problem step by step" in text]
     assert cot_prompts and all("bakery" not in t and t.count("\nThe answer is ") == 4 for t in cot_prompts)
+    program_prompts = [text for text, _ in llm.calls if "Write a Python function" in text and "bakery" not in text]
+    assert len(program_prompts) == 3 and all(t.count("def solution") == 6 for t in program_prompts)
+    assert all(int(n) % 2 for t in program_prompts for n in re.findall(r"return (\d+)", t))  # with a program
 
 
 def test_log_resumes_and_json_has_the_agreed_shape(problems, tmp_path):
@@ -119,3 +124,5 @@ def test_sample_and_split_are_seeded(problems, tmp_path):
     held = {f"q{i}" for i in dev_indices(300)}
     assert {e["question"] for e in examples} == {f"q{i}" for i in range(300)} - held - {"q0"}
     assert examples[0]["reasoning"] == examples[0]["answer"] and "<<" not in examples[0]["reasoning"]
+    assert examples[0]["program"] == f"def solution():\n    # {examples[0]['answer']}\n" \
+        f"    step_1 = 1+{int(examples[0]['answer']) - 1}\n    return step_1"

@@ -166,4 +166,6 @@ def test_mutated_prompt_files_end_in_problems_or_renders(tmp_path: Path, seeds: 
         assert time.monotonic() - started < SECONDS_PER_CASE, f"{name}: {path.read_bytes()[:2000]!r}"
         outcomes[outcome] = outcomes.get(outcome, 0) + 1
         path.unlink()
-    assert min(outcomes.get(kind, 0) for kind in ("invalid", "refused", "render")) > 0, outcomes
+    # Each chunk reaches the lint-error path and at least one of the paths past lint (which of the two depends on
+    # the seeded draw over the prompt files, whose number grows).
+    assert outcomes.get("invalid", 0) > 0 and outcomes.get("refused", 0) + outcomes.get("render", 0) > 0, outcomes

@@ -136,3 +136,64 @@ def test_every_worked_example_in_the_game24_prompts_is_right():
         start = game24.Numbers(tuple(), tuple(Fraction(n) for n in numbers.split()), tuple(numbers.split()))
         for line in reply.splitlines():
             assert start.apply(line)[1] == line
+
+
+def test_a_tried_line_over_the_numbers_left_finishes_the_puzzle():
+    state, _ = game24.Numbers.start((4, 5, 6, 10)).apply("10 - 4 = 6")
+    solved, thought = state.finish("6 * 5 - 6 = 30 - 6 = 24")
+    assert thought == "6 * 5 - 6 = 24 (left: 24)" and solved.solved()
+    assert solved.solution() == "(6 * 5) - (10 - 4)"  # the last 6 stands for 10 - 4
+    assert game24.check((4, 5, 6, 10), solved.solution()).ok
+
+
+def test_a_chinese_full_width_tried_line_finishes_the_puzzle():
+    state, _ = game24.Numbers.start((4, 5, 6, 10)).apply("10 - 4 = 6")
+    solved, _ = state.finish("（６ × ５）－ ６ ＝ ２４")
+    assert solved.solution() == "(6 * 5) - (10 - 4)"
+
+
+@pytest.mark.parametrize(("line", "reason"), [
+    ("5 + 6 + 6 = 24", "5 + 6 + 6 makes 17, not 24"),  # the model's claimed value is not trusted
+    ("6 * 4 = 24", "'6 * 4' does not use exactly the numbers left (5 6 6)"),
+    ("5 * 6 = 30", "'5 * 6' does not use exactly the numbers left (5 6 6)"),
+    ("sure", "only whole numbers, + - * / and parentheses are allowed, not 'sure'"),
+    ("I cannot make 24", "not an arithmetic expression: 'I cannot make 24'"),
+    ("6 * 4.0 = 24", "only whole numbers, + - * / and parentheses are allowed, not '4.0'"),
+])
+def test_tried_lines_that_do_not_make_24_from_the_numbers_left_are_refused(line, reason):
+    state, _ = game24.Numbers.start((4, 5, 6, 10)).apply("10 - 4 = 6")
+    with pytest.raises(game24.StepError) as refused:
+        state.finish(line)
+    assert str(refused.value) == reason
+
+
+def test_every_tried_line_in_the_value_prompt_is_right_and_sure_means_one_made_24():
+    text = (REPO / "prompts" / "game24-value.prompt").read_text(encoding="utf-8").split("\n---\n", 1)[1]
+    examples = re.findall(r"user:\n([\d ]+)\n\nassistant:\n(.*?)\n\n", text, re.S)
+    assert len(examples) >= 6
+    for numbers, reply in examples:
+        values = sorted(Fraction(n) for n in numbers.split())
+        lines, verdict = reply.splitlines()[:-1], reply.splitlines()[-1]
+        made = []
+        for line in lines:
+            if "=" not in line:
+                continue
+            expression, value = line.split("=")[0], line.split("=")[-1]
+            total, used = game24.evaluate(expression)
+            assert sorted(map(Fraction, used)) == values and total == Fraction(value.strip()), line
+            made.append(total == 24)
+        assert (verdict == "sure") == any(made), numbers
+
+
+@pytest.mark.parametrize(("reply", "expression"), [
+    # right steps, wrong answer line: the steps count
+    ("8 / 4 = 2 (left: 2 6 9)\n2 * 9 = 18 (left: 6 18)\n18 + 6 = 24 (left: 24)\nAnswer: 8 * 4 = 24",
+     "((8 / 4) * 9) + 6"),
+    ("第一步：８ ÷ ４ ＝ ２\n第二步：2 × 9 = 18\n第三步：18 + 6 = 24\n答案：18 + 6 = 24", "((8 / 4) * 9) + 6"),
+    ("8 / 4 = 2\n2 * 9 = 19 (left: 6 19)\n19 + 5 = 24", None),  # a wrong step ends it
+    ("8 / 4 = 2 (left: 2 6 9)\n2 * 9 = 18 (left: 6 18)", None),  # not at 24
+    ("Answer: 8 / 4 * 9 + 6 = 24", None),  # no steps: the answer line is read by extract, not here
+    (None, None),
+])
+def test_follow_reads_the_steps_a_reply_writes(reply, expression):
+    assert game24.follow((4, 6, 8, 9), reply) == expression

@@ -23,17 +23,18 @@ PROPOSALS = {
     "1 6": ["1 * 6 = 6 (left: 6)"],
     "5 20": ["5 + 20 = 25 (left: 25)"],
 }
-VALUES = {"6 30": "30 - 6 = 24\nsure", "5 6 6": "likely", "5 10 10": "5 + 10 + 10 = 25\nlikely"}
+VALUES = {"6 30": "sure", "5 6 6": "5 + 6 + 6 = 24\nlikely", "5 10 10": "5 + 10 + 10 = 25\nlikely"}
+"""No tried line makes 24 from its numbers (5 + 6 + 6 claims it wrongly), so the search goes on to propose."""
 
 
-def script(text: str, params: dict) -> str:
+def script(text: str, params: dict, values: dict[str, str] = VALUES) -> str:
     if "List possible next steps" in text:
         return "\n".join(PROPOSALS.get(after(text, "Input: ").strip(), []))
-    return VALUES.get(after(text, "\n\n").strip(), "impossible")
+    return values.get(after(text, "\n\n").strip(), "impossible")
 
 
-def search(**config) -> tuple[Game24Search, ScriptedChatModel]:
-    llm = ScriptedChatModel(reply=script)
+def search(values: dict[str, str] = VALUES, **config) -> tuple[Game24Search, ScriptedChatModel]:
+    llm = ScriptedChatModel(reply=lambda text, params: script(text, params, values))
     return Game24Search(llm=llm, **config), llm
 
 
@@ -63,6 +64,19 @@ def test_search_checks_proposals_prunes_without_calls_and_builds_the_answer():
     assert result.calls == 11 == len(llm.calls)
     valued = [after(text, "\n\n").strip() for text, _ in llm.calls if "List possible" not in text]
     assert valued == ["5 6 6", "5 10 10", "2 5 10", "6 30", "1 6", "5 20"]
+
+
+def test_a_value_reply_whose_tried_line_makes_24_ends_the_search_there():
+    values = {**VALUES, "2 5 10": "2 + 5 + 10 = 17\n(2 * 10) + 5 = 25\n(10 - 2) * 5 = 40\nlikely",
+              "5 6 6": "5 + 6 + 6 = 17\n6 * 4 = 24\n6 * 5 - 6 = 30 - 6 = 24\nsure"}
+    chain, llm = search(values, breadth=2)
+    result = chain.invoke("4 5 6 10")
+    # 5 6 6 is valued first; its third line uses exactly 5, 6, 6 and makes 24 (6 * 4 uses a 4 that is not left)
+    assert [(n.id, n.parent, n.depth, n.thought, n.kept) for n in result.tree[-2:]] == [
+        (5, None, 1, "6 + 4 = 10 (left: 5 10 10)", False), (6, 0, 2, "6 * 5 - 6 = 24 (left: 24)", True)]
+    assert result.answer == "(6 * 5) - (10 - 4)" and game24.check((4, 5, 6, 10), result.answer).ok
+    assert result.best_path == ["10 - 4 = 6 (left: 5 6 6)", "6 * 5 - 6 = 24 (left: 24)"]
+    assert [r.stage for r in result.trace] == ["propose", "value"] and result.calls == 2 == len(llm.calls)
 
 
 def test_provenance_names_the_game24_prompts():
