@@ -26,11 +26,12 @@ from ragkit.digests import file_sha256
 from ragkit.embeddings.base import VectorEmbeddings
 from ragkit.embeddings.cache import EmbeddingCache
 from ragkit.errors import IndexNotFoundError, SkipFile
-from ragkit.ingest import Chunk, LoaderRegistry, Splitter, load_file, safe_name, walk
+from ragkit.ingest import Chunk, LoaderRegistry, Splitter, safe_name, walk
+from ragkit.ingest.reader import load_within
 from ragkit.ingest.registry import DEFAULT_LOADERS
 from ragkit.ingest.scan import OCR_CACHE_FILE, PageProgress, ocr_context
 from ragkit.retrieval import save_bm25
-from ragkit.settings import IndexSettings
+from ragkit.settings import IndexSettings, ReaderBudget
 from ragkit.store import AnnVectorStore, auto_factory
 from ragkit.store.persist import MANIFEST, read_manifest, write_lock
 from ragkit.text import Language, detect_language
@@ -102,10 +103,11 @@ def open_store(directory: Path, embedder: VectorEmbeddings,
 
 def read_file(path: Path, source: str, known_digest: str | None, splitter: Splitter,
               loaders: LoaderRegistry = DEFAULT_LOADERS, ocr_cache: Path | None = None,
-              pages: PageProgress | None = None) -> tuple[str, str, Any]:
+              pages: PageProgress | None = None,
+              budget: ReaderBudget | None = ReaderBudget()) -> tuple[str, str, Any]:
     """(source, kind, value) for one file, kind being 'unchanged', 'skip' (value: the reason) or 'chunks' (value:
     sha256, chunks and OcrTally); module-level so reader processes can run it (they get the loaders registry
-    pickled). OCR'd pages are cached in ocr_cache and reported to pages."""
+    pickled). OCR'd pages are cached in ocr_cache and reported to pages; the file is read within budget."""
     try:
         digest = file_sha256(path)
     except OSError as exc:
@@ -114,7 +116,7 @@ def read_file(path: Path, source: str, known_digest: str | None, splitter: Split
         return source, "unchanged", None
     try:
         with ocr_context(ocr_cache, pages):
-            loaded = load_file(path, loaders)
+            loaded = load_within(path, budget, loaders)
     except SkipFile as exc:
         return source, "skip", str(exc)
     tally = OcrTally(sum(p.ocr == "ran" for p in loaded), sum(p.ocr == "cached" for p in loaded),
@@ -161,7 +163,8 @@ class Indexer:
         """The read-modify-write of one run, under the index's write lock."""
         store, settings = open_store(self.directory, self.embedder, self.settings)
         if settings.language == "auto":  # a new index: its language sets the chunk size and is recorded
-            language = corpus_language(files, loaders=self.loaders, ocr_cache=self.directory / OCR_CACHE_FILE)
+            language = corpus_language(files, loaders=self.loaders, ocr_cache=self.directory / OCR_CACHE_FILE,
+                                       budget=self.settings.reader)
             settings = settings.for_new_index(language, None)
         splitter = Splitter(self.embedder.count_tokens, *settings.chunking())
         known = store.docstore.sources()
@@ -189,7 +192,8 @@ class Indexer:
                  progress: Progress | None, pool: Executor | None, pages: PageProgress | None) -> Iterator[Changed]:
         """Changed files in input order, read lazily (ahead by a bounded window when reader processes run)."""
         cache = self.directory / OCR_CACHE_FILE
-        jobs = ((path, source, known.get(source), splitter, self.loaders, cache, pages) for path in files
+        jobs = ((path, source, known.get(source), splitter, self.loaders, cache, pages, self.settings.reader)
+                for path in files
                 for source in [display_source(path)])
         results = (read_file(*job) for job in jobs) if pool is None else _ordered(pool, jobs, 4 * self.settings.workers)
         for done, (source, kind, value) in enumerate(results, start=1):
@@ -258,17 +262,17 @@ class Indexer:
 
 
 def corpus_language(files: list[Path], sample: int = 32, loaders: LoaderRegistry = DEFAULT_LOADERS,
-                    ocr_cache: Path | None = None) -> Language:
-    """The language of a corpus from the text of up to `sample` of its files, spread over the list; scans are
-    OCR'd for it (their first OCR_SAMPLE_PAGES pages, kept in ocr_cache for indexing) only when the other files
-    have no text."""
+                    ocr_cache: Path | None = None, budget: ReaderBudget | None = ReaderBudget()) -> Language:
+    """The language of a corpus from the text of up to `sample` of its files, spread over the list (each read
+    within budget); scans are OCR'd for it (their first OCR_SAMPLE_PAGES pages, kept in ocr_cache for indexing)
+    only when the other files have no text."""
     step = max(1, len(files) // sample)
     texts: list[str] = []
     for pages in (0, OCR_SAMPLE_PAGES):
         with ocr_context(ocr_cache, limit=pages):
             for path in files[::step][:sample]:
                 try:
-                    texts.extend(page.text[:20_000] for page in load_file(path, loaders))
+                    texts.extend(page.text[:20_000] for page in load_within(path, budget, loaders))
                 except (SkipFile, OSError):
                     continue
         if texts:

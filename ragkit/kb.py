@@ -146,7 +146,7 @@ class KnowledgeBase:
         language = settings.language
         if language == "auto":  # walk and sample the files only when the language is still to be found
             language = corpus_language(walk(paths, allow_external_links=settings.follow_external_links).files,
-                                       ocr_cache=self.directory / OCR_CACHE_FILE)
+                                       ocr_cache=self.directory / OCR_CACHE_FILE, budget=settings.reader)
         chosen = None if isinstance(self._embedder, VectorEmbeddings) else (
             self._embedder or default_embedder_spec(language))
         return settings.for_new_index(language, chosen)

@@ -31,6 +31,18 @@ gold answer is in the budgeted passages as often as in the whole ones (96.9%) wi
 (benchmarks/context_budget.py). Not measured on Chinese corpora yet: their passages stay whole."""
 
 
+class ReaderBudget(BaseModel):
+    """What reading one file may cost before it is skipped with a reason (ragkit.ingest.reader): a bomb or a stuck
+    parser must not swell or hang the indexer, the server or the app."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    seconds: float = Field(300.0, gt=0)
+    """Longest time without progress (a finished file, or an OCR'd page of a scan)."""
+    memory_mb: int = Field(1024, ge=256)
+    """Most memory reading one file may add (the reader's data segment beyond what it starts with)."""
+
+
 class IndexSettings(BaseModel):
     """How `ragkit index` reads, splits, embeds and stores files."""
 
@@ -57,6 +69,9 @@ class IndexSettings(BaseModel):
     """Reader processes that load and split files while the embedder runs (0: read in this process)."""
     follow_external_links: bool = False
     """Follow symlinks that point outside the given files and folders (off: they are skipped with a reason)."""
+    reader: ReaderBudget | None = ReaderBudget()
+    """Time and memory each file (but plain text) may take to read, in a child process; None reads in this
+    process without limits."""
     rebuild: bool = False
     """Start the index afresh from the given paths (embeddings already computed are reused from the cache)."""
 

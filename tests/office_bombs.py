@@ -1,5 +1,5 @@
 """Office files built by the tests: a small real .docx, and bombs made from it (its document part swollen by
-repeated markup, or given a DTD with entities)."""
+repeated markup, given a DTD with entities, or a table cell spanning billions of grid columns)."""
 
 from __future__ import annotations
 
@@ -37,4 +37,20 @@ def docx_bomb(path: Path, paragraphs: int = 2_000_000, dtd: bool = False) -> Pat
                     data = head + b"<w:body>" + PARAGRAPH * paragraphs + rest
             bomb.writestr(member, data, compress_type=zipfile.ZIP_DEFLATED, compresslevel=9)
     source.unlink()
+    return path
+
+
+def span_bomb(path: Path, span: int = 2_000_000_000) -> Path:
+    """A 37 KB .docx (python-docx's template) that passes every static check but whose one table cell spans `span` grid columns: python-docx
+    lists the cell once per column it spans (16 GB of references at the default), so only a memory budget stops it."""
+    import docx
+    from docx.oxml.ns import qn
+
+    document = docx.Document()
+    document.add_paragraph("A table follows.")
+    table = document.add_table(rows=2, cols=1)
+    table.cell(0, 0).text, table.cell(1, 0).text = "Item", "Cost"
+    properties = table.rows[1].cells[0]._tc.get_or_add_tcPr()
+    properties.append(properties.makeelement(qn("w:gridSpan"), {qn("w:val"): str(span)}))
+    document.save(str(path))
     return path

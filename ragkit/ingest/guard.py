@@ -7,7 +7,8 @@ more tags than MAX_TAGS in the parts parsers build trees from (what a parser's m
 (entity expansion: Office files never carry one; the defusedxml rule). The members are streamed through zlib in
 blocks, never held whole. Written by hand because defusedxml guards one parser call and not a zip package, and the
 Office libraries parse through lxml without it. What passes is bounded by MAX_TAGS (python-docx: about 8 s and 310 MB at
-1,000,000 tags on a 2-core VM); there is no per-process time or memory budget yet.
+1,000,000 tags on a 2-core VM) and then by the reader's time and memory budget (ragkit.ingest.reader), which stops
+what no static check sees (a table cell spanning billions of grid columns).
 """
 
 from __future__ import annotations

@@ -79,6 +79,12 @@ def ocr_context(cache: str | Path | None = None, progress: PageProgress | None =
             store.close()
 
 
+def current_ocr() -> tuple[str | None, PageProgress | None, int | None]:
+    """(cache file, progress, page limit) of the ocr_context in force: what a reader process must set up again."""
+    context = _CONTEXT.get() or _Context()
+    return (None if context.cache is None else str(context.cache.path)), context.progress, context.limit
+
+
 def ocr_pages(path: Path, pages: Iterable[tuple[int, str]], render: Callable[[int], np.ndarray],
               setup: str) -> Iterator[Page]:
     """A Page per (number, label) from the cache or by OCR of render(number), one page image in memory at a time;

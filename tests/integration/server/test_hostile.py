@@ -20,7 +20,7 @@ from ragkit.server.auth import Grant, KeyStore
 from tests.helpers import EXAMPLES_KB
 from tests.integration.server.live import Factory, LiveServer, quoting_reply, upload, wait_job
 from tests.integration.server.test_concurrency import _wait_until
-from tests.office_bombs import docx_bomb, real_docx
+from tests.office_bombs import docx_bomb, real_docx, span_bomb
 from tests.scripted_model import ScriptedChatModel
 
 pytestmark = pytest.mark.integration
@@ -294,15 +294,17 @@ def test_an_office_bomb_is_a_skipped_file_not_a_failed_upload(serve: Factory, tm
     server = serve()
     bomb = docx_bomb(tmp_path / "bomb.docx")
     laughs = docx_bomb(tmp_path / "laughs.docx", dtd=True)
+    span = span_bomb(tmp_path / "span.docx")  # passes the static checks: stopped by the reader's memory budget
     fine = real_docx(tmp_path / "policy.docx")
     with server.client() as client:
         client.post("/v1/kbs", json={"name": "docs"})
         before = _rss()
-        job = upload(client, "docs", [bomb, laughs, fine])
+        job = upload(client, "docs", [bomb, laughs, span, fine])
         assert _rss() - before < 100 * MB
         assert job["status"] == "done" and job["report"]["indexed_files"] == 1
         reasons = {s["source"]: s["reason"] for s in job["report"]["skipped"]}
         assert "decompression bomb" in reasons["bomb.docx"] and "DTD" in reasons["laughs.docx"]
+        assert "memory budget" in reasons["span.docx"]
         assert [s["source"] for s in client.get("/v1/kbs/docs/sources").json()] == ["policy.docx"]
 
 
