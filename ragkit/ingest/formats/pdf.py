@@ -1,6 +1,7 @@
 """PDF through pypdf: one page per PDF page; an encrypted file opens when its user password is empty. A page with
 (almost) no text layer - a scan - is rendered by pypdfium2 and OCR'd, so a mixed PDF OCRs only its scanned pages.
-Tables of pages that draw lines are read by pdfplumber into table pages ("page N, table K") besides the text."""
+Tables of pages that draw lines are read by pdfplumber into table pages ("page N, table K"); such a page's text is
+then pdfplumber's text outside the tables, so a cell is indexed once, with its header."""
 
 from __future__ import annotations
 
@@ -53,7 +54,15 @@ def load_pdf(path: Path) -> list[Page]:
     scans = [(p.page, p.label) for p in pages if len("".join(p.text.split())) < MIN_TEXT_CHARS]
     ocred = {page.page: page for page in _ocr(path, scans)} if scans else {}
     tables = _tables(path, [number for number in ruled if number not in ocred])
-    return [part for page in pages for part in (ocred.get(page.page, page), *tables.get(page.page, []))]
+    return [part for page in pages for part in _with_tables(ocred.get(page.page, page), tables.get(page.page))]
+
+
+def _with_tables(page: Page, tables: tuple[str, list[Page]] | None) -> list[Page]:
+    """The page followed by its table pages, its text then being the text outside the tables."""
+    if tables is None:
+        return [page]
+    outside, parts = tables
+    return [Page(outside, page.page, page.label), *parts]
 
 
 def _draws_lines(page: object) -> bool:
@@ -62,21 +71,27 @@ def _draws_lines(page: object) -> bool:
     return contents is not None and len(_PATH_OPERATORS.findall(contents.get_data())) >= RULES
 
 
-def _tables(path: Path, numbers: list[int]) -> dict[int, list[Page]]:
-    """Table pages by page number, read by pdfplumber (slow) from the given pages: those that draw lines."""
+def _tables(path: Path, numbers: list[int]) -> dict[int, tuple[str, list[Page]]]:
+    """(text outside the tables, table pages) by page number, read by pdfplumber (slow) from the given pages: those
+    that draw lines; pages without a table are left out."""
     if not numbers:
         return {}
     import pdfplumber
 
-    found: dict[int, list[Page]] = {}
+    found: dict[int, tuple[str, list[Page]]] = {}
     try:
         with pdfplumber.open(path, password="") as pdf:
             for number in numbers:
-                for grid in pdf.pages[number - 1].find_tables():
+                page = pdf.pages[number - 1]
+                parts: list[Page] = []
+                outside = page
+                for grid in page.find_tables():
                     table = table_from_rows(enumerate(([c or "" for c in row] for row in grid.extract()), start=1))
                     if table is not None:
-                        parts = found.setdefault(number, [])
                         parts.append(Page(table.text(), number, f"page {number}, table {len(parts) + 1}", table=table))
+                        outside = outside.outside_bbox(grid.bbox)
+                if parts:
+                    found[number] = (outside.extract_text() or "", parts)
     except Exception as exc:  # noqa: BLE001 - pdfminer raises many kinds on damaged files; the text is kept
         logging.getLogger(__name__).warning("tables of %s not read: %s: %s", path, type(exc).__name__, exc)
     return found

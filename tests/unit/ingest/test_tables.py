@@ -94,7 +94,9 @@ def test_a_slide_table_repeats_its_header_under_the_slide_title(tmp_path: Path):
     assert tables[0].label.startswith("slide 1, table 1, rows 2-")
 
 
-def test_a_pdf_table_with_ruling_lines_is_read_by_rows(tmp_path: Path):
+@pytest.mark.parametrize(("header", "title", "cell"), [(HEADER_ZH, "2024 年部门预算表", "项目7"),
+                                                      (HEADER_EN, "Price list 2024", "item 7")])
+def test_a_pdf_table_with_ruling_lines_is_read_by_rows(tmp_path: Path, header: list[str], title: str, cell: str):
     from reportlab.lib import colors
     from reportlab.lib.pagesizes import A4
     from reportlab.lib.styles import ParagraphStyle
@@ -104,13 +106,12 @@ def test_a_pdf_table_with_ruling_lines_is_read_by_rows(tmp_path: Path):
 
     pdfmetrics.registerFont(UnicodeCIDFont("STSong-Light"))
     style = TableStyle([("GRID", (0, 0), (-1, -1), 0.5, colors.black), ("FONT", (0, 0), (-1, -1), "STSong-Light")])
-    intro = Paragraph("2024 年部门预算表", ParagraphStyle("zh", fontName="STSong-Light"))
-    SimpleDocTemplate(str(tmp_path / "budget.pdf"), pagesize=A4).build([intro, Table(_rows(HEADER_ZH, 20),
-                                                                                     style=style)])
+    intro = Paragraph(title, ParagraphStyle("title", fontName="STSong-Light"))
+    SimpleDocTemplate(str(tmp_path / "budget.pdf"), pagesize=A4).build([intro, Table(_rows(header, 20), style=style)])
     pages = load_file(tmp_path / "budget.pdf")
     assert [(p.page, p.label) for p in pages] == [(1, "page 1"), (1, "page 1, table 1")]
-    assert "部门预算表" in pages[0].text
-    _check(_splitter().split(pages[1:], "budget.pdf"), HEADER_ZH, 20)
+    assert title in pages[0].text and cell not in pages[0].text  # a cell is indexed once: in the table page
+    _check(_splitter().split(pages[1:], "budget.pdf"), header, 20)
 
 
 def test_a_pdf_without_drawn_lines_gets_no_table_pages():
