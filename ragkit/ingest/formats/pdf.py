@@ -7,8 +7,9 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from ragkit.errors import SkipFile
 from ragkit.ingest.page import Page
@@ -22,12 +23,14 @@ if TYPE_CHECKING:
 logging.getLogger("pypdf").setLevel(logging.ERROR)
 
 MIN_TEXT_CHARS = 20
-"""A page whose text layer has fewer non-space characters than this is taken for a scan and OCR'd."""
+"""A page that draws an image and whose text layer has fewer non-space characters than this is taken for a scan
+and OCR'd (a text page that ends a chapter with one short line draws no image: it keeps its text, unOCR'd)."""
 RENDER_DPI = 150
 """Resolution scanned pages are rendered at for OCR (benchmarks/ocr.py: CER and pages/s by resolution)."""
 RULES = 4
 """Lines and rectangles a page draws before pdfplumber looks for tables on it."""
 _PATH_OPERATORS = re.compile(rb"\s(?:re|l)(?=\s)")
+_INLINE_IMAGE = re.compile(rb"(?:^|\s)BI\s")
 MAX_SIDE = 4000
 """Longer side of a rendered page in pixels at most, whatever its size in the PDF."""
 
@@ -45,13 +48,14 @@ def load_pdf(path: Path) -> list[Page]:
             pages = [Page(page.extract_text() or "", number, f"page {number}")
                      for number, page in enumerate(reader.pages, start=1)]
             ruled = [number for number, page in enumerate(reader.pages, start=1) if _draws_lines(page)]
+            scans = [(text.page, text.label) for text, page in zip(pages, reader.pages)
+                     if len("".join(text.text.split())) < MIN_TEXT_CHARS and _draws_image(page)]
         except FileNotDecryptedError as exc:
             raise SkipFile("encrypted PDF: needs a password") from exc
         except DependencyError as exc:
             raise SkipFile(f"PDF needs a missing library: {exc}") from exc
         except (PyPdfError, ValueError, KeyError, TypeError) as exc:
             raise SkipFile(f"corrupt PDF ({type(exc).__name__}: {exc})") from exc
-    scans = [(p.page, p.label) for p in pages if len("".join(p.text.split())) < MIN_TEXT_CHARS]
     ocred = {page.page: page for page in _ocr(path, scans)} if scans else {}
     tables = _tables(path, [number for number in ruled if number not in ocred])
     return [part for page in pages for part in _with_tables(ocred.get(page.page, page), tables.get(page.page))]
@@ -69,6 +73,22 @@ def _draws_lines(page: object) -> bool:
     """Whether the page's content stream draws at least RULES lines or rectangles (a bytes scan, no parsing)."""
     contents = page.get_contents()  # type: ignore[attr-defined]
     return contents is not None and len(_PATH_OPERATORS.findall(contents.get_data())) >= RULES
+
+
+def _draws_image(page: Any) -> bool:
+    """Whether the page (or a form it draws, one level down) holds an image XObject, or its content stream an inline
+    image: what a scanned page is made of."""
+    def images(resources: Any) -> Iterator[Any]:
+        xobjects = (resources or {}).get("/XObject") or {}
+        for ref in xobjects.values():
+            yield ref.get_object()
+
+    for xobject in images(page.get("/Resources")):
+        if xobject.get("/Subtype") == "/Image" or (xobject.get("/Subtype") == "/Form" and any(
+                inner.get("/Subtype") == "/Image" for inner in images(xobject.get("/Resources")))):
+            return True
+    contents = page.get_contents()
+    return contents is not None and _INLINE_IMAGE.search(contents.get_data()) is not None
 
 
 def _tables(path: Path, numbers: list[int]) -> dict[int, tuple[str, list[Page]]]:
