@@ -308,7 +308,8 @@ def run_language(lang: str, tmp: Path, results: Path, retrieval_only: bool) -> N
                                "hitk": any(hits), "k": k, "retrieved": [str(d.metadata.get("label", "")) for d in docs[:k]]}
         if not retrieval_only:
             answer = kb.ask(question.question)
-            row.update(answer=answer.text, seconds=answer.timings.get("total_s", 0.0),
+            row.update(answer=answer.text, generated=answer.generated, replaced_because=answer.replaced_because,
+                       seconds=answer.timings.get("total_s", 0.0),
                        gold_in_answer=gold_contained(answer.text, [question.gold]),
                        cited=any(holds_row(c.source, c.where, question) for c in answer.citations),
                        citations=[f"{c.source} ({c.where})" for c in answer.citations])

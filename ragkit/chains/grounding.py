@@ -28,8 +28,8 @@ from ragkit.text import (
 )
 
 __all__ = ["ANSWER_TERMS", "NAMES_RELEVANCE", "SUPPORT_THRESHOLD", "SUPPORT_THRESHOLD_EN", "answers_question",
-           "asked_share", "best_sentence", "content_words", "ground", "missing_names", "numbers", "sentences", "support",
-           "threshold_for", "unsupported"]
+           "asked_share", "best_sentence", "content_words", "ground", "missing_names", "numbers", "quote_units",
+           "sentences", "support", "table_records", "threshold_for", "unbacked_numbers", "unsupported"]
 
 SUPPORT_THRESHOLD = 0.75
 """Share of a Chinese reply's content words (numbers aside) that must occur in the passages: with no names to
@@ -45,6 +45,7 @@ forgiven, 1.9% after: benchmarks/answer_quality.py --refusal 3): a question whos
 about that sentence, whatever else it names ("... Super Bowl 50 in the United States?")."""
 _CITATION = re.compile(r"\s*[\[［]\d+(?:\s*[,，]\s*\d+)*[\]］]")
 _DIGITS = re.compile(r"\d+(?:\.\d+)?")
+_CELL_BORDER = re.compile(r"(?<!\\)\|")
 _THOUSANDS = re.compile(r"(?<=\d),(?=\d{3}(?!\d))")
 _HAN_NUMERAL = re.compile(r"[零〇一二两三四五六七八九十百千万亿]+")
 _UNITS = frozenset("个天年月日号时分秒元角位次名人岁周倍米里层楼条项台座本件张届度克斤公升吨%")
@@ -177,11 +178,11 @@ def threshold_for(answer: str) -> float:
 
 
 def unsupported(answer: str, passages: Sequence[str], question: str = "", threshold: float | None = None) -> str:
-    """Why no passage backs the answer ('' when they do): a number (with its Chinese unit), date or name in it is
-    in no passage nor in the question, or fewer of its content words than `threshold` (default: threshold_for)
+    """Why no passage backs the answer ('' when they do): a number (with its Chinese unit: unbacked_numbers), date
+    or name in it is in no passage nor in the question, or fewer of its content words than `threshold` (default: threshold_for)
     are in the passages."""
     evidence = "\n".join([*passages, question])
-    missing = sorted(numbers(answer, loose=False) - numbers(evidence), key=len)
+    missing = unbacked_numbers(answer, evidence)
     if missing:
         return f"the number {missing[0]} is in no passage"
     known = {w.lower() for w in words(evidence)}
@@ -196,12 +197,21 @@ def unsupported(answer: str, passages: Sequence[str], question: str = "", thresh
     return ""
 
 
+def unbacked_numbers(answer: str, evidence: str) -> list[str]:
+    """The numbers the answer states that the evidence does not, shortest first; a number in a Markdown table cell
+    backs itself with any Chinese unit (a table states its unit once, in the header: '单价（元）' over 83.92 backs
+    '83.92元')."""
+    in_cells = {n for record in table_records(evidence) for n in numbers(record)}
+    return sorted((n for n in numbers(answer, loose=False) - numbers(evidence)
+                   if not (n[-1:] in _UNITS and n[:-1] in in_cells)), key=len)
+
+
 def support(answer: str, passage: str) -> float:
     """Share of the answer's content words (numbers aside) that occur in the passage, compared by stem (1.0 for
     an answer with none); a Chinese word weighs its length in characters and also counts when the passage
     contains its character pairs however it was segmented there. An answer stating a number the passage lacks
     has none."""
-    if not numbers(answer, loose=False) <= numbers(passage):
+    if unbacked_numbers(answer, passage):
         return 0.0
     said = content_words(answer)
     answer_words = [w for i, w in enumerate(said) if not _is_number_word(w)  # a number's unit is checked with it
@@ -269,7 +279,7 @@ def best_sentence(passage: str | Sequence[str], question: str, answer: str = "",
     embedder), adds something the question does not say, of the kind asked for (a number, a name), shares the
     words the reply added to the question, and is not itself a question (a FAQ's); the earlier of equals."""
     texts = [passage] if isinstance(passage, str) else list(passage)
-    candidates = [s.strip() for text in texts for _, s in sentences(text)] or [t.strip() for t in texts]
+    candidates = [unit for text in texts for unit in quote_units(text)] or [t.strip() for t in texts]
     asked = {_key(w) for w in content_words(question)}
     added = {_key(w) for w in content_words(answer)} - asked
     similarity = np.zeros(len(candidates))
@@ -288,6 +298,30 @@ def best_sentence(passage: str | Sequence[str], question: str, answer: str = "",
         return shared + 0.5 * echoed + 0.5 * _answers_kind(question, candidates[index]) + float(similarity[index])
 
     return candidates[max(range(len(candidates)), key=lambda i: (score(i), -i))]
+
+
+def quote_units(passage: str) -> list[str]:
+    """What a quote of the passage may be: its sentences, and each row of its Markdown tables as a table_records
+    line (a whole table is no sentence, and a row without its header does not say what its cells are)."""
+    prose = "\n".join(line for line in passage.splitlines() if not line.lstrip().startswith("|"))
+    return [s.strip() for _, s in sentences(prose)] + table_records(passage)
+
+
+def table_records(passage: str) -> list[str]:
+    """Each data row of the passage's Markdown tables as 'column: cell; ...' lines (empty cells left out)."""
+    records: list[str] = []
+    header: list[str] | None = None
+    for line in passage.splitlines():
+        if not line.lstrip().startswith("|"):
+            header = None
+            continue
+        cells = [cell.strip().replace("\\|", "|") for cell in _CELL_BORDER.split(line.strip().strip("|"))]
+        if header is None:
+            header = cells
+        elif not all(set(cell) <= set("-: ") for cell in cells):
+            records.append("; ".join(f"{name}: {cell}" if name else cell
+                                     for name, cell in zip(header, cells) if cell))
+    return records
 
 
 def ground(answer: str, passage: str, question: str = "", threshold: float | None = None,

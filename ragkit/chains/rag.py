@@ -28,7 +28,7 @@ from ragkit.answer import Answer, Citation, RagEvent, TextDelta, not_found, says
 from ragkit.chains.budget import fit, word_count
 from ragkit.chains.citations import cite, clean_reply, format_passages, unsupported_citations, with_mark
 from ragkit.chains.driver import END, Invoke, Open, Read, Request, Steps, adrive, alast, drive, last
-from ragkit.chains.grounding import best_sentence, support, threshold_for, unsupported
+from ragkit.chains.grounding import best_sentence, quote_units, support, threshold_for, unsupported
 from ragkit.chains.injection import screen
 from ragkit.chains.refusal import RefusalPolicy
 from ragkit.chains.rewrite import QuestionRewriter, parse_input
@@ -246,7 +246,7 @@ class RagChain(RunnableSerializable[RagInput, Answer]):
         if not ordered:
             return not_found(question), [], True, reason
         sentence = best_sentence([p.text for p in dict.fromkeys(ordered)], question, text, self.embedder)
-        source = next((p for p in ordered if sentence in p.text), ordered[0])
+        source = next((p for p in ordered if sentence in quote_units(p.text)), ordered[0])
         return f"{sentence} [{source.n}]", [source], True, reason
 
     def retrieve(self, question: str) -> list[Citation]:

@@ -9,8 +9,10 @@ from ragkit.chains.grounding import (
     ground,
     missing_names,
     numbers,
+    quote_units,
     sentences,
     support,
+    table_records,
     unsupported,
 )
 
@@ -203,3 +205,34 @@ def test_a_misspelt_name_is_not_a_missing_one() -> None:
     assert missing_names("Who adopted Bill Aiken?", ["Bill Allen was adopted."]) == ["Bill Aiken"]
     assert missing_names("What did Goodall say?", ["Goodell said so."]) == ["Goodall"]
     assert missing_names("特斯拉的父亲是做什么的？", ["特斯拉的父亲是一名牧师。"]) == []  # no capitalized names in Chinese
+
+
+PRICES_ZH = ("办公用品价格表（2025年）\n| 货号 | 品名 | 单位 | 单价（元） | 起订量 |\n| --- | --- | --- | --- | --- |\n"
+             "| OS-2214 | 订书钉 | 包（100个） | 65.13 | 2 |\n| OS-2215 | 回形针 | 包（5个） | 83.92 | 5 |")
+PRICES_EN = ("Price list 2025\n| Item | Unit | Price (EUR) | Minimum order |\n| --- | --- | --- | --- |\n"
+             "| Batteries AAA | pack of 4 | 17.14 | 3 |\n| Pencils | pack of 5 | 2.40 | 10 |")
+
+
+def test_table_rows_read_as_records_under_their_header() -> None:
+    assert table_records(PRICES_ZH)[1] == "货号: OS-2215; 品名: 回形针; 单位: 包（5个）; 单价（元）: 83.92; 起订量: 5"
+    assert table_records("| a | b |\n| --- | --- |\n| x \\| y | |") == ["a: x | y"]  # escaped pipe, empty cell
+    assert quote_units(PRICES_EN) == ["Price list 2025", "Item: Batteries AAA; Unit: pack of 4; Price (EUR): 17.14; "
+                                      "Minimum order: 3", "Item: Pencils; Unit: pack of 5; Price (EUR): 2.40; "
+                                      "Minimum order: 10"]
+
+
+def test_a_number_in_a_table_cell_backs_it_with_the_unit_its_header_states() -> None:
+    question = "回形针的单价是多少元？"
+    assert unsupported("回形针的单价是83.92元。[1]", [PRICES_ZH], question) == ""
+    assert unsupported("回形针的单价是93.92元。[1]", [PRICES_ZH], question) == "the number 93.92 is in no passage"
+    assert unsupported("It costs 17.14 EUR a pack [1].", [PRICES_EN], "What is the price of Batteries AAA?") == ""
+    # Outside a table the unit must still be stated beside the number: 14 days is not 14 months.
+    assert unsupported("须提前14个月预订。", ["机票须提前14天预订。"], "提前几天？") == "the number 14个 is in no passage"
+
+
+@pytest.mark.parametrize(("passage", "question", "row"), [
+    (PRICES_ZH, "回形针的单价是多少元？", "货号: OS-2215; 品名: 回形针"),
+    (PRICES_EN, "What is the price of Pencils?", "Item: Pencils; Unit: pack of 5"),
+])
+def test_the_quote_of_a_table_is_the_asked_row_with_its_header(passage: str, question: str, row: str) -> None:
+    assert best_sentence([passage], question).startswith(row)

@@ -209,3 +209,24 @@ def test_a_missing_name_refuses_only_a_question_the_retriever_found_less_than_cl
                      refusal=RefusalPolicy(require_names=True))
     answer = chain.invoke("How many days before departure must Globex employees book flights?")
     assert answer.found is found and bool(answer.warnings) is not found
+
+
+@pytest.mark.parametrize(("rows", "question", "right", "wrong", "row"), [
+    ([["货号", "品名", "单价（元）"], ["OS-2214", "订书钉", "65.13"], ["OS-2215", "回形针", "83.92"]],
+     "回形针的单价是多少元？", "回形针的单价是83.92元。[1]", "回形针的单价是93.92元。[1]", "货号: OS-2215; 品名: 回形针"),
+    ([["Item", "Unit", "Price (EUR)"], ["Batteries AAA", "pack of 4", "17.14"], ["Pencils", "pack of 5", "2.40"]],
+     "What is the price of Pencils?", "Pencils cost 2.40 EUR [1].", "Pencils cost 3.40 EUR [1].", "Item: Pencils"),
+])
+def test_a_table_answer_is_checked_against_its_cells_and_quoted_by_row(tmp_path: Path, hashing, rows, question,
+                                                                        right, wrong, row):
+    (tmp_path / "docs").mkdir()
+    (tmp_path / "docs" / "prices.csv").write_text("\n".join(",".join(r) for r in rows), encoding="utf-8")
+    replies = [right, wrong]
+    kb = KnowledgeBase(path=tmp_path / "idx", embedder=hashing, retrieval=RetrievalSettings(score_threshold=None),
+                       llm=ScriptedChatModel(reply=lambda prompt, params: replies.pop(0)), cache=False)
+    kb.index([tmp_path / "docs"])
+    kept = kb.ask(question)
+    assert not kept.extractive and kept.text == right
+    quoted = kb.ask(question)
+    assert quoted.extractive and quoted.text.startswith(row) and quoted.text.endswith(f"[{quoted.citations[0].n}]")
+    assert quoted.citations[0].source.endswith("prices.csv")
