@@ -19,6 +19,7 @@ import signal
 import subprocess
 import sys
 import threading
+import time
 from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
@@ -35,7 +36,11 @@ IN_PROCESS = frozenset({".txt", ".md", ".markdown", ".html", ".htm", ".csv"})
 PRELOAD = ("ragkit.ingest.formats", "docx", "openpyxl", "pptx", "pypdf", "pdfplumber", "pypdfium2")
 """Modules a reader server imports before its first fork (missing ones are skipped)."""
 MAX_IDLE = 4
-"""Idle reader servers kept for the next files; more are closed when they finish."""
+"""Idle reader servers kept for the next files (each ~90 MB); more are closed when they finish."""
+IDLE_S = 120.0
+"""Seconds an idle reader server is kept (a long-running server or app does not hold them between uploads)."""
+START_WAIT_S = 120.0
+"""How long a new reader server may take to import its modules (not counted against a file's budget)."""
 EXIT_WAIT_S = 30.0
 """How long a killed child's exit is waited for before its server is given up."""
 
@@ -68,6 +73,7 @@ class _Server:
 
     _idle: list[_Server] = []
     _lock = threading.Lock()
+    _reaper: threading.Timer | None = None
 
     def __init__(self) -> None:
         to_server, self._from_us = os.pipe()
@@ -80,20 +86,28 @@ class _Server:
         os.close(from_server)
         self._requests = Connection(self._from_us, readable=False)
         self._replies = Connection(self._to_us, writable=False)
+        self._owner, self._used = os.getpid(), time.monotonic()
+        if not self._replies.poll(START_WAIT_S) or self._replies.recv() != ("ready", None):
+            self.close()
+            raise OSError(f"the reader server did not start within {START_WAIT_S:g} s")
 
     @classmethod
     def acquire(cls) -> _Server:
-        """An idle server, else a new one."""
+        """An idle server of this process (a forked copy of the caller must not share one), else a new one."""
         with cls._lock:
+            cls._idle = [server for server in cls._idle if server._owner == os.getpid()]
             if cls._idle:
                 return cls._idle.pop()
         return cls()
 
     def release(self, healthy: bool) -> None:
-        """Keep this server for the next file, or close it (after a failure, or beyond MAX_IDLE)."""
+        """Keep this server for the next file, or close it (after a failure, or beyond MAX_IDLE); idle ones are
+        closed after IDLE_S."""
+        self._used = time.monotonic()
         with self._lock:
             if healthy and len(self._idle) < MAX_IDLE:
                 self._idle.append(self)
+                self._reap_later()
                 return
         self.close()
 
@@ -131,10 +145,33 @@ class _Server:
             self._process.wait()
 
     @classmethod
-    def close_idle(cls) -> None:
+    def _reap_later(cls) -> None:
+        """Arm the one timer that closes servers idle for IDLE_S (called under the lock)."""
+        if cls._reaper is None:
+            cls._reaper = threading.Timer(IDLE_S, cls._reap)
+            cls._reaper.daemon = True
+            cls._reaper.start()
+
+    @classmethod
+    def _reap(cls) -> None:
         with cls._lock:
-            idle, cls._idle = cls._idle, []
-        for server in idle:
+            cls._reaper = None
+        cls.close_idle(IDLE_S)
+        with cls._lock:
+            if cls._idle:
+                cls._reap_later()
+
+    @classmethod
+    def close_idle(cls, older_than: float = 0.0) -> None:
+        """Close the idle servers unused for older_than seconds (all of them at exit)."""
+        now = time.monotonic()
+        with cls._lock:
+            old = [server for server in cls._idle if now - server._used >= older_than]
+            cls._idle = [server for server in cls._idle if server not in old]
+            if not cls._idle and cls._reaper is not None:  # nothing left to reap
+                cls._reaper.cancel()
+                cls._reaper = None
+        for server in old:
             server.close()
 
 
@@ -174,6 +211,7 @@ def serve(requests: Connection, replies: Connection) -> None:
             import_module(name)
         except ImportError:
             continue
+    replies.send(("ready", None))
     while True:
         try:
             request = requests.recv()

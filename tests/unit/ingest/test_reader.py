@@ -129,3 +129,20 @@ def test_a_budget_too_small_to_read_anything_is_refused():
     with pytest.raises(InvalidInputError, match="reader.seconds"):
         validated(IndexSettings, reader={"seconds": 0})
     assert validated(IndexSettings, reader=None).reader is None
+
+
+def test_idle_reader_servers_are_closed_after_a_while(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    from ragkit.ingest import reader
+
+    reader._Server.close_idle()
+    monkeypatch.setattr(reader, "IDLE_S", 0.5)
+    path = tmp_path / "a.dat"
+    path.write_text("x")
+    load_within(path, BUDGET, registry(pid_page))
+    servers = [psutil.Process(server._process.pid) for server in reader._Server._idle]
+    assert len(servers) == 1 and servers[0].is_running()
+    deadline = time.monotonic() + 10
+    while reader._Server._idle and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not reader._Server._idle
+    servers[0].wait(timeout=5)  # exited, not just forgotten
