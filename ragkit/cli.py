@@ -65,6 +65,11 @@ def index(
     rebuild: Annotated[bool, typer.Option(
         "--rebuild", help="Build the index afresh from these paths (e.g. with new chunk sizes); computed "
                           "embeddings are reused.")] = False,
+    reader_memory_mb: Annotated[int, typer.Option(
+        help="Memory reading one file may add (MB) before it is skipped; 0 reads files in this process, "
+             "unbounded.")] = 1024,
+    reader_seconds: Annotated[float, typer.Option(
+        help="Seconds a file may take without a finished page before it is skipped.")] = 300.0,
     ray: Annotated[bool, typer.Option(
         "--ray", help="Build a new index on Ray (ray.data), for corpora that outgrow one machine.")] = False,
     ray_address: Annotated[str | None, typer.Option(
@@ -78,8 +83,9 @@ def index(
         if not path.exists() and not path.is_symlink():
             raise InvalidInputError(f"path does not exist: {printable(str(path))}")
     given = {"chunk_tokens": chunk_tokens, "overlap_tokens": overlap_tokens, "embedder": embedder}
+    reader = {"memory_mb": reader_memory_mb, "seconds": reader_seconds} if reader_memory_mb else None
     settings = validated(IndexSettings, factory=factory, workers=workers, rebuild=rebuild,
-                         follow_external_links=follow_external_links,
+                         follow_external_links=follow_external_links, reader=reader,
                          **{key: value for key, value in given.items() if value is not None})
     kbs = KnowledgeBases()
     kb = kbs.opened(index)

@@ -74,6 +74,20 @@ def test_bad_settings_exit_2_naming_the_option(indexes: Path):
     assert result.exit_code == 2 and "chunk_tokens:" in result.output
 
 
+def test_the_reader_budget_is_set_from_the_command_line(tmp_path: Path, indexes: Path):
+    from tests.office_bombs import real_docx, span_bomb
+
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    span_bomb(docs / "span.docx")
+    real_docx(docs / "policy.docx")
+    result = _run("index", str(docs), "--index", "t", "--embedder", "hashing", "--reader-memory-mb", "256")
+    assert result.exit_code == 0 and "indexed 1 of 2 files" in result.output, result.output
+    assert "needs more than 256 MB of memory" in result.output
+    small = _run("index", str(docs), "--index", "u", "--embedder", "hashing", "--reader-memory-mb", "64")
+    assert small.exit_code == 2 and "reader.memory_mb:" in small.output
+
+
 def test_info_keeps_each_source_on_one_line_when_piped(tmp_path: Path, indexes: Path):
     docs = tmp_path / ("a-very-long-folder-name-" * 6)
     docs.mkdir()
