@@ -26,8 +26,10 @@ class RerankerTraining:
     """Hyperparameters of `ragkit finetune reranker` (defaults chosen on a SciFact train/dev split,
     docs/retrieval-training.md)."""
 
-    epochs: int = 1
-    learning_rate: float = 3e-5
+    epochs: int = 2
+    learning_rate: float = 1e-4
+    """With 1 epoch at 3e-5 (the usual sentence-transformers values) the head barely learned on SciFact train (loss
+    1.80 -> 1.48; reranking hurt dev at every N and weight); 2 epochs at 1e-4: loss 1.79 -> 0.44."""
     groups_per_step: int = 4
     negatives: int = 5
     """Hard negatives scored beside each positive."""
