@@ -201,9 +201,11 @@ def unbacked_numbers(answer: str, evidence: str) -> list[str]:
     """The numbers the answer states that the evidence does not, shortest first; a number in a Markdown table cell
     backs itself with any Chinese unit (a table states its unit once, in the header: '单价（元）' over 83.92 backs
     '83.92元')."""
-    in_cells = {n for record in table_records(evidence) for n in numbers(record)}
-    return sorted((n for n in numbers(answer, loose=False) - numbers(evidence)
-                   if not (n[-1:] in _UNITS and n[:-1] in in_cells)), key=len)
+    missing = numbers(answer, loose=False) - numbers(evidence)
+    if any(n[-1:] in _UNITS for n in missing):  # only then read the tables (support() runs this per passage)
+        in_cells = {n for record in table_records(evidence) for n in numbers(record)}
+        missing = {n for n in missing if not (n[-1:] in _UNITS and n[:-1] in in_cells)}
+    return sorted(missing, key=len)
 
 
 def support(answer: str, passage: str) -> float:
